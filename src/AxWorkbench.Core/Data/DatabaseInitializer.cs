@@ -1,0 +1,69 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AxWorkbench.Core.Data;
+
+/// <summary>The database could not be opened with the guarantees the workbench relies on.</summary>
+public sealed class DatabaseConfigurationException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Creates the data folder, applies migrations and asserts WAL + synchronous=FULL before the app serves anything.</summary>
+public sealed partial class DatabaseInitializer(
+    IDbContextFactory<WorkbenchDbContext> contextFactory,
+    IOptions<DataOptions> options,
+    IHostEnvironment environment,
+    ILogger<DatabaseInitializer> logger)
+{
+    public string DataDirectory => options.Value.ResolveDataDirectory(environment.ContentRootPath);
+
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        try
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        catch (SqliteException ex)
+        {
+            throw new DatabaseConfigurationException(
+                $"The database at '{db.Database.GetDbConnection().DataSource}' could not be opened or migrated: {ex.Message}", ex);
+        }
+
+        var journal = await ScalarAsync(db, "PRAGMA journal_mode=WAL;", cancellationToken);
+        var synchronous = await ScalarAsync(db, "PRAGMA synchronous;", cancellationToken);
+        if (!string.Equals(journal, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new DatabaseConfigurationException($"SQLite refused WAL journal mode (got '{journal}'); the data folder must be on a local file system.");
+        }
+        if (synchronous != "2")
+        {
+            throw new DatabaseConfigurationException($"SQLite synchronous is {synchronous}, expected 2 (FULL).");
+        }
+        LogReady(logger, db.Database.GetDbConnection().DataSource, journal, synchronous);
+    }
+
+    /// <summary>Reads journal mode and synchronous level on a fresh connection (what /healthz reports).</summary>
+    public async Task<(string JournalMode, string Synchronous)> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        return (await ScalarAsync(db, "PRAGMA journal_mode;", cancellationToken), await ScalarAsync(db, "PRAGMA synchronous;", cancellationToken));
+    }
+
+    private static async Task<string> ScalarAsync(WorkbenchDbContext db, string sql, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready at {Path} (journal_mode={Journal}, synchronous={Synchronous})")]
+    private static partial void LogReady(ILogger logger, string path, string journal, string synchronous);
+}

@@ -1,0 +1,31 @@
+using AxWorkbench.Core.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AxWorkbench.Core.Identity;
+
+public static class IdentityServiceExtensions
+{
+    /// <summary>Users, roles and their stores; the web host adds sign-in and cookies on top.</summary>
+    public static IdentityBuilder AddWorkbenchIdentityCore(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptionsWithValidateOnStart<DemoOptions>()
+            .Bind(builder.Configuration.GetSection(DemoOptions.SectionName))
+            .ValidateDataAnnotations();
+        builder.Services.AddScoped<UserAdministration>();
+        builder.Services.AddScoped<DemoUserSeeder>();
+        return builder.Services.AddIdentityCore<WorkbenchUser>(options =>
+            {
+                options.Password.RequiredLength = 10;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.Lockout.AllowedForNewUsers = true;
+                options.User.RequireUniqueEmail = false;
+                options.SignIn.RequireConfirmedAccount = false;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<WorkbenchDbContext>();
+    }
+}

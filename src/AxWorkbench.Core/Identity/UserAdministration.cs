@@ -1,0 +1,150 @@
+using System.Security.Cryptography;
+using AxWorkbench.Core.Markings;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace AxWorkbench.Core.Identity;
+
+/// <summary>A user operation was refused; the message says why in words an operator can act on.</summary>
+public sealed class UserAdministrationException(string message) : Exception(message);
+
+public sealed record UserSummary(string UserName, string DisplayName, string Unit, string Clearance, IReadOnlyList<string> Roles, bool Disabled, bool LockedOut);
+
+/// <summary>Creates and changes users: used by operator commands and the admin pages.</summary>
+public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleManager<IdentityRole> roles, IMarkingScheme scheme)
+{
+    public async Task EnsureRolesAsync()
+    {
+        foreach (var role in Roles.All)
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                Check(await roles.CreateAsync(new IdentityRole(role)), $"create role {role}");
+            }
+        }
+    }
+
+    /// <summary>Creates a user. <paramref name="clearance"/> is a banner line in the site's scheme, e.g. "SECRET//NOFORN" or "Ⅱ급비밀".</summary>
+    public async Task<WorkbenchUser> AddAsync(string userName, string password, IEnumerable<string> roleNames, string clearance, string unit, string? displayName = null)
+    {
+        await EnsureRolesAsync();
+        var normalizedRoles = NormalizeRoles(roleNames);
+        var (level, caveats) = ParseClearance(clearance);
+        if (await users.FindByNameAsync(userName) is not null)
+        {
+            throw new UserAdministrationException($"A user named '{userName}' already exists.");
+        }
+        var user = new WorkbenchUser
+        {
+            UserName = userName,
+            DisplayName = string.IsNullOrWhiteSpace(displayName) ? userName : displayName,
+            Unit = unit,
+            Clearance = level,
+            CaveatAuthorizations = string.Join(' ', caveats.Order(StringComparer.Ordinal)),
+        };
+        Check(await users.CreateAsync(user, password), $"create user '{userName}'");
+        Check(await users.AddToRolesAsync(user, normalizedRoles), $"add roles to '{userName}'");
+        return user;
+    }
+
+    public async Task<IReadOnlyList<UserSummary>> ListAsync()
+    {
+        var all = await users.Users.OrderBy(u => u.UserName).ToListAsync();
+        var result = new List<UserSummary>(all.Count);
+        foreach (var user in all)
+        {
+            result.Add(new UserSummary(user.UserName!, user.DisplayName, user.Unit, FormatClearance(user),
+                [.. await users.GetRolesAsync(user)], user.IsDisabled, await users.IsLockedOutAsync(user)));
+        }
+        return result;
+    }
+
+    public async Task SetDisabledAsync(string userName, bool disabled)
+    {
+        var user = await FindAsync(userName);
+        user.IsDisabled = disabled;
+        Check(await users.UpdateAsync(user), $"update '{userName}'");
+        // A new security stamp ends the user's sessions at the next revalidation.
+        Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+    }
+
+    public async Task SetRolesAsync(string userName, IEnumerable<string> roleNames)
+    {
+        await EnsureRolesAsync();
+        var user = await FindAsync(userName);
+        var wanted = NormalizeRoles(roleNames);
+        var current = await users.GetRolesAsync(user);
+        Check(await users.RemoveFromRolesAsync(user, current.Except(wanted)), $"remove roles from '{userName}'");
+        Check(await users.AddToRolesAsync(user, wanted.Except(current)), $"add roles to '{userName}'");
+        Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+    }
+
+    public async Task SetClearanceAsync(string userName, string clearance)
+    {
+        var user = await FindAsync(userName);
+        var (level, caveats) = ParseClearance(clearance);
+        user.Clearance = level;
+        user.CaveatAuthorizations = string.Join(' ', caveats.Order(StringComparer.Ordinal));
+        Check(await users.UpdateAsync(user), $"update '{userName}'");
+        Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+    }
+
+    public async Task<string> ResetPasswordAsync(string userName, string? password = null)
+    {
+        var user = await FindAsync(userName);
+        password ??= GeneratePassword();
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        Check(await users.ResetPasswordAsync(user, token, password), $"reset the password of '{userName}'");
+        await users.SetLockoutEndDateAsync(user, null);
+        return password;
+    }
+
+    public string FormatClearance(WorkbenchUser user) =>
+        scheme.FormatBanner(new Marking(user.Clearance, user.CaveatSet, null));
+
+    public (ClassificationLevel Level, IReadOnlySet<string> Caveats) ParseClearance(string clearance)
+    {
+        try
+        {
+            var marking = scheme.ParseBanner(clearance);
+            return (marking.Level, marking.Caveats);
+        }
+        catch (MarkingFormatException ex)
+        {
+            throw new UserAdministrationException($"Clearance '{clearance}' is not a valid {scheme.Kind} marking: {ex.Message}");
+        }
+    }
+
+    /// <summary>A random password of 16 characters from an unambiguous alphabet.</summary>
+    public static string GeneratePassword()
+    {
+        const string alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        return "Ax-" + RandomNumberGenerator.GetString(alphabet, 16);
+    }
+
+    private async Task<WorkbenchUser> FindAsync(string userName) =>
+        await users.FindByNameAsync(userName) ?? throw new UserAdministrationException($"No user named '{userName}'.");
+
+    private static List<string> NormalizeRoles(IEnumerable<string> roleNames)
+    {
+        var result = new List<string>();
+        foreach (var name in roleNames)
+        {
+            result.Add(Roles.Normalize(name)
+                ?? throw new UserAdministrationException($"Unknown role '{name}'. Roles: {string.Join(", ", Roles.All)}."));
+        }
+        if (result.Count == 0)
+        {
+            throw new UserAdministrationException($"A user needs at least one role ({string.Join(", ", Roles.All)}).");
+        }
+        return [.. result.Distinct()];
+    }
+
+    private static void Check(IdentityResult result, string what)
+    {
+        if (!result.Succeeded)
+        {
+            throw new UserAdministrationException($"Could not {what}: {string.Join(" ", result.Errors.Select(e => e.Description))}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using AxWorkbench.Core.Identity;
+
+namespace AxWorkbench.Web.Cli;
+
+/// <summary>`users add|list|disable|enable|set-roles|set-clearance|reset-password`.</summary>
+internal static class UsersCommands
+{
+    public static Command Build(TextWriter output, TextWriter error)
+    {
+        var users = new Command("users", "Create and change user accounts (roles, clearance, unit).");
+
+        var userName = new Argument<string>("username") { Description = "Login name." };
+        var roles = new Option<string[]>("--role") { Description = $"Role(s): {string.Join(", ", Roles.All)}. Repeat for several.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var clearance = new Option<string>("--clearance") { Description = "Clearance as a banner line in the site's scheme, e.g. \"SECRET//NOFORN\" or \"Ⅱ급비밀\".", Required = true };
+        var unit = new Option<string>("--unit") { Description = "Organisational unit.", Required = true };
+        var displayName = new Option<string?>("--name") { Description = "Display name (default: the login name)." };
+        var passwordStdin = new Option<bool>("--password-stdin") { Description = "Read the password from standard input; otherwise one is generated and printed once." };
+
+        var add = new Command("add", "Add a user. Prints a generated password once unless --password-stdin is given.")
+        {
+            userName, roles, clearance, unit, displayName, passwordStdin,
+        };
+        add.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        {
+            var generated = !parse.GetValue(passwordStdin);
+            var password = generated ? UserAdministration.GeneratePassword() : (await Console.In.ReadLineAsync(ct))?.Trim() ?? "";
+            var user = await admin.AddAsync(parse.GetValue(userName)!, password, parse.GetValue(roles)!, parse.GetValue(clearance)!, parse.GetValue(unit)!, parse.GetValue(displayName));
+            await output.WriteLineAsync($"Added {user.UserName} ({string.Join(", ", parse.GetValue(roles)!)}), clearance {admin.FormatClearance(user)}, unit {user.Unit}.");
+            if (generated)
+            {
+                await output.WriteLineAsync($"Password (shown once): {password}");
+            }
+        }));
+
+        var list = new Command("list", "List users with roles, clearance and state.");
+        list.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        {
+            await output.WriteLineAsync($"{"USER",-16} {"ROLES",-20} {"CLEARANCE",-30} {"UNIT",-30} STATE");
+            foreach (var u in await admin.ListAsync())
+            {
+                var state = u.Disabled ? "disabled" : u.LockedOut ? "locked out" : "active";
+                await output.WriteLineAsync($"{u.UserName,-16} {string.Join(",", u.Roles),-20} {u.Clearance,-30} {u.Unit,-30} {state}");
+            }
+        }));
+
+        var disable = new Command("disable", "Disable a user; open sessions end at the next revalidation.") { userName };
+        disable.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        {
+            await admin.SetDisabledAsync(parse.GetValue(userName)!, true);
+            await output.WriteLineAsync($"Disabled {parse.GetValue(userName)}.");
+        }));
+
+        var enable = new Command("enable", "Enable a disabled user.") { userName };
+        enable.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        {
+            await admin.SetDisabledAsync(parse.GetValue(userName)!, false);
+            await output.WriteLineAsync($"Enabled {parse.GetValue(userName)}.");
+        }));
+
+        var setRoles = new Command("set-roles", "Replace a user's roles.") { userName, roles };
+        setRoles.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        {
+            await admin.SetRolesAsync(parse.GetValue(userName)!, parse.GetValue(roles)!);
+            await output.WriteLineAsync($"Roles of {parse.GetValue(userName)}: {string.Join(", ", parse.GetValue(roles)!)}.");
+        }));
+
+        var clearanceArg = new Argument<string>("clearance") { Description = "Banner line, e.g. \"TOP SECRET//SI//NOFORN\"." };
+        var setClearance = new Command("set-clearance", "Set a user's clearance; open sessions see it within the revalidation interval.") { userName, clearanceArg };
+        setClearance.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        {
+            await admin.SetClearanceAsync(parse.GetValue(userName)!, parse.GetValue(clearanceArg)!);
+            await output.WriteLineAsync($"Clearance of {parse.GetValue(userName)} set.");
+        }));
+
+        var resetPassword = new Command("reset-password", "Set a new generated password (printed once) and clear any lockout.") { userName };
+        resetPassword.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        {
+            var password = await admin.ResetPasswordAsync(parse.GetValue(userName)!);
+            await output.WriteLineAsync($"New password for {parse.GetValue(userName)} (shown once): {password}");
+        }));
+
+        users.Subcommands.Add(add);
+        users.Subcommands.Add(list);
+        users.Subcommands.Add(disable);
+        users.Subcommands.Add(enable);
+        users.Subcommands.Add(setRoles);
+        users.Subcommands.Add(setClearance);
+        users.Subcommands.Add(resetPassword);
+        return users;
+    }
+
+    private static async Task<int> RunAsync(TextWriter error, CancellationToken cancellationToken, Func<UserAdministration, Task> action)
+    {
+        using var host = await OperatorCli.StartDataHostAsync(cancellationToken);
+        await using var scope = host.Services.CreateAsyncScope();
+        try
+        {
+            await action(scope.ServiceProvider.GetRequiredService<UserAdministration>());
+            return 0;
+        }
+        catch (UserAdministrationException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+    }
+}

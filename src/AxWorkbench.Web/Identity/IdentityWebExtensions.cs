@@ -1,0 +1,94 @@
+using System.ComponentModel.DataAnnotations;
+using AxWorkbench.Core.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+
+namespace AxWorkbench.Web.Identity;
+
+public sealed class SecurityOptions
+{
+    public const string SectionName = "Security";
+
+    /// <summary>How often an open circuit re-reads the user's roles and clearance (seconds, at most 60).</summary>
+    [Range(1, 60, ErrorMessage = "Security:RevalidationIntervalSeconds must be between 1 and 60.")]
+    public int RevalidationIntervalSeconds { get; set; } = 30;
+
+    /// <summary>Idle time after which the login cookie expires (minutes).</summary>
+    [Range(5, 24 * 60)]
+    public int SessionMinutes { get; set; } = 480;
+}
+
+public static class IdentityWebExtensions
+{
+    public static IHostApplicationBuilder AddWorkbenchIdentity(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptionsWithValidateOnStart<SecurityOptions>()
+            .Bind(builder.Configuration.GetSection(SecurityOptions.SectionName))
+            .ValidateDataAnnotations();
+        var security = builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions();
+
+        builder.AddWorkbenchIdentityCore()
+            .AddClaimsPrincipalFactory<WorkbenchClaimsPrincipalFactory>()
+            .AddSignInManager<WorkbenchSignInManager>()
+            .AddDefaultTokenProviders();
+
+        builder.Services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies();
+        builder.Services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/account/login";
+            options.LogoutPath = "/account/logout";
+            options.AccessDeniedPath = "/account/access-denied";
+            options.Cookie.Name = "AxWorkbench.Auth";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.ExpireTimeSpan = TimeSpan.FromMinutes(security.SessionMinutes);
+            options.SlidingExpiration = true;
+            options.Events = new CookieAuthenticationEvents
+            {
+                // APIs (/healthz details, future endpoints) answer 401/403 instead of redirecting.
+                OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized),
+                OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden),
+            };
+        });
+        builder.Services.Configure<SecurityStampValidatorOptions>(options =>
+            options.ValidationInterval = TimeSpan.FromSeconds(security.RevalidationIntervalSeconds));
+
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Roles.Admin, policy => policy.RequireRole(Roles.Admin))
+            .AddPolicy(Roles.Supervisor, policy => policy.RequireRole(Roles.Supervisor, Roles.Admin));
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<AuthenticationStateProvider, RefreshingAuthenticationStateProvider>();
+        builder.Services.AddScoped<CurrentUser>();
+        return builder;
+    }
+
+    public static WebApplication MapWorkbenchIdentity(this WebApplication app)
+    {
+        app.MapPost("/account/logout", async (SignInManager<WorkbenchUser> signIn) =>
+        {
+            await signIn.SignOutAsync();
+            return Results.LocalRedirect("/account/login");
+        });
+        return app;
+    }
+
+    private static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/healthz"))
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+}

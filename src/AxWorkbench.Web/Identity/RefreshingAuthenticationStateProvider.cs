@@ -1,0 +1,97 @@
+using System.Security.Claims;
+using AxWorkbench.Core.Identity;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace AxWorkbench.Web.Identity;
+
+/// <summary>
+/// Re-reads the signed-in user every <see cref="SecurityOptions.RevalidationIntervalSeconds"/> on an open circuit.
+/// A changed security stamp (roles, clearance, password) rebuilds the principal in place, so a clearance change
+/// takes effect without a reload; a disabled, locked-out or deleted user becomes anonymous at once.
+/// </summary>
+public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthenticationStateProvider, IDisposable
+{
+    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IOptions<IdentityOptions> _identityOptions;
+    private readonly ILogger<RefreshingAuthenticationStateProvider> _logger;
+    private readonly TimeSpan _interval;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public RefreshingAuthenticationStateProvider(
+        IServiceScopeFactory scopeFactory,
+        IOptions<IdentityOptions> identityOptions,
+        IOptions<SecurityOptions> securityOptions,
+        ILogger<RefreshingAuthenticationStateProvider> logger)
+    {
+        _scopeFactory = scopeFactory;
+        _identityOptions = identityOptions;
+        _logger = logger;
+        _interval = TimeSpan.FromSeconds(securityOptions.Value.RevalidationIntervalSeconds);
+        AuthenticationStateChanged += OnAuthenticationStateChanged;
+    }
+
+    private void OnAuthenticationStateChanged(Task<AuthenticationState> task) =>
+        _loop ??= Task.Run(() => RevalidateLoopAsync(_stop.Token));
+
+    private async Task RevalidateLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var current = await GetAuthenticationStateAsync();
+                if (current.User.Identity?.IsAuthenticated != true)
+                {
+                    continue;
+                }
+                var refreshed = await RevalidateAsync(current.User);
+                if (refreshed is not null)
+                {
+                    SetAuthenticationState(Task.FromResult(new AuthenticationState(refreshed)));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.Data.Common.DbException)
+        {
+            LogRevalidationFailed(_logger, ex);
+            SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
+        }
+    }
+
+    /// <summary>Returns a new principal when the user changed, an anonymous one when they may no longer be signed in, null when unchanged.</summary>
+    private async Task<ClaimsPrincipal?> RevalidateAsync(ClaimsPrincipal principal)
+    {
+        await using var scope = _scopeFactory.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<WorkbenchUser>>();
+        var user = await users.GetUserAsync(principal);
+        if (user is null || user.IsDisabled || await users.IsLockedOutAsync(user))
+        {
+            return new ClaimsPrincipal(new ClaimsIdentity());
+        }
+        var stampClaim = _identityOptions.Value.ClaimsIdentity.SecurityStampClaimType;
+        if (principal.FindFirstValue(stampClaim) == await users.GetSecurityStampAsync(user))
+        {
+            return null;
+        }
+        var factory = scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<WorkbenchUser>>();
+        return await factory.CreateAsync(user);
+    }
+
+    public void Dispose()
+    {
+        AuthenticationStateChanged -= OnAuthenticationStateChanged;
+        _stop.Cancel();
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revalidating the signed-in user failed; the circuit is signed out")]
+    private static partial void LogRevalidationFailed(ILogger logger, Exception exception);
+}

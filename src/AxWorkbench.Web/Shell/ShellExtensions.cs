@@ -1,0 +1,92 @@
+using System.Globalization;
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Identity;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Web.Components;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace AxWorkbench.Web.Shell;
+
+public static partial class ShellExtensions
+{
+    public static IReadOnlyList<CultureInfo> SupportedCultures { get; } = [new("en-US"), new("ko-KR")];
+
+    /// <summary>Razor components, MudBlazor, localization and per-circuit UI state.</summary>
+    public static IHostApplicationBuilder AddWorkbenchShell(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");
+        builder.Services.AddScoped<BannerState>();
+        builder.Services.AddScoped<ThemeState>();
+        return builder;
+    }
+
+    /// <summary>Creates the data folder and database, applies migrations, seeds demo users (passwords printed once).</summary>
+    public static async Task InitializeWorkbenchAsync(this WebApplication app)
+    {
+        await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        await using var scope = app.Services.CreateAsyncScope();
+        var scheme = scope.ServiceProvider.GetRequiredService<IOptions<MarkingOptions>>().Value.Scheme;
+        var seeded = await scope.ServiceProvider.GetRequiredService<DemoUserSeeder>().SeedAsync(scheme);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AxWorkbench.Demo");
+        foreach (var (user, password) in seeded)
+        {
+            // Printed once, at the first start; only the hash is stored.
+            LogDemoUser(logger, user.UserName, user.Role, password);
+        }
+    }
+
+    public static WebApplication UseWorkbenchShell(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+        app.UseMiddleware<ContentSecurityPolicyMiddleware>();
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseRequestLocalization(new RequestLocalizationOptions
+        {
+            DefaultRequestCulture = new RequestCulture("en-US"),
+            SupportedCultures = [.. SupportedCultures],
+            SupportedUICultures = [.. SupportedCultures],
+        });
+
+        var assets = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets");
+        if (Directory.Exists(assets))
+        {
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(assets), RequestPath = "/assets" });
+        }
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapWorkbenchPages(this WebApplication app)
+    {
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapGet("/culture/set", (string culture, string? redirectUri, HttpContext context) =>
+        {
+            if (SupportedCultures.Any(c => c.Name == culture))
+            {
+                context.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+                    CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+                    new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, MaxAge = TimeSpan.FromDays(365), IsEssential = true });
+            }
+            return Results.LocalRedirect(IsLocal(redirectUri) ? redirectUri! : "/");
+        }).AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    private static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo user created: {UserName} ({Role}), password {Password} (shown once)")]
+    private static partial void LogDemoUser(ILogger logger, string userName, string role, string password);
+}
