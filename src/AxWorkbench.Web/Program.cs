@@ -4,12 +4,26 @@ using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Shell;
+using Microsoft.Extensions.Options;
 
 if (OperatorCli.IsOperatorCommand(args))
 {
     return await OperatorCli.RunAsync(args);
 }
 
+try
+{
+    return await RunWebAsync(args);
+}
+catch (Exception ex) when (ex is OptionsValidationException or DatabaseConfigurationException or InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" })
+{
+    // A wrong setting stops the app with a message that names it, not a stack trace.
+    await Console.Error.WriteLineAsync($"AxWorkbench cannot start: {ex.Message}");
+    return 2;
+}
+
+static async Task<int> RunWebAsync(string[] args)
+{
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 
@@ -30,5 +44,6 @@ app.MapWorkbenchPages();
 
 await app.RunAsync();
 return 0;
+}
 
 public partial class Program;

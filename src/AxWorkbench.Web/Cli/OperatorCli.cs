@@ -15,28 +15,39 @@ public static class OperatorCli
 
     public static bool IsOperatorCommand(string[] args) => args.Length > 0 && CommandNames.Contains(args[0]);
 
-    public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    /// <param name="settings">Configuration overrides (tests point the data folder elsewhere); the app's appsettings and environment apply otherwise.</param>
+    public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var root = BuildRootCommand(output ?? Console.Out, error ?? Console.Error);
+        var context = new CliContext(output ?? Console.Out, error ?? Console.Error, settings ?? new Dictionary<string, string?>());
+        var root = BuildRootCommand(context);
         if (args is ["help", ..])
         {
             args = ["--help"];
         }
-        var result = root.Parse(args);
-        return result.InvokeAsync(new InvocationConfiguration { Output = output ?? Console.Out, Error = error ?? Console.Error });
+        return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = context.Output, Error = context.Error });
     }
 
-    public static RootCommand BuildRootCommand(TextWriter output, TextWriter error)
+    internal static RootCommand BuildRootCommand(CliContext context)
     {
         var root = new RootCommand("AxWorkbench: run without arguments to start the web app; the commands below are for operators.");
-        root.Subcommands.Add(UsersCommands.Build(output, error));
+        root.Subcommands.Add(UsersCommands.Build(context));
         return root;
     }
+}
 
-    /// <summary>A host with the app's configuration and data services but no web server.</summary>
-    internal static async Task<IHost> StartDataHostAsync(CancellationToken cancellationToken)
+/// <summary>Where a command writes, and the configuration overrides it runs with.</summary>
+internal sealed record CliContext(TextWriter Output, TextWriter Error, IReadOnlyDictionary<string, string?> Settings)
+{
+    /// <summary>A host with the app's configuration and data services but no web server; the database is migrated.</summary>
+    public async Task<IHost> StartDataHostAsync(CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            // Same environment (and so the same appsettings) as the web app started with `dotnet run`.
+            EnvironmentName = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT"),
+        });
+        builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddWorkbenchData();
         builder.AddMarkings();

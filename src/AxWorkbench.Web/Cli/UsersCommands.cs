@@ -6,8 +6,10 @@ namespace AxWorkbench.Web.Cli;
 /// <summary>`users add|list|disable|enable|set-roles|set-clearance|reset-password`.</summary>
 internal static class UsersCommands
 {
-    public static Command Build(TextWriter output, TextWriter error)
+    public static Command Build(CliContext context)
     {
+        var output = context.Output;
+        var error = context.Error;
         var users = new Command("users", "Create and change user accounts (roles, clearance, unit).");
 
         var userName = new Argument<string>("username") { Description = "Login name." };
@@ -21,7 +23,7 @@ internal static class UsersCommands
         {
             userName, roles, clearance, unit, displayName, passwordStdin,
         };
-        add.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        add.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
         {
             var generated = !parse.GetValue(passwordStdin);
             var password = generated ? UserAdministration.GeneratePassword() : (await Console.In.ReadLineAsync(ct))?.Trim() ?? "";
@@ -34,7 +36,7 @@ internal static class UsersCommands
         }));
 
         var list = new Command("list", "List users with roles, clearance and state.");
-        list.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        list.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
         {
             await output.WriteLineAsync($"{"USER",-16} {"ROLES",-20} {"CLEARANCE",-30} {"UNIT",-30} STATE");
             foreach (var u in await admin.ListAsync())
@@ -45,21 +47,21 @@ internal static class UsersCommands
         }));
 
         var disable = new Command("disable", "Disable a user; open sessions end at the next revalidation.") { userName };
-        disable.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        disable.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
         {
             await admin.SetDisabledAsync(parse.GetValue(userName)!, true);
             await output.WriteLineAsync($"Disabled {parse.GetValue(userName)}.");
         }));
 
         var enable = new Command("enable", "Enable a disabled user.") { userName };
-        enable.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        enable.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
         {
             await admin.SetDisabledAsync(parse.GetValue(userName)!, false);
             await output.WriteLineAsync($"Enabled {parse.GetValue(userName)}.");
         }));
 
         var setRoles = new Command("set-roles", "Replace a user's roles.") { userName, roles };
-        setRoles.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        setRoles.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
         {
             await admin.SetRolesAsync(parse.GetValue(userName)!, parse.GetValue(roles)!);
             await output.WriteLineAsync($"Roles of {parse.GetValue(userName)}: {string.Join(", ", parse.GetValue(roles)!)}.");
@@ -67,14 +69,14 @@ internal static class UsersCommands
 
         var clearanceArg = new Argument<string>("clearance") { Description = "Banner line, e.g. \"TOP SECRET//SI//NOFORN\"." };
         var setClearance = new Command("set-clearance", "Set a user's clearance; open sessions see it within the revalidation interval.") { userName, clearanceArg };
-        setClearance.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        setClearance.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
         {
             await admin.SetClearanceAsync(parse.GetValue(userName)!, parse.GetValue(clearanceArg)!);
             await output.WriteLineAsync($"Clearance of {parse.GetValue(userName)} set.");
         }));
 
         var resetPassword = new Command("reset-password", "Set a new generated password (printed once) and clear any lockout.") { userName };
-        resetPassword.SetAction((parse, ct) => RunAsync(error, ct, async admin =>
+        resetPassword.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
         {
             var password = await admin.ResetPasswordAsync(parse.GetValue(userName)!);
             await output.WriteLineAsync($"New password for {parse.GetValue(userName)} (shown once): {password}");
@@ -90,9 +92,9 @@ internal static class UsersCommands
         return users;
     }
 
-    private static async Task<int> RunAsync(TextWriter error, CancellationToken cancellationToken, Func<UserAdministration, Task> action)
+    private static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken, Func<UserAdministration, Task> action)
     {
-        using var host = await OperatorCli.StartDataHostAsync(cancellationToken);
+        using var host = await context.StartDataHostAsync(cancellationToken);
         await using var scope = host.Services.CreateAsyncScope();
         try
         {
@@ -101,7 +103,7 @@ internal static class UsersCommands
         }
         catch (UserAdministrationException ex)
         {
-            await error.WriteLineAsync($"error: {ex.Message}");
+            await context.Error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
     }

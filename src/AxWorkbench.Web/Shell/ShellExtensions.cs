@@ -3,6 +3,7 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Components;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -22,12 +23,20 @@ public static partial class ShellExtensions
         builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");
         builder.Services.AddScoped<BannerState>();
         builder.Services.AddScoped<ThemeState>();
+
+        // Keys that protect the login cookie live with the data, so sign-ins survive a restart.
+        var data = builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>() ?? new DataOptions();
+        builder.Services.AddDataProtection()
+            .SetApplicationName("AxWorkbench")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.ResolveDataDirectory(builder.Environment.ContentRootPath), "keys")));
         return builder;
     }
 
     /// <summary>Creates the data folder and database, applies migrations, seeds demo users (passwords printed once).</summary>
     public static async Task InitializeWorkbenchAsync(this WebApplication app)
     {
+        // Every setting is checked before anything is created or changed on disk.
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
         await app.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await using var scope = app.Services.CreateAsyncScope();
         var scheme = scope.ServiceProvider.GetRequiredService<IOptions<MarkingOptions>>().Value.Scheme;

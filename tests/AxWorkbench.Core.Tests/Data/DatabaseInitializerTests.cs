@@ -1,0 +1,68 @@
+using AxWorkbench.Core.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AxWorkbench.Core.Tests.Data;
+
+public sealed class DatabaseInitializerTests
+{
+    [Fact]
+    public async Task Initialize_FreshFolder_CreatesDatabaseFileWithMigrationsApplied()
+    {
+        await using var host = await TempDataHost.StartAsync();
+
+        Assert.True(File.Exists(Path.Combine(host.Directory, "axworkbench.db")));
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.NotEmpty(await db.Database.GetAppliedMigrationsAsync());
+    }
+
+    [Fact]
+    public async Task EveryContextConnection_UsesWalAndSynchronousFull()
+    {
+        await using var host = await TempDataHost.StartAsync();
+
+        var (journal, synchronous) = await host.Services.GetRequiredService<DatabaseInitializer>().ProbeAsync();
+
+        Assert.Equal("wal", journal);
+        Assert.Equal("2", synchronous);
+    }
+
+    [Fact]
+    public async Task WalMode_IsAPropertyOfTheFile_SeenByAPlainConnection()
+    {
+        await using var host = await TempDataHost.StartAsync();
+
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(host.Directory, "axworkbench.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode;";
+
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Initialize_DataDirectoryIsAFile_FailsWithAMessageNamingThePath()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var ex = await Assert.ThrowsAnyAsync<Exception>(() => TempDataHost.StartAsync(settings: new() { ["Data:DataDirectory"] = file }));
+            Assert.Contains(file, ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void DataOptions_RelativeDirectory_ResolvesAgainstContentRoot()
+    {
+        var options = new DataOptions { DataDirectory = "data" };
+
+        Assert.Equal(Path.GetFullPath("/srv/ax/data"), options.ResolveDataDirectory("/srv/ax"));
+        Assert.Contains("Data Source=" + Path.GetFullPath("/srv/ax/data/axworkbench.db"), options.ResolveConnectionString("/srv/ax"), StringComparison.Ordinal);
+    }
+}

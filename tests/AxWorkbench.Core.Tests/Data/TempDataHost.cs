@@ -1,0 +1,61 @@
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Identity;
+using AxWorkbench.Core.Markings;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AxWorkbench.Core.Tests.Data;
+
+/// <summary>A host over a real SQLite file in a fresh temporary folder, deleted at the end.</summary>
+public sealed class TempDataHost : IAsyncDisposable
+{
+    private TempDataHost(IHost host, string directory)
+    {
+        Host = host;
+        Directory = directory;
+    }
+
+    public IHost Host { get; }
+
+    public string Directory { get; }
+
+    public IServiceProvider Services => Host.Services;
+
+    public static async Task<TempDataHost> StartAsync(MarkingSchemeKind scheme = MarkingSchemeKind.Us, Dictionary<string, string?>? settings = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Data:DataDirectory"] = directory,
+            ["Markings:Scheme"] = scheme.ToString(),
+            ["Demo:Password"] = "Test-Password-123",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+        builder.AddWorkbenchData();
+        builder.AddMarkings();
+        builder.AddWorkbenchIdentityCore();
+        var host = builder.Build();
+        await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        return new TempDataHost(host, directory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Host.Dispose();
+        await Task.Yield();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open on some platform: the temp folder is cleaned by the OS.
+        }
+    }
+}
