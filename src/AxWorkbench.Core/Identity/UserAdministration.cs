@@ -115,11 +115,17 @@ public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleMan
         }
     }
 
-    /// <summary>A random password of 16 characters from an unambiguous alphabet.</summary>
+    /// <summary>A random password: 16 characters from an unambiguous alphabet, with a lower-case letter, an upper-case letter and a digit.</summary>
     public static string GeneratePassword()
     {
         const string alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        return "Ax-" + RandomNumberGenerator.GetString(alphabet, 16);
+        string random;
+        do
+        {
+            random = RandomNumberGenerator.GetString(alphabet, 16);
+        }
+        while (!(random.Any(char.IsLower) && random.Any(char.IsUpper) && random.Any(char.IsDigit)));
+        return "Ax-" + random;
     }
 
     private async Task<WorkbenchUser> FindAsync(string userName) =>

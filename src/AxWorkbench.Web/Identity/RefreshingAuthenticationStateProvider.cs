@@ -21,6 +21,9 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
+    /// <summary>Raised after each revalidation cycle (tests wait on it instead of sleeping).</summary>
+    internal event Action? Revalidated;
+
     public RefreshingAuthenticationStateProvider(
         IServiceScopeFactory scopeFactory,
         IOptions<IdentityOptions> identityOptions,
@@ -54,6 +57,7 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
                 {
                     SetAuthenticationState(Task.FromResult(new AuthenticationState(refreshed)));
                 }
+                Revalidated?.Invoke();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

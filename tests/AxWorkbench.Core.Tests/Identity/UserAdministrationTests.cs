@@ -122,3 +122,16 @@ public sealed class UserAdministrationTests
         Assert.Contains("nobody", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class GeneratedPasswordTests
+{
+    [Fact]
+    public void GeneratePassword_AlwaysMeetsThePasswordPolicy()
+    {
+        for (var i = 0; i < 2000; i++)
+        {
+            var password = UserAdministration.GeneratePassword();
+            Assert.True(password.Length >= 10 && password.Any(char.IsDigit) && password.Any(char.IsUpper) && password.Any(char.IsLower), password);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Security.Claims;
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Identity;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Web.Identity;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AxWorkbench.Web.Tests.Identity;
+
+/// <summary>An open circuit sees a clearance change, or a disabled account, within the revalidation interval.</summary>
+public sealed class RefreshingAuthenticationStateProviderTests : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-auth-tests", Guid.NewGuid().ToString("N"));
+    private IHost _host = default!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Data:DataDirectory"] = _directory,
+            ["Security:RevalidationIntervalSeconds"] = "1",
+        });
+        builder.AddWorkbenchData();
+        builder.AddMarkings();
+        builder.AddWorkbenchIdentityCore().AddClaimsPrincipalFactory<WorkbenchClaimsPrincipalFactory>();
+        builder.Services.AddOptions<SecurityOptions>().Bind(builder.Configuration.GetSection(SecurityOptions.SectionName));
+        builder.Services.AddScoped<RefreshingAuthenticationStateProvider>();
+        _host = builder.Build();
+        await _host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        await using var scope = _host.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<UserAdministration>()
+            .AddAsync("kim", "Long-enough-password1", [Roles.Analyst], "SECRET//NOFORN", "HQ");
+    }
+
+    private async Task<(RefreshingAuthenticationStateProvider Provider, IServiceScope Scope)> SignInAsync()
+    {
+        var scope = _host.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<WorkbenchUser>>();
+        var principal = await scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<WorkbenchUser>>()
+            .CreateAsync((await users.FindByNameAsync("kim"))!);
+        var provider = scope.ServiceProvider.GetRequiredService<RefreshingAuthenticationStateProvider>();
+        provider.SetAuthenticationState(Task.FromResult(new AuthenticationState(principal)));
+        return (provider, scope);
+    }
+
+    private static async Task<ClaimsPrincipal> NextStateAsync(AuthenticationStateProvider provider)
+    {
+        var changed = new TaskCompletionSource<ClaimsPrincipal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        provider.AuthenticationStateChanged += async task => changed.TrySetResult((await task).User);
+        return await changed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task ClearanceLowered_OpenCircuitSeesNewClearance()
+    {
+        var (provider, scope) = await SignInAsync();
+        using var _ = scope;
+        var next = NextStateAsync(provider);
+
+        await using (var adminScope = _host.Services.CreateAsyncScope())
+        {
+            await adminScope.ServiceProvider.GetRequiredService<UserAdministration>().SetClearanceAsync("kim", "CONFIDENTIAL");
+        }
+
+        var user = await next;
+        Assert.True(user.Identity?.IsAuthenticated);
+        Assert.Equal(ClassificationLevel.Confidential, CurrentUser.ToAuthorization(user).Clearance);
+    }
+
+    [Fact]
+    public async Task AccountDisabled_OpenCircuitBecomesAnonymous()
+    {
+        var (provider, scope) = await SignInAsync();
+        using var _ = scope;
+        var next = NextStateAsync(provider);
+
+        await using (var adminScope = _host.Services.CreateAsyncScope())
+        {
+            await adminScope.ServiceProvider.GetRequiredService<UserAdministration>().SetDisabledAsync("kim", true);
+        }
+
+        Assert.False((await next).Identity?.IsAuthenticated);
+    }
+
+    [Fact]
+    public async Task NothingChanged_PrincipalStaysAndKeepsClearance()
+    {
+        var (provider, scope) = await SignInAsync();
+        using var _ = scope;
+        var before = (await provider.GetAuthenticationStateAsync()).User;
+
+        var next = NextStateAsync(provider);
+        var cycles = 0;
+        var twoCycles = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        provider.Revalidated += () =>
+        {
+            if (Interlocked.Increment(ref cycles) == 2)
+            {
+                twoCycles.TrySetResult();
+            }
+        };
+
+        await twoCycles.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(next.IsCompleted);
+        Assert.Same(before, (await provider.GetAuthenticationStateAsync()).User);
+        Assert.Equal(ClassificationLevel.Secret, CurrentUser.ToAuthorization(before).Clearance);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await Task.Yield();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
