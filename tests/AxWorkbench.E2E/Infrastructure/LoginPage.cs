@@ -1,0 +1,13 @@
+namespace AxWorkbench.E2E.Infrastructure;
+
+/// <summary>The static sign-in page (/account/login).</summary>
+public sealed class LoginPage(IPage page)
+{
+    public ILocator UserName => page.Locator("#username");
+
+    public ILocator Password => page.Locator("#password");
+
+    public ILocator Submit => page.Locator("#login-submit");
+
+    public ILocator Error => page.GetByTestId("login-error");
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AxWorkbench.E2E.Infrastructure;
+
+/// <summary>
+/// The real app (same Program, same middleware, Kestrel) on 127.0.0.1 and a free port, in the
+/// "Testing" environment, with a fresh data folder and a known demo password.
+/// </summary>
+public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
+{
+    public const string DemoPassword = "E2e-Demo-Password-2026!";
+
+    public WorkbenchAppFactory() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "axworkbench-e2e-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The origin the app listens on, e.g. http://127.0.0.1:41234 (starts the server on first use).</summary>
+    public Uri ServerAddress
+    {
+        get
+        {
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+            return new Uri(addresses.Single());
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Data:DataDirectory", DataDirectory);
+        builder.UseSetting("Demo:Enabled", "true");
+        builder.UseSetting("Demo:Password", DemoPassword);
+        builder.UseSetting("Security:RevalidationIntervalSeconds", "2");
+        builder.UseSetting("Markings:Scheme", "Us");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+}
