@@ -12,6 +12,7 @@ public sealed class DatabaseConfigurationException(string message, Exception? in
 /// <summary>Creates the data folder, applies migrations and asserts WAL + synchronous=FULL before the app serves anything.</summary>
 public sealed partial class DatabaseInitializer(
     IDbContextFactory<WorkbenchDbContext> contextFactory,
+    IEnumerable<IMigratedContext> contexts,
     IOptions<DataOptions> options,
     IHostEnvironment environment,
     ILogger<DatabaseInitializer> logger)
@@ -24,7 +25,11 @@ public sealed partial class DatabaseInitializer(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         try
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            // Identity's context first, then each feature's own tables.
+            foreach (var context in contexts.OrderBy(c => c is MigratedContext<WorkbenchDbContext> ? 0 : 1))
+            {
+                await context.MigrateAsync(cancellationToken);
+            }
         }
         catch (SqliteException ex)
         {
