@@ -3,6 +3,7 @@ using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
+using AxWorkbench.Web.Model;
 using AxWorkbench.Web.Shell;
 using Microsoft.Extensions.Options;
 
@@ -32,6 +33,7 @@ builder.AddMarkings();
 builder.AddWorkbenchIdentity();
 builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();
+builder.AddWorkbenchModel();
 
 var app = builder.Build();
 

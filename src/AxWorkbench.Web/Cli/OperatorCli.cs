@@ -31,6 +31,7 @@ public static class OperatorCli
     {
         var root = new RootCommand("AxWorkbench: run without arguments to start the web app; the commands below are for operators.");
         root.Subcommands.Add(UsersCommands.Build(context));
+        root.Subcommands.Add(ModelCommandsCli.Build(context));
         return root;
     }
 }
