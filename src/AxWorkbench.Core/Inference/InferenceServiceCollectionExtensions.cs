@@ -1,0 +1,53 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AxWorkbench.Core.Inference;
+
+public static class InferenceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the "Inference" options (validated at start), the engine singleton (also as <see cref="IModelStatus"/>),
+    /// a hosted service that loads the weights at start off the request path (a bad model sets State Failed, never crashes),
+    /// and <see cref="IChatClient"/> over the engine. Metrics: meter <see cref="InferenceEngine.MeterName"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddInference(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptionsWithValidateOnStart<InferenceOptions>()
+            .Bind(builder.Configuration.GetSection(InferenceOptions.SectionName))
+            .ValidateDataAnnotations();
+        builder.Services.TryAddSingleton<InferenceEngine>();
+        builder.Services.TryAddSingleton<IModelStatus>(sp => sp.GetRequiredService<InferenceEngine>());
+        builder.Services.TryAddSingleton<IChatClient>(sp => new LocalChatClient(sp.GetRequiredService<InferenceEngine>()));
+        builder.Services.AddHostedService<ModelLoaderService>();
+        return builder;
+    }
+}
+
+/// <summary>Loads the model in the background at start; the app serves pages (and /healthz says "Loading") meanwhile.</summary>
+internal sealed partial class ModelLoaderService(InferenceEngine engine, ILogger<ModelLoaderService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await Task.Run(() => engine.LoadAsync(stoppingToken), stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // loading must never crash the host; the engine reports the reason
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogUnexpected(logger, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model loading failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+}

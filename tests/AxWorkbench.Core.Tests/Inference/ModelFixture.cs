@@ -1,0 +1,56 @@
+using AxWorkbench.Core.Inference;
+using Microsoft.Extensions.Options;
+
+namespace AxWorkbench.Core.Tests.Inference;
+
+/// <summary>One loaded small fixture model shared by the Inference tests (loading is the slow part).</summary>
+public sealed class ModelFixture : IAsyncLifetime
+{
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "ax-inference-tests-" + Guid.NewGuid().ToString("N"));
+
+    public InferenceEngine Engine { get; private set; } = null!;
+
+    public InferenceOptions Options { get; } = new()
+    {
+        FixtureSize = "small",
+        FixtureSeed = 7,
+        ContextSize = 512,
+        MaxParallelSequences = 4,
+        MaxQueueLength = 3,
+        Threads = 2,
+        BatchSize = 256,
+        UBatchSize = 256,
+        DefaultMaxTokens = 16,
+    };
+
+    public async Task InitializeAsync()
+    {
+        Options.FixtureDirectory = Directory;
+        Engine = new InferenceEngine(Microsoft.Extensions.Options.Options.Create(Options));
+        await Engine.LoadAsync();
+        if (Engine.State != ModelState.Ready)
+        {
+            throw new InvalidOperationException("Fixture model failed to load: " + Engine.Error);
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        Engine.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ModelCollection : ICollectionFixture<ModelFixture>
+{
+    public const string Name = "Loaded fixture model";
+}
