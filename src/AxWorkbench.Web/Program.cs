@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Web.Audit;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
@@ -29,6 +30,7 @@ builder.WebHost.UseStaticWebAssets();
 
 builder.AddWorkbenchData();
 builder.AddMarkings();
+builder.AddWorkbenchAuditWeb();
 builder.AddWorkbenchIdentity();
 builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();
