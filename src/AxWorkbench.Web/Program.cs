@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Lightweighting;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
@@ -34,6 +35,7 @@ builder.AddWorkbenchIdentity();
 builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();
 builder.AddWorkbenchModel();
+builder.AddLightweighting();
 
 var app = builder.Build();
 

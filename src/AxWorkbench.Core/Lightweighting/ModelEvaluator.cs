@@ -242,9 +242,11 @@ public static class ModelEvaluator
             throw new EvaluationRefusedException($"llama.cpp could not decode the speed prompt of '{Path.GetFileName(path)}'.");
         }
 
-        var limit = Math.Min(count, (int)context.ContextSize - prompt);
+        const int warmUp = 4; // the first single-token decodes build the graph: not timed
+        var limit = Math.Min(count + warmUp, (int)context.ContextSize - prompt);
         var last = batch.TokenCount - 1;
         long ticks = 0;
+        var timed = 0;
         for (var t = 0; t < limit; t++)
         {
             var next = (LLamaToken)ArgMax(handle.GetLogitsIth(last));
@@ -256,11 +258,15 @@ public static class ModelEvaluator
                 throw new EvaluationRefusedException($"llama.cpp could not decode while measuring the speed of '{Path.GetFileName(path)}'.");
             }
 
-            ticks += Stopwatch.GetTimestamp() - t0;
+            if (t >= warmUp || limit <= warmUp)
+            {
+                ticks += Stopwatch.GetTimestamp() - t0;
+                timed++;
+            }
         }
 
         handle.MemoryClear();
-        return ticks == 0 ? 0 : limit * (double)Stopwatch.Frequency / ticks;
+        return ticks == 0 ? 0 : timed * (double)Stopwatch.Frequency / ticks;
     }
 
     /// <summary>Log-probabilities (float, the same arithmetic for both models, so identical logits give identical values).</summary>
