@@ -48,7 +48,7 @@ public sealed record VariantRow(
     bool IsServed,
     EvaluationRecord? Evaluation)
 {
-    public double? PerplexityRatio => Evaluation is { BasePerplexity: > 0 } e ? e.VariantPerplexity / e.BasePerplexity : IsSource ? 1 : null;
+    public double? PerplexityRatio => IsSource ? 1 : Evaluation is { BasePerplexity: > 0 } e ? e.VariantPerplexity / e.BasePerplexity : null;
 }
 
 /// <summary>
@@ -207,8 +207,9 @@ public sealed partial class LightweightingLab(
         var rows = new List<VariantRow>();
         if (File.Exists(source))
         {
-            var self = evaluations.Where(e => e.VariantPath == source).MaxBy(e => e.Id);
-            rows.Add(new VariantRow(source, Path.GetFileName(source), self?.VariantFileType ?? "source", new FileInfo(source).Length, true, source == served, self));
+            // The source's own figures (memory, speed, perplexity) come from its latest evaluation as a base.
+            var self = evaluations.Where(e => e.VariantPath == source).MaxBy(e => e.Id) ?? evaluations.MaxBy(e => e.Id);
+            rows.Add(new VariantRow(source, Path.GetFileName(source), "source", new FileInfo(source).Length, true, source == served, self));
         }
 
         var variants = quantized.Select(q => (q.OutputPath, q.TargetType)).Concat(evaluations.Select(e => (Path: e.VariantPath, Type: e.VariantFileType)))

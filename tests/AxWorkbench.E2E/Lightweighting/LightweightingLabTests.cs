@@ -66,7 +66,7 @@ public sealed class LightweightingLabTests(WorkbenchFixture fixture, ITestOutput
             await ChooseAsync("lab-variant", "lab-medium.Q8_0.gguf");
             await Page.GetByTestId("lab-text-upload").SetInputFilesAsync(law);
             await Expect(Page.GetByTestId("lab-text-name")).ToBeVisibleAsync();
-            await Page.GetByTestId("lab-windows").Locator("input").FillAsync("2");
+            await Page.Locator("input[data-testid=lab-windows], [data-testid=lab-windows] input").First.FillAsync("2");
             await Page.GetByTestId("lab-evaluate").ClickAsync();
             await Expect(Page.GetByTestId("lab-job").First).ToContainTextAsync("Evaluate");
             await Expect(Page.GetByTestId("lab-job-status").First).ToHaveTextAsync("Completed", new() { Timeout = Slow });
