@@ -38,7 +38,9 @@ public static class QuantizationPlanner
             var kind = target.BlockSize == 256 ? "K-quants pack rows in super-blocks of 256 values" : $"{target.Name} packs rows in blocks of {target.BlockSize} values";
             throw new QuantizationRefusedException(
                 $"{target.Name} is not possible for '{Path.GetFileName(sourcePath)}': {kind}, but tensor {misfit.Name} has rows of {misfit.Dimensions[0]} values. " +
-                $"Choose {(target.BlockSize == 256 ? "Q8_0 or Q4_0" : "another type")} for this model.");
+                (QuantizationTarget.All.Where(t => matrices.All(m => m.Dimensions[0] % (ulong)t.BlockSize == 0)).Select(t => t.Name).ToList() is { Count: > 0 } fits
+                    ? $"Types that fit this model: {string.Join(", ", fits)}."
+                    : "No offered type fits this model's shapes."));
         }
 
         return header;
