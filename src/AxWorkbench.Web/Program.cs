@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Lightweighting;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Audit;
 using AxWorkbench.Web.Cli;
@@ -49,6 +50,7 @@ builder.AddWorkbenchIdentity();
 builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();
 builder.AddWorkbenchModel();
+builder.AddLightweighting();
 
 var app = builder.Build();
 

@@ -32,6 +32,9 @@ public static class AuditActions
     public const string Flag = "review.flag";
 
     public const string SettingsChanged = "settings.changed";
+    public const string ModelQuantized = "model.quantize";
+    public const string ModelEvaluated = "model.evaluate";
+    public const string ModelPromoted = "model.promote";
     public const string AuditVerified = "audit.verified";
 
     public static IReadOnlyList<string> All { get; } =

@@ -43,8 +43,8 @@ public sealed class EngineBusyException(int queueLength)
 }
 
 /// <summary>The model is not loaded (still loading, or it failed with a named reason).</summary>
-public sealed class ModelUnavailableException(ModelState state, string? reason)
-    : Exception(state == ModelState.Failed ? $"The model failed to load: {reason}" : $"The model is not ready yet (state: {state}).")
+public sealed class ModelUnavailableException(ModelState state, string? reason, string? message = null)
+    : Exception(message ?? (state == ModelState.Failed ? $"The model failed to load: {reason}" : $"The model is not ready yet (state: {state})."))
 {
     public ModelState State { get; } = state;
 }
@@ -58,3 +58,6 @@ public sealed class PromptTooLongException(int promptTokens, int contextSize)
 
 /// <summary>The native side failed while decoding this request; the engine keeps serving the others.</summary>
 public sealed class GenerationFailedException(string message) : Exception(message);
+
+/// <summary>Switching the served model failed or was refused; the message says why and what is served now.</summary>
+public sealed class ModelSwapException(string message) : Exception(message);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
@@ -58,6 +59,9 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
     private volatile string? _error;
     private volatile ModelInfo? _info;
     private double _loadProgress;
+    private readonly ConcurrentQueue<Action> _exclusive = new();
+    private SwapRequest? _swap;
+    private int _submitsInFlight;
 
     public InferenceEngine(IOptions<InferenceOptions> options, ILogger<InferenceEngine>? logger = null)
     {
@@ -208,15 +212,27 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
             return;
         }
 
-        var header = verdict.Header;
-        var isFixture = header is not null && FixtureModelWriter.IsFixture(header);
-        if (isFixture)
-        {
-            _logitBias = BuildFixtureBias(_weights);
-        }
-
-        _contextPerSequence = (int)(_context.ContextSize / _context.NativeHandle.MaxSeq);
         _slots = new Sequence?[_options.MaxParallelSequences];
+        AdoptLoadedModel(path, verdict.Header, parameters, mark);
+        _stopping = false;
+        _loop = new Thread(RunLoop) { IsBackground = true, Name = "ax-inference-loop" };
+        _loop.Start();
+        Volatile.Write(ref _loadProgress, 1);
+        _error = null;
+        _state = ModelState.Ready;
+        LogModelReady(_logger, _info!.FileName, _info.Architecture, _info.ParameterCount, _info.Backend ?? "?");
+        _ = Task.Run(() => ComputeSha256Async(path), CancellationToken.None);
+    }
+
+    /// <summary>Sets what depends on the loaded weights: fixture bias, context per sequence, the model page's info.</summary>
+    private void AdoptLoadedModel(string path, GgufHeader? header, ModelParams parameters, long mark)
+    {
+        var weights = _weights!;
+        var context = _context!;
+        var isFixture = header is not null && FixtureModelWriter.IsFixture(header);
+        _logitBias = isFixture ? BuildFixtureBias(weights) : new Dictionary<LLamaToken, float>();
+        _prefixTokens = [];
+        _contextPerSequence = (int)(context.ContextSize / context.NativeHandle.MaxSeq);
         var loadLog = LlamaNative.LinesSince(mark);
         var offloaded = loadLog.Select(l => OffloadedRegex().Match(l)).LastOrDefault(m => m.Success)?.Groups[1].Value;
         _info = new ModelInfo
@@ -226,30 +242,21 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
             FileName = Path.GetFileName(path),
             SizeBytes = new FileInfo(path).Length,
             Architecture = header?.GetString("general.architecture") ?? "unknown",
-            ParameterCount = _weights.ParameterCount,
-            FileType = _weights.NativeHandle.FileType.ToString(),
-            TrainedContextLength = _weights.ContextSize,
+            ParameterCount = weights.ParameterCount,
+            FileType = weights.NativeHandle.FileType.ToString(),
+            TrainedContextLength = weights.ContextSize,
             ContextLength = _contextPerSequence,
-            VocabularySize = _weights.Vocab.Count,
+            VocabularySize = weights.Vocab.Count,
             ChatTemplate = header?.GetString("tokenizer.chat_template"),
             Backend = LlamaNative.LoadedLibraryPath,
             Devices = LlamaNative.Devices(),
-            LayerCount = _weights.NativeHandle.LayerCount,
-            LayersOffloaded = offloaded ?? $"0/{_weights.NativeHandle.LayerCount + 1}",
+            LayerCount = weights.NativeHandle.LayerCount,
+            LayersOffloaded = offloaded ?? $"0/{weights.NativeHandle.LayerCount + 1}",
             KvCacheType = _options.KvCacheType,
             MaxParallelSequences = _options.MaxParallelSequences,
             Threads = parameters.Threads ?? 0,
             IsFixture = isFixture,
         };
-
-        _stopping = false;
-        _loop = new Thread(RunLoop) { IsBackground = true, Name = "ax-inference-loop" };
-        _loop.Start();
-        Volatile.Write(ref _loadProgress, 1);
-        _error = null;
-        _state = ModelState.Ready;
-        LogModelReady(_logger, _info.FileName, _info.Architecture, _info.ParameterCount, _info.Backend ?? "?");
-        _ = Task.Run(() => ComputeSha256Async(path), CancellationToken.None);
     }
 
     internal static ModelParams BuildParameters(string path, InferenceOptions o)
@@ -300,7 +307,7 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
         {
             await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
             var hash = await SHA256.HashDataAsync(stream).ConfigureAwait(false);
-            if (_info is { } info)
+            if (_info is { } info && info.Path == Path.GetFullPath(path))
             {
                 _info = info with { Sha256 = Convert.ToHexStringLower(hash) };
             }
@@ -391,6 +398,24 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
     public GenerationStream Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        Interlocked.Increment(ref _submitsInFlight); // a swap waits for submits in flight (they tokenize with the current weights)
+        try
+        {
+            return SubmitCore(request, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _submitsInFlight);
+        }
+    }
+
+    private GenerationStream SubmitCore(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _swap) is { } swap)
+        {
+            throw new ModelUnavailableException(ModelState.Loading, null, $"The model is being switched to '{Path.GetFileName(swap.Path)}'; try again in a moment.");
+        }
+
         if (_state != ModelState.Ready || _weights is null || _context is null)
         {
             throw new ModelUnavailableException(_state, _error);
@@ -496,6 +521,13 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
         {
             try
             {
+                RunExclusiveWork();
+                if (Volatile.Read(ref _swap) is { } swap && SwapDue(swap))
+                {
+                    PerformSwap(swap);
+                    continue;
+                }
+
                 Schedule();
                 inBatch.Clear();
                 batch.Clear();
@@ -569,6 +601,9 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
         {
             Finish(seq, new ModelUnavailableException(ModelState.NotLoaded, "the engine stopped"));
         }
+
+        RunExclusiveWork();
+        Interlocked.Exchange(ref _swap, null)?.Done.TrySetException(new ModelUnavailableException(ModelState.NotLoaded, "the engine stopped"));
 
         lock (_lock)
         {
@@ -942,6 +977,7 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
             loop.Join(TimeSpan.FromSeconds(30));
         }
 
+        RunExclusiveWork();
         LlamaNative.LineLogged -= ForwardNativeLog;
         _context?.Dispose();
         _weights?.Dispose();
@@ -955,6 +991,207 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
         _meter.Dispose();
         _wake.Dispose();
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop's thread between two decode steps, so that native work outside the
+    /// engine (an evaluation context decoding) never competes with serving for llama.cpp's process-wide decode lock.
+    /// Serving pauses for as long as <paramref name="work"/> runs: keep each piece short (one window, say).
+    /// When no loop runs (model not loaded), the work runs on a dedicated thread instead.
+    /// </summary>
+    public Task<T> RunExclusiveAsync<T>(Func<T> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Run()
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                done.TrySetCanceled(cancellationToken);
+                return;
+            }
+
+            try
+            {
+                done.TrySetResult(work());
+            }
+#pragma warning disable CA1031 // the caller receives the failure through its task
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                done.TrySetException(ex);
+            }
+        }
+
+        if (_loop is not { IsAlive: true } || _stopping)
+        {
+            var thread = new Thread(Run) { IsBackground = true, Name = "ax-exclusive-work" };
+            thread.Start();
+            return done.Task;
+        }
+
+        _exclusive.Enqueue(Run);
+        _wake.Set();
+        return done.Task;
+    }
+
+    private void RunExclusiveWork()
+    {
+        while (_exclusive.TryDequeue(out var work))
+        {
+            work();
+        }
+    }
+
+    /// <summary>
+    /// Switches the served weights to <paramref name="path"/> without restarting: new requests are refused with a
+    /// clear "being switched" message, running and queued generations drain (finish normally) for up to
+    /// <paramref name="drainTimeout"/> and are then failed with a message saying why, the weights are swapped on the
+    /// loop's thread, and serving resumes. If the new file cannot load, the previous one is loaded back.
+    /// </summary>
+    /// <exception cref="ModelSwapException">The file is unusable, another switch is running, or loading failed.</exception>
+    /// <exception cref="ModelUnavailableException">No model is being served.</exception>
+    public async Task ReloadAsync(string path, TimeSpan drainTimeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var hasSiteLibrary = !string.IsNullOrWhiteSpace(_options.NativeLibraryPath);
+        var verdict = GgufValidator.Validate(path, allowUnknownArchitecture: hasSiteLibrary);
+        if (!verdict.IsValid)
+        {
+            throw new ModelSwapException($"'{path}' cannot be served: {verdict}");
+        }
+
+        if (_state != ModelState.Ready || _loop is not { IsAlive: true })
+        {
+            throw new ModelUnavailableException(_state, _error);
+        }
+
+        var swap = new SwapRequest(Path.GetFullPath(path), verdict.Header, Stopwatch.GetTimestamp() + (long)(drainTimeout.TotalSeconds * Stopwatch.Frequency));
+        if (Interlocked.CompareExchange(ref _swap, swap, null) is not null)
+        {
+            throw new ModelSwapException("Another model switch is already in progress; wait for it to finish.");
+        }
+
+        _state = ModelState.Loading;
+        Volatile.Write(ref _loadProgress, 0);
+        LogSwapStarted(_logger, swap.Path);
+        _wake.Set();
+        await swap.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The loop swaps once nothing is generating, queued or being submitted, or when the drain time is up.</summary>
+    private bool SwapDue(SwapRequest swap)
+    {
+        lock (_lock)
+        {
+            var idle = _activeCount == 0 && _waiting.Count == 0 && Volatile.Read(ref _submitsInFlight) == 0;
+            if (idle)
+            {
+                return true;
+            }
+
+            if (Stopwatch.GetTimestamp() < swap.DeadlineTicks)
+            {
+                return false;
+            }
+        }
+
+        var reason = new GenerationFailedException($"The administrator switched the model to '{Path.GetFileName(swap.Path)}' while this answer was being generated; it was stopped. Ask again.");
+        foreach (var seq in _slots.OfType<Sequence>().ToList())
+        {
+            Finish(seq, reason);
+        }
+
+        lock (_lock)
+        {
+            foreach (var w in _waiting)
+            {
+                w.Output.Writer.TryComplete(reason);
+                w.Dispose();
+            }
+
+            _waiting.Clear();
+        }
+
+        return Volatile.Read(ref _submitsInFlight) == 0;
+    }
+
+    /// <summary>On the loop thread with nothing in flight: drop the old weights, load the new ones (or the old ones back), resume.</summary>
+    private void PerformSwap(SwapRequest swap)
+    {
+        var oldPath = _info?.Path;
+        var mark = LlamaNative.Mark();
+        _context?.Dispose();
+        _weights?.Dispose();
+        _context = null;
+        _weights = null;
+        var parameters = BuildParameters(swap.Path, _options);
+        Exception? failure = null;
+        try
+        {
+            _weights = LLamaWeights.LoadFromFile(parameters);
+            _context = _weights.CreateContext(parameters);
+            AdoptLoadedModel(swap.Path, swap.Header, parameters, mark);
+        }
+#pragma warning disable CA1031 // a failed load must leave the engine serving the old model, never crash the process
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var native = LlamaNative.ProblemsSince(mark);
+            failure = new ModelSwapException($"llama.cpp could not load '{swap.Path}': {(native.Count > 0 ? string.Join(" | ", native.TakeLast(3)) : ex.Message)}. The previous model is served again.");
+            _context?.Dispose();
+            _weights?.Dispose();
+            _context = null;
+            _weights = null;
+            if (oldPath is not null)
+            {
+                try
+                {
+                    var back = BuildParameters(oldPath, _options);
+                    _weights = LLamaWeights.LoadFromFile(back);
+                    _context = _weights.CreateContext(back);
+                    AdoptLoadedModel(oldPath, GgufValidator.Validate(oldPath, allowUnknownArchitecture: true).Header, back, mark);
+                }
+#pragma warning disable CA1031
+                catch (Exception again)
+#pragma warning restore CA1031
+                {
+                    Volatile.Write(ref _swap, null);
+                    Fail($"Switching to '{swap.Path}' failed and the previous model '{oldPath}' could not be loaded back: {again.Message}");
+                    swap.Done.TrySetException(failure);
+                    return;
+                }
+            }
+        }
+
+        Volatile.Write(ref _loadProgress, 1);
+        _state = ModelState.Ready;
+        Volatile.Write(ref _swap, null);
+        if (failure is not null)
+        {
+            LogSwapFailed(_logger, swap.Path, failure.Message);
+            swap.Done.TrySetException(failure);
+            return;
+        }
+
+        LogSwapped(_logger, oldPath ?? "-", swap.Path);
+        var path = swap.Path;
+        _ = Task.Run(() => ComputeSha256Async(path), CancellationToken.None);
+        swap.Done.TrySetResult();
+    }
+
+    private sealed record SwapRequest(string Path, GgufHeader? Header, long DeadlineTicks)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Switching the served model to {Path}: draining running generations")]
+    private static partial void LogSwapStarted(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Served model switched from {OldPath} to {NewPath}")]
+    private static partial void LogSwapped(ILogger logger, string oldPath, string newPath);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Switching the served model to {Path} failed: {Reason}")]
+    private static partial void LogSwapFailed(ILogger logger, string path, string reason);
 
     [GeneratedRegex(@"offloaded (\d+/\d+) layers to GPU")]
     private static partial Regex OffloadedRegex();

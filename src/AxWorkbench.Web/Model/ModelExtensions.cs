@@ -26,6 +26,8 @@ public static class ModelExtensions
             }
         });
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
+        // The lab (quantize, evaluate, promote) writes to the audit log.
+        builder.Services.AddSingleton<Core.Lightweighting.ILabAuditTrail, Core.Lightweighting.AuditLogLabTrail>();
         return builder;
     }
 }

@@ -1,0 +1,26 @@
+using AxWorkbench.Core.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace AxWorkbench.Core.Lightweighting;
+
+public static class LightweightingServiceExtensions
+{
+    /// <summary>
+    /// The lightweighting lab: its options ("Lightweighting"), its tables (own migrations), the lab service and the
+    /// audit seam (a logging default; the workbench audit log replaces it by registering <see cref="ILabAuditTrail"/> first).
+    /// Needs the inference engine (AddInference).
+    /// </summary>
+    public static IHostApplicationBuilder AddLightweighting(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptionsWithValidateOnStart<LightweightingOptions>()
+            .Bind(builder.Configuration.GetSection(LightweightingOptions.SectionName))
+            .ValidateDataAnnotations();
+        builder.AddWorkbenchDbContext<LightweightingDbContext>(LightweightingDbContext.HistoryTable);
+        builder.Services.TryAddSingleton<ILabAuditTrail, LoggingLabAuditTrail>();
+        builder.Services.TryAddSingleton<LightweightingLab>();
+        return builder;
+    }
+}
