@@ -8,8 +8,9 @@ public static class DocumentParsing
         new PdfParser(), new DocxParser(), new HwpxParser(), new TextParser(), new HtmlParser(),
     }.ToDictionary(p => p.Format);
 
-    public static ParsedDocument Parse(byte[] content, ParserLimits limits, CancellationToken cancellationToken = default)
+    public static ParsedDocument Parse(byte[] content, ParserLimits? limits = null, CancellationToken cancellationToken = default)
     {
+        limits ??= ParserLimits.Default;
         var format = FileTypeDetector.Detect(content, limits);
         try
         {

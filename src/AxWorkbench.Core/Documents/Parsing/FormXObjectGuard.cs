@@ -65,8 +65,9 @@ internal sealed partial class FormXObjectGuard(IPdfTokenScanner scanner, IFilter
     }
 
     /// <summary>Throws <see cref="DocumentRejectedException"/> when a form XObject reachable from the page invokes itself.</summary>
-    public void CheckPage(int pageNumber, DictionaryToken? pageResources)
+    public void CheckPage(int pageNumber, DictionaryToken page, DictionaryToken? pageResources)
     {
+        CheckContentSize(pageNumber, page);
         if (pageResources is null)
         {
             return;
@@ -108,6 +109,53 @@ internal sealed partial class FormXObjectGuard(IPdfTokenScanner scanner, IFilter
             foreach (var child in FormReferences(resources, invoked))
             {
                 stack.Push((child, resources, false));
+            }
+        }
+    }
+
+    private void CheckContentSize(int pageNumber, DictionaryToken page)
+    {
+        if (!page.TryGet(_contents, out var contents))
+        {
+            return;
+        }
+        var streams = new List<StreamToken>();
+        if (TryResolve(contents, out StreamToken? single))
+        {
+            streams.Add(single);
+        }
+        else if (TryResolve(contents, out ArrayToken? array))
+        {
+            foreach (var item in array.Data.Take(10_000))
+            {
+                if (TryResolve(item, out StreamToken? part))
+                {
+                    streams.Add(part);
+                }
+            }
+        }
+
+        long total = 0;
+        foreach (var stream in streams)
+        {
+            try
+            {
+                total += stream.Decode(filters).Length;
+            }
+            catch (DocumentRejectedException)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // Undecodable content is PdfPig's to report.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                continue;
+            }
+            if (total > limits.MaxPageContentBytes)
+            {
+                throw new DocumentRejectedException(RejectionReason.ResourceLimit,
+                    $"Page {pageNumber} draws more than {limits.MaxPageContentBytes / (1024 * 1024):N0} MB of content (millions of glyphs); the file was refused.");
             }
         }
     }

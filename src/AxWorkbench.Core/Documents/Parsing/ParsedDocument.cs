@@ -73,6 +73,9 @@ public sealed record ParserLimits
 
     public int MaxPages { get; init; } = 5_000;
 
+    /// <summary>The largest decoded content of one page (a page drawing millions of glyphs exhausts memory in the reader).</summary>
+    public long MaxPageContentBytes { get; init; } = 8L * 1024 * 1024;
+
     /// <summary>The most characters of text kept from one document.</summary>
     public int MaxTextChars { get; init; } = 20_000_000;
 

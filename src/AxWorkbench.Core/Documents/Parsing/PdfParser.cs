@@ -61,7 +61,7 @@ public sealed class PdfParser : IDocumentParser
                 cancellationToken.ThrowIfCancellationRequested();
                 if (number <= pageDictionaries.Count)
                 {
-                    guard.CheckPage(number, pageDictionaries[number - 1].Resources);
+                    guard.CheckPage(number, pageDictionaries[number - 1].Page, pageDictionaries[number - 1].Resources);
                 }
 
                 string text;
