@@ -13,7 +13,7 @@ public sealed class ParserWorkerUnavailableException(string message, Exception? 
 /// a time. The worker runs with a managed heap limit; the parent enforces a wall-clock limit and kills it on a
 /// timeout; a crash or kill refuses that file and the next request starts a fresh worker. This process never parses.
 /// </summary>
-public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> options, ILogger<ParserWorkerClient> logger) : IAsyncDisposable
+public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> options, ILogger<ParserWorkerClient> logger) : IAsyncDisposable, IDisposable
 {
     public const string WorkerAssemblyName = "AxWorkbench.ParserWorker";
 
@@ -195,6 +195,17 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
         catch (InvalidOperationException)
         {
             // Already gone.
+        }
+    }
+
+    /// <summary>Stops the worker at once (hosts that dispose synchronously).</summary>
+    public void Dispose()
+    {
+        if (_process is { } process)
+        {
+            Kill(process);
+            process.Dispose();
+            _process = null;
         }
     }
 
