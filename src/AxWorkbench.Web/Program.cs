@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
@@ -32,6 +33,7 @@ builder.AddMarkings();
 builder.AddWorkbenchIdentity();
 builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();
+builder.AddDocuments();
 
 var app = builder.Build();
 
