@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Lightweighting;
+using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Audit;
 using AxWorkbench.Web.Cli;
@@ -51,6 +52,7 @@ builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();
 builder.AddWorkbenchModel();
 builder.AddLightweighting();
+builder.AddDocuments();
 
 var app = builder.Build();
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 
@@ -11,7 +12,7 @@ namespace AxWorkbench.Web.Cli;
 /// </summary>
 public static class OperatorCli
 {
-    private static readonly HashSet<string> CommandNames = ["users", "model", "audit", "--help", "-h", "-?", "help"];
+    private static readonly HashSet<string> CommandNames = ["users", "model", "audit", "import", "--help", "-h", "-?", "help"];
 
     public static bool IsOperatorCommand(string[] args) => args.Length > 0 && CommandNames.Contains(args[0]);
 
@@ -33,6 +34,7 @@ public static class OperatorCli
         root.Subcommands.Add(UsersCommands.Build(context));
         root.Subcommands.Add(ModelCommandsCli.Build(context));
         root.Subcommands.Add(AuditCommands.Build(context));
+        root.Subcommands.Add(ImportCommands.Build(context));
         return root;
     }
 }
@@ -54,6 +56,7 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, IReadOnly
         builder.AddWorkbenchData();
         builder.AddMarkings();
         builder.AddWorkbenchIdentityCore();
+        builder.AddDocuments();
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(cancellationToken);
         return host;

@@ -1,0 +1,96 @@
+using AxWorkbench.Core.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AxWorkbench.Core.Documents;
+
+public enum DocumentStatus
+{
+    Parsing,
+    Ready,
+    Failed,
+}
+
+/// <summary>An uploaded document. The original is kept, content-addressed by <see cref="Sha256"/>, under the data folder.</summary>
+public sealed class DocumentRecord
+{
+    public Guid Id { get; set; }
+
+    public required string FileName { get; set; }
+
+    public required string Sha256 { get; set; }
+
+    public long SizeBytes { get; set; }
+
+    /// <summary>The format decided from the bytes ("Pdf", "Docx", ...), once parsed.</summary>
+    public string? Kind { get; set; }
+
+    /// <summary>The uploader's declared marking, in <see cref="MarkingStorage"/> form.</summary>
+    public required string Marking { get; set; }
+
+    public DocumentStatus Status { get; set; }
+
+    /// <summary>Why parsing failed or the upload was refused, in words a user can act on.</summary>
+    public string? FailureReason { get; set; }
+
+    public required string Uploader { get; set; }
+
+    /// <summary>The library named at import; recorded until libraries exist.</summary>
+    public string? Library { get; set; }
+
+    public int PageCount { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? ParsedAt { get; set; }
+
+    public List<DocumentPage> Pages { get; set; } = [];
+}
+
+/// <summary>A page (or section) of extracted text.</summary>
+public sealed class DocumentPage
+{
+    public Guid DocumentId { get; set; }
+
+    public int Number { get; set; }
+
+    public required string Text { get; set; }
+}
+
+public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> options) : DbContext(options)
+{
+    public const string HistoryTable = "__Migrations_Documents";
+
+    public DbSet<DocumentRecord> Documents => Set<DocumentRecord>();
+
+    public DbSet<DocumentPage> DocumentPages => Set<DocumentPage>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<DocumentRecord>(document =>
+        {
+            document.ToTable("Documents");
+            document.HasKey(d => d.Id);
+            document.Property(d => d.FileName).HasMaxLength(260);
+            document.Property(d => d.Sha256).HasMaxLength(64);
+            document.Property(d => d.Kind).HasMaxLength(16);
+            document.Property(d => d.Marking).HasMaxLength(500);
+            document.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            document.Property(d => d.FailureReason).HasMaxLength(2000);
+            document.Property(d => d.Uploader).HasMaxLength(256);
+            document.Property(d => d.Library).HasMaxLength(200);
+            // SQLite cannot order by DateTimeOffset; store UTC ticks.
+            document.Property(d => d.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+            document.Property(d => d.ParsedAt).HasConversion(v => v == null ? (long?)null : v.Value.UtcTicks, v => v == null ? null : new DateTimeOffset(v.Value, TimeSpan.Zero));
+            document.HasIndex(d => d.Sha256);
+            document.HasIndex(d => d.Uploader);
+            document.HasMany(d => d.Pages).WithOne().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<DocumentPage>(page =>
+        {
+            page.ToTable("DocumentPages");
+            page.HasKey(p => new { p.DocumentId, p.Number });
+        });
+    }
+}
+
+internal sealed class DocumentsDesignTimeFactory() : DesignTimeFactory<DocumentsDbContext>(DocumentsDbContext.HistoryTable);

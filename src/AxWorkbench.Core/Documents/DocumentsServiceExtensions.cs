@@ -1,0 +1,28 @@
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace AxWorkbench.Core.Documents;
+
+public static class DocumentsServiceExtensions
+{
+    /// <summary>Documents: its own tables, the parser worker (one per app, started on first use) and the library service.</summary>
+    public static IHostApplicationBuilder AddDocuments(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptionsWithValidateOnStart<DocumentOptions>()
+            .Bind(builder.Configuration.GetSection(DocumentOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => o.MaxMegabytesByFormat.Values.All(v => v is > 0 and <= 4096),
+                "Documents:MaxMegabytesByFormat values must be between 1 and 4096.");
+        builder.Services.AddOptionsWithValidateOnStart<ParserWorkerOptions>()
+            .Bind(builder.Configuration.GetSection(ParserWorkerOptions.SectionName))
+            .ValidateDataAnnotations();
+        builder.AddWorkbenchDbContext<DocumentsDbContext>(DocumentsDbContext.HistoryTable);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ParserWorkerClient>();
+        builder.Services.AddSingleton<DocumentLibrary>();
+        return builder;
+    }
+}

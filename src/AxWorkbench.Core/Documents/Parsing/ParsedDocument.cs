@@ -1,0 +1,101 @@
+namespace AxWorkbench.Core.Documents.Parsing;
+
+/// <summary>The formats the workbench reads. The format is decided by a file's bytes, never its name.</summary>
+public enum DocumentKind
+{
+    Pdf,
+    Docx,
+    Hwpx,
+    Text,
+    Html,
+}
+
+/// <summary>Text extracted from a document: one entry per page (PDF), page-break section (DOCX), section (HWPX) or form-feed section (text).</summary>
+public sealed record ParsedDocument(DocumentKind Format, IReadOnlyList<ParsedPage> Pages, IReadOnlyList<string> Warnings)
+{
+    public int CharacterCount => Pages.Sum(p => p.Text.Length);
+}
+
+/// <summary>One page of text; paragraphs are separated by "\n" and positions are offsets into <see cref="Text"/>.</summary>
+public sealed record ParsedPage(int Number, string Text)
+{
+    /// <summary>The non-blank paragraphs (lines) of the page with their character spans.</summary>
+    public IEnumerable<TextParagraph> Paragraphs()
+    {
+        var start = 0;
+        var index = 0;
+        while (start <= Text.Length)
+        {
+            var end = Text.IndexOf('\n', start);
+            if (end < 0)
+            {
+                end = Text.Length;
+            }
+            var line = Text[start..end];
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                yield return new TextParagraph(index++, start, line.Length, line);
+            }
+            start = end + 1;
+        }
+    }
+}
+
+/// <summary>A paragraph of a page: its index among the page's non-blank paragraphs and its span in the page text.</summary>
+public sealed record TextParagraph(int Index, int Start, int Length, string Text);
+
+/// <summary>Why a file was refused. Each refusal carries a message a user can act on.</summary>
+public enum RejectionReason
+{
+    UnknownFormat,
+    Encrypted,
+    ResourceLimit,
+    RecursiveStructure,
+    Malformed,
+    Timeout,
+    WorkerCrashed,
+}
+
+/// <summary>The file cannot be read safely or at all; <see cref="Exception.Message"/> says why in words a user can act on.</summary>
+public sealed class DocumentRejectedException(RejectionReason reason, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public RejectionReason Reason { get; } = reason;
+}
+
+/// <summary>The bounds every parser works within. Defaults suit briefs of a few hundred pages.</summary>
+public sealed record ParserLimits
+{
+    /// <summary>The largest decoded PDF stream (a Flate bomb decodes far beyond this).</summary>
+    public long MaxDecodedStreamBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>The most form XObjects visited on one page (guards against exponential fan-out).</summary>
+    public int MaxFormXObjectVisits { get; init; } = 2_000;
+
+    public int MaxPages { get; init; } = 5_000;
+
+    /// <summary>The largest decoded content of one page (a page drawing millions of glyphs exhausts memory in the reader).</summary>
+    public long MaxPageContentBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>The most characters of text kept from one document.</summary>
+    public int MaxTextChars { get; init; } = 20_000_000;
+
+    public int MaxZipEntries { get; init; } = 5_000;
+
+    public long MaxZipUncompressedBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>Uncompressed/compressed ratio above which an entry is treated as a bomb.</summary>
+    public int MaxZipCompressionRatio { get; init; } = 200;
+
+    /// <summary>The deepest XML nesting read from DOCX/HWPX parts (Word itself nests far less).</summary>
+    public int MaxXmlDepth { get; init; } = 256;
+
+    public static ParserLimits Default { get; } = new();
+}
+
+/// <summary>Reads one format. Implementations are synchronous and run only inside the parser worker process.</summary>
+public interface IDocumentParser
+{
+    DocumentKind Format { get; }
+
+    ParsedDocument Parse(byte[] content, ParserLimits limits, CancellationToken cancellationToken);
+}

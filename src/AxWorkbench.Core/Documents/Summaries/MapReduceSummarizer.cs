@@ -1,0 +1,194 @@
+using System.Globalization;
+using System.Text;
+using AxWorkbench.Core.Documents.Parsing;
+using Microsoft.Extensions.AI;
+
+namespace AxWorkbench.Core.Documents.Summaries;
+
+public enum SummaryMode
+{
+    /// <summary>Bottom line up front, military style.</summary>
+    Bluf,
+    Executive,
+    KeyPoints,
+    /// <summary>A summary in the other language (Korean ↔ English).</summary>
+    Translation,
+}
+
+/// <summary>A summary of pages <see cref="FirstPage"/>–<see cref="LastPage"/>.</summary>
+public sealed record ChunkSummary(int FirstPage, int LastPage, string Text)
+{
+    public string Citation => FirstPage == LastPage
+        ? string.Create(CultureInfo.InvariantCulture, $"[p. {FirstPage}]")
+        : string.Create(CultureInfo.InvariantCulture, $"[pp. {FirstPage}-{LastPage}]");
+}
+
+/// <summary>Progress in model calls: <see cref="Done"/> of <see cref="Total"/> (the total grows as reduce levels are planned).</summary>
+public sealed record SummaryProgress(int Done, int Total, string Stage)
+{
+    public double Fraction => Total == 0 ? 0 : (double)Done / Total;
+}
+
+public sealed record DocumentSummary(SummaryMode Mode, string Text, IReadOnlyList<ChunkSummary> ChunkSummaries);
+
+/// <summary>How much of the model's context a summary step may use.</summary>
+public sealed record SummarizerSettings
+{
+    /// <summary>The model's context in tokens.</summary>
+    public int ContextTokens { get; init; } = 4096;
+
+    /// <summary>Tokens kept for the instructions and the answer.</summary>
+    public int ReservedTokens { get; init; } = 1024;
+
+    public int MaxSummaryTokens { get; init; } = 300;
+
+    /// <summary>A conservative characters-per-token estimate (no tokenizer here; Korean packs fewer characters per token).</summary>
+    public double CharactersPerToken { get; init; } = 2.5;
+
+    internal int ChunkCharacters => Math.Max(200, (int)((ContextTokens - ReservedTokens) * CharactersPerToken));
+}
+
+/// <summary>
+/// Summarizes a document of any length: pages are packed into chunks that fit the context, each chunk is summarized
+/// citing its pages (map), then summaries are combined in groups that fit, level by level, until one remains (reduce).
+/// Every call asks for background priority (<c>AdditionalProperties["priority"] = "background"</c>) so chat overtakes
+/// it in the engine; cancellation stops it within one step.
+/// </summary>
+public sealed class MapReduceSummarizer(IChatClient chat, SummarizerSettings? settings = null)
+{
+    public const string PriorityKey = "priority";
+    public const string BackgroundPriority = "background";
+
+    private readonly SummarizerSettings _settings = settings ?? new SummarizerSettings();
+
+    /// <summary>The map step's chunks: consecutive pages (a long page split into parts), each within the context budget.</summary>
+    public IReadOnlyList<(int FirstPage, int LastPage, string Text)> Chunk(IReadOnlyList<ParsedPage> pages)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        var budget = _settings.ChunkCharacters;
+        var chunks = new List<(int, int, string)>();
+        var current = new StringBuilder();
+        int first = 0, last = 0;
+        void Flush()
+        {
+            if (current.Length > 0)
+            {
+                chunks.Add((first, last, current.ToString()));
+                current.Clear();
+            }
+        }
+        foreach (var page in pages.Where(p => !string.IsNullOrWhiteSpace(p.Text)))
+        {
+            for (var offset = 0; offset < page.Text.Length; offset += budget)
+            {
+                var part = page.Text.Substring(offset, Math.Min(budget, page.Text.Length - offset));
+                if (current.Length + part.Length + 16 > budget)
+                {
+                    Flush();
+                }
+                if (current.Length == 0)
+                {
+                    first = page.Number;
+                }
+                last = page.Number;
+                current.Append(CultureInfo.InvariantCulture, $"[Page {page.Number}]\n").Append(part).Append('\n');
+            }
+        }
+        Flush();
+        return chunks;
+    }
+
+    public async Task<DocumentSummary> SummarizeAsync(IReadOnlyList<ParsedPage> pages, SummaryMode mode, IProgress<SummaryProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var chunks = Chunk(pages);
+        if (chunks.Count == 0)
+        {
+            return new DocumentSummary(mode, "", []);
+        }
+        var total = chunks.Count;
+        var done = 0;
+        progress?.Report(new SummaryProgress(done, total, "map"));
+
+        var mapped = new List<ChunkSummary>(chunks.Count);
+        foreach (var (firstPage, lastPage, text) in chunks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var summary = await AskAsync(MapInstruction(mode, firstPage, lastPage), text, cancellationToken);
+            mapped.Add(new ChunkSummary(firstPage, lastPage, summary));
+            progress?.Report(new SummaryProgress(++done, total, "map"));
+        }
+
+        var level = mapped;
+        while (level.Count > 1)
+        {
+            var groups = Group(level);
+            if (groups.Count == level.Count)
+            {
+                // Every summary alone fills the budget: combine pairs so the recursion always ends.
+                groups = level.Chunk(2).Select(g => g.ToList()).ToList();
+            }
+            total += groups.Count;
+            var next = new List<ChunkSummary>(groups.Count);
+            foreach (var group in groups)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var combined = string.Join("\n", group.Select(s => $"{s.Citation} {s.Text}"));
+                var text = await AskAsync(ReduceInstruction(mode), combined, cancellationToken);
+                next.Add(new ChunkSummary(group[0].FirstPage, group[^1].LastPage, text));
+                progress?.Report(new SummaryProgress(++done, total, "reduce"));
+            }
+            level = next;
+        }
+
+        progress?.Report(new SummaryProgress(total, total, "done"));
+        var final = level[0].Text;
+        return new DocumentSummary(mode, final.Contains("[p", StringComparison.Ordinal) ? final : $"{final} {level[0].Citation}", mapped);
+    }
+
+    private List<List<ChunkSummary>> Group(List<ChunkSummary> summaries)
+    {
+        var budget = _settings.ChunkCharacters;
+        var groups = new List<List<ChunkSummary>>();
+        var size = 0;
+        foreach (var summary in summaries)
+        {
+            var length = summary.Text.Length + summary.Citation.Length + 2;
+            if (groups.Count == 0 || size + length > budget)
+            {
+                groups.Add([]);
+                size = 0;
+            }
+            groups[^1].Add(summary);
+            size += length;
+        }
+        return groups;
+    }
+
+    private async Task<string> AskAsync(string instruction, string text, CancellationToken cancellationToken)
+    {
+        var options = new ChatOptions
+        {
+            MaxOutputTokens = _settings.MaxSummaryTokens,
+            Temperature = 0.2f,
+            AdditionalProperties = new AdditionalPropertiesDictionary { [PriorityKey] = BackgroundPriority },
+        };
+        var response = await chat.GetResponseAsync(
+            [new ChatMessage(ChatRole.System, instruction), new ChatMessage(ChatRole.User, text)], options, cancellationToken);
+        return response.Text.Trim();
+    }
+
+    private static string MapInstruction(SummaryMode mode, int firstPage, int lastPage) =>
+        $"{Style(mode)} Summarize only the text below (pages {firstPage}-{lastPage}). Cite pages as [p. N] after each statement. Do not add facts.";
+
+    private static string ReduceInstruction(SummaryMode mode) =>
+        $"{Style(mode)} Combine these partial summaries into one. Keep every page citation such as [p. N] or [pp. N-M]. Do not add facts.";
+
+    private static string Style(SummaryMode mode) => mode switch
+    {
+        SummaryMode.Bluf => "Write a BLUF (bottom line up front): the bottom line first in one sentence, then supporting points.",
+        SummaryMode.Executive => "Write an executive summary in short paragraphs.",
+        SummaryMode.KeyPoints => "Write key points as a bulleted list.",
+        SummaryMode.Translation => "Write the summary in the other language: Korean text is summarized in English, English text in Korean.",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown summary mode."),
+    };
+}

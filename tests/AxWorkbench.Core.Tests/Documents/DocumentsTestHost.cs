@@ -1,0 +1,63 @@
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents;
+using AxWorkbench.Core.Markings;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AxWorkbench.Core.Tests.Documents;
+
+/// <summary>Data + Documents over a real SQLite file and a real parser worker in a fresh temporary folder.</summary>
+public sealed class DocumentsTestHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private DocumentsTestHost(IHost host, string directory)
+    {
+        _host = host;
+        Directory = directory;
+    }
+
+    public string Directory { get; }
+
+    public DocumentLibrary Library => _host.Services.GetRequiredService<DocumentLibrary>();
+
+    public static async Task<DocumentsTestHost> StartAsync(Dictionary<string, string?>? settings = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Data:DataDirectory"] = directory,
+            ["Markings:Scheme"] = nameof(MarkingSchemeKind.Us),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+        builder.AddWorkbenchData();
+        builder.AddMarkings();
+        builder.AddDocuments();
+        var host = builder.Build();
+        await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        return new DocumentsTestHost(host, directory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned by the OS later.
+        }
+    }
+}

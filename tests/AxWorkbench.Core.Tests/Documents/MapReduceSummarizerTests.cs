@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using AxWorkbench.Core.Documents.Parsing;
+using AxWorkbench.Core.Documents.Summaries;
+using Microsoft.Extensions.AI;
+
+namespace AxWorkbench.Core.Tests.Documents;
+
+/// <summary>
+/// The map-reduce plan and its control flow, with a recording chat client (the test is about chunking, coverage,
+/// progress and cancellation; the real engine's output is not what is checked here).
+/// </summary>
+public sealed partial class MapReduceSummarizerTests
+{
+    private static readonly SummarizerSettings SmallContext = new() { ContextTokens = 600, ReservedTokens = 200, CharactersPerToken = 2.5 };
+
+    private static List<ParsedPage> LongDocument(int pages) =>
+        Enumerable.Range(1, pages).Select(n => new ParsedPage(n, string.Join(' ', Enumerable.Repeat($"Page {n} reports fuel stocks at depot {n}.", 12)))).ToList();
+
+    [Fact]
+    public async Task DocumentLargerThanTheContext_EveryPageIsCoveredByAChunkSummary_AndProgressReaches100()
+    {
+        var chat = new RecordingChatClient();
+        var summarizer = new MapReduceSummarizer(chat, SmallContext);
+        var pages = LongDocument(40);
+        var reports = new ConcurrentQueue<SummaryProgress>();
+
+        var summary = await summarizer.SummarizeAsync(pages, SummaryMode.Bluf, new SyncProgress<SummaryProgress>(reports.Enqueue));
+
+        Assert.True(pages.Sum(p => p.Text.Length) > SmallContext.ContextTokens * SmallContext.CharactersPerToken, "the document must not fit the context");
+        Assert.True(summary.ChunkSummaries.Count > 1);
+        var covered = summary.ChunkSummaries.SelectMany(c => Enumerable.Range(c.FirstPage, c.LastPage - c.FirstPage + 1)).ToHashSet();
+        Assert.All(pages, p => Assert.Contains(p.Number, covered));
+        Assert.All(chat.Prompts, p => Assert.True(p.Length <= (SmallContext.ContextTokens - SmallContext.ReservedTokens) * SmallContext.CharactersPerToken + 400, $"prompt of {p.Length} chars exceeds the budget"));
+        Assert.Equal(1.0, reports.Last().Fraction);
+        Assert.Matches(PageCitation(), summary.Text);
+        Assert.All(chat.Options, o => Assert.Equal(MapReduceSummarizer.BackgroundPriority, o?.AdditionalProperties?[MapReduceSummarizer.PriorityKey]));
+    }
+
+    [Fact]
+    public async Task Cancel_StopsWithinOneStep()
+    {
+        using var cancel = new CancellationTokenSource();
+        var chat = new RecordingChatClient { AfterCall = calls => { if (calls == 2) { cancel.Cancel(); } } };
+        var summarizer = new MapReduceSummarizer(chat, SmallContext);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => summarizer.SummarizeAsync(LongDocument(40), SummaryMode.KeyPoints, null, cancel.Token));
+        Assert.Equal(2, chat.Prompts.Count);
+    }
+
+    [Fact]
+    public void Chunks_KeepPageOrder_AndSplitOversizedPages()
+    {
+        var summarizer = new MapReduceSummarizer(new RecordingChatClient(), SmallContext);
+        var pages = new List<ParsedPage> { new(1, "short"), new(2, new string('x', 3000)), new(3, "tail") };
+        var chunks = summarizer.Chunk(pages);
+        Assert.Equal(1, chunks[0].FirstPage);
+        Assert.Equal(3, chunks[^1].LastPage);
+        Assert.True(chunks.Count >= 3);
+        Assert.Equal(3000, chunks.Sum(c => c.Text.Count(ch => ch == 'x')));
+    }
+
+    [GeneratedRegex(@"\[pp?\. \d+(-\d+)?\]")]
+    private static partial Regex PageCitation();
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    /// <summary>Answers each call with a short summary that cites the pages named in the prompt.</summary>
+    private sealed partial class RecordingChatClient : IChatClient
+    {
+        public ConcurrentQueue<string> PromptQueue { get; } = new();
+
+        public List<string> Prompts => [.. PromptQueue];
+
+        public ConcurrentQueue<ChatOptions?> Options { get; } = new();
+
+        public Action<int>? AfterCall { get; init; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var list = messages.ToList();
+            var prompt = string.Join('\n', list.Select(m => m.Text));
+            PromptQueue.Enqueue(prompt);
+            Options.Enqueue(options);
+            var pages = PageMarker().Matches(prompt).Select(m => m.Groups["n"].Value).Distinct().ToList();
+            var reply = pages.Count > 0 ? $"Fuel stocks reported [p. {pages[0]}]." : "Fuel stocks reported overall.";
+            AfterCall?.Invoke(PromptQueue.Count);
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, reply)));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("The summarizer does not stream.");
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+
+        [GeneratedRegex(@"\[(?:Page |p\. |pp\. )(?<n>\d+)")]
+        private static partial Regex PageMarker();
+    }
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using AxWorkbench.Core.Documents.Parsing;
+using AxWorkbench.Core.Documents.Worker;
+using Xunit.Abstractions;
+
+namespace AxWorkbench.Core.Tests.Documents;
+
+/// <summary>The worker process: hostile files refused within 10 s, crashes and hangs survived, the worker recycled.</summary>
+public sealed class ParserWorkerTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> HostileKinds => ["flate-bomb", "recursive-forms", "docx-100k-deep", "zip-bomb", "glyph-bomb", "exe-renamed"];
+
+    [Theory]
+    [MemberData(nameof(HostileKinds))]
+    public async Task HostileFile_IsRefusedWithAClearMessageWithin10Seconds(string kind)
+    {
+        var content = kind switch
+        {
+            "flate-bomb" => HostileFiles.FlateBombPdf(),
+            "recursive-forms" => HostileFiles.RecursiveFormsPdf(),
+            "docx-100k-deep" => HostileFiles.DeeplyNestedDocx(),
+            "zip-bomb" => HostileFiles.ZipBombDocx(),
+            "glyph-bomb" => HostileFiles.GlyphBombPdf(),
+            _ => HostileFiles.Executable(),
+        };
+        var path = WorkerHost.WriteTemp(content, kind + ".pdf");
+        await using var worker = WorkerHost.Start();
+        await worker.SendAsync(WorkerProtocol.PingCommand, null, null, CancellationToken.None);
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<DocumentRejectedException>(() => worker.ParseAsync(path));
+        clock.Stop();
+        output.WriteLine($"{kind} ({content.Length:N0} bytes): {ex.Reason} in {clock.ElapsedMilliseconds} ms: {ex.Message}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{kind} took {clock.Elapsed}");
+        Assert.False(string.IsNullOrWhiteSpace(ex.Message));
+
+        // Whatever happened, the next file parses (in the same or a fresh worker).
+        var ok = await worker.ParseAsync(WorkerHost.WriteTemp(HostileFiles.TextPdf("after"), "after.pdf"));
+        Assert.Contains("after", ok.Pages[0].Text, StringComparison.Ordinal);
+        File.Delete(path);
+    }
+
+    [Fact]
+    public async Task WorkerCrash_RefusesThatFile_AndTheNextRequestGetsAFreshWorker()
+    {
+        await using var worker = WorkerHost.Start();
+        await worker.SendAsync(WorkerProtocol.PingCommand, null, null, CancellationToken.None);
+        var first = worker.WorkerProcessId;
+        var ex = await Assert.ThrowsAsync<DocumentRejectedException>(() => worker.SendAsync(WorkerProtocol.CrashCommand, null, null, CancellationToken.None));
+        Assert.Equal(RejectionReason.WorkerCrashed, ex.Reason);
+
+        var parsed = await worker.ParseAsync(WorkerHost.WriteTemp(HostileFiles.TextPdf("alive again"), "alive.pdf"));
+        Assert.Contains("alive again", parsed.Pages[0].Text, StringComparison.Ordinal);
+        Assert.Equal(1, worker.Restarts);
+        Assert.NotEqual(first, worker.WorkerProcessId);
+    }
+
+    [Fact]
+    public async Task HungWorker_IsKilledAtTheWallClockLimit()
+    {
+        await using var worker = WorkerHost.Start(timeoutSeconds: 2);
+        await worker.SendAsync(WorkerProtocol.PingCommand, null, null, CancellationToken.None);
+        var hung = worker.WorkerProcessId!.Value;
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<DocumentRejectedException>(() => worker.SendAsync(WorkerProtocol.HangCommand, null, null, CancellationToken.None));
+        Assert.Equal(RejectionReason.Timeout, ex.Reason);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 6);
+        Assert.Throws<ArgumentException>(() => Process.GetProcessById(hung));
+
+        var parsed = await worker.ParseAsync(WorkerHost.WriteTemp(HostileFiles.TextPdf("next"), "next.pdf"));
+        Assert.Contains("next", parsed.Pages[0].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallerCancellation_StopsTheWorkerAndThrowsCancelled()
+    {
+        await using var worker = WorkerHost.Start(timeoutSeconds: 30);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => worker.SendAsync(WorkerProtocol.HangCommand, null, null, cancel.Token));
+        Assert.Null(worker.WorkerProcessId);
+    }
+}

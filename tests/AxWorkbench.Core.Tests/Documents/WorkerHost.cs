@@ -1,0 +1,27 @@
+using AxWorkbench.Core.Documents.Worker;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AxWorkbench.Core.Tests.Documents;
+
+/// <summary>A real parser worker process for tests, with test commands (crash, hang) enabled.</summary>
+public static class WorkerHost
+{
+    public static ParserWorkerClient Start(int timeoutSeconds = 8, int heapLimitMegabytes = 1024) =>
+        new(Options.Create(new ParserWorkerOptions
+        {
+            TimeoutSeconds = timeoutSeconds,
+            HeapLimitMegabytes = heapLimitMegabytes,
+            EnableTestCommands = true,
+        }), NullLogger<ParserWorkerClient>.Instance);
+
+    /// <summary>Writes bytes to a temporary file the worker can read; deleted by the caller's folder cleanup.</summary>
+    public static string WriteTemp(byte[] content, string name)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "axwb-docs-tests");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, Guid.NewGuid().ToString("N") + "-" + name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+}

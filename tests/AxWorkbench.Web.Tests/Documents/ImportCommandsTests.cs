@@ -1,0 +1,64 @@
+using System.Text;
+using AxWorkbench.Web.Cli;
+
+namespace AxWorkbench.Web.Tests.Documents;
+
+/// <summary>`import` against a real SQLite file and the real parser worker.</summary>
+public sealed class ImportCommandsTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-import-tests", Guid.NewGuid().ToString("N"));
+
+    private Dictionary<string, string?> Settings => new() { ["Data:DataDirectory"] = Path.Combine(_directory, "data"), ["Markings:Scheme"] = "Us" };
+
+    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await OperatorCli.RunAsync(args, output, error, Settings);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Import_ReportsEachFile_KeepsGoingPastBadFiles_AndExitsZero()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_directory, "in"));
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "notes.md"), "# Exercise\n\n(U) The exercise starts Monday.\n");
+        await File.WriteAllBytesAsync(Path.Combine(folder.FullName, "program.pdf"), [(byte)'M', (byte)'Z', .. new byte[512]]);
+        Directory.CreateDirectory(Path.Combine(folder.FullName, "sub"));
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "sub", "marked.txt"), "SECRET\n(S) Positions.\n", Encoding.UTF8);
+        await RunAsync("users", "add", "ops", "--role", "Analyst", "--clearance", "CONFIDENTIAL", "--unit", "HQ");
+
+        var result = await RunAsync("import", folder.FullName, "--marking", "UNCLASSIFIED", "--owner", "ops", "--library", "Exercise");
+
+        Assert.True(result.Exit == 0, result.Error);
+        Assert.Contains("imported  notes.md (Text, 1 pages)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("rejected  program.pdf: The file is a Windows program", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"rejected  sub.marked\.txt: Page 1 carries the marking 'SECRET'", result.Output);
+        Assert.Contains("3 files: 1 imported (1 pages), 2 rejected", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_MarkingAboveOwnersClearance_ExitsNonZeroWithoutImporting()
+    {
+        Directory.CreateDirectory(Path.Combine(_directory, "in"));
+        await RunAsync("users", "add", "ops", "--role", "Analyst", "--clearance", "CONFIDENTIAL", "--unit", "HQ");
+
+        var result = await RunAsync("import", Path.Combine(_directory, "in"), "--marking", "SECRET", "--owner", "ops");
+
+        Assert.Equal(1, result.Exit);
+        Assert.Contains("above the clearance of ops", result.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned by the OS later.
+        }
+    }
+}
