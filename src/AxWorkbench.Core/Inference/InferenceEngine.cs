@@ -116,7 +116,8 @@ public sealed partial class InferenceEngine : IModelStatus, IDisposable
                 if (_rateWindow.Count > 0)
                 {
                     var span = Stopwatch.GetElapsedTime(_rateWindow.Peek().Ticks).TotalSeconds;
-                    rate = span > 0.05 ? _rateWindow.Sum(r => r.Tokens) / span : 0;
+                    // At least 50 ms of span: a burst just recorded is a rate, not zero and not infinity.
+                    rate = _rateWindow.Sum(r => r.Tokens) / Math.Max(span, 0.05);
                 }
 
                 return new EngineMetrics(_waiting.Count, _activeCount, rate, p50, p95, _totalTokens, _rejected, _completed, Steps);

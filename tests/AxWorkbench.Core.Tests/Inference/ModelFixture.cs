@@ -49,7 +49,9 @@ public sealed class ModelFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+// Model tests run alone, after the parallel ones: llama.cpp's threads spin, and other tests on the
+// same 2 cores would turn their waits into timeouts.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ModelCollection : ICollectionFixture<ModelFixture>
 {
     public const string Name = "Loaded fixture model";

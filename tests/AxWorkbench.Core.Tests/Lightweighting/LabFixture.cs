@@ -46,7 +46,9 @@ public sealed class LabFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+// Model tests run alone, after the parallel ones: llama.cpp's threads spin, and other tests on the
+// same 2 cores would turn their waits into timeouts.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LabCollection : ICollectionFixture<LabFixture>
 {
     public const string Name = "Lightweighting lab models";

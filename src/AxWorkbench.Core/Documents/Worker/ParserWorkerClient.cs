@@ -45,7 +45,13 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var fresh = _process is not { HasExited: false };
             var process = EnsureStarted();
+            if (fresh && command != WorkerProtocol.PingCommand)
+            {
+                // A cold start (runtime load, JIT) must not count against the file's time limit.
+                await WaitUntilReadyAsync(process, cancellationToken);
+            }
             var id = Interlocked.Increment(ref _nextId);
             var timeout = TimeSpan.FromSeconds(options.Value.TimeoutSeconds);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -89,6 +95,33 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
             _gate.Release();
         }
     }
+
+    private async Task WaitUntilReadyAsync(Process process, CancellationToken cancellationToken)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StartupTimeout);
+        try
+        {
+            await WorkerProtocol.WriteAsync(process.StandardInput.BaseStream, new WorkerRequest(id, WorkerProtocol.PingCommand, null, null), deadline.Token);
+            var pong = await WorkerProtocol.ReadAsync<WorkerResponse>(process.StandardOutput.BaseStream, deadline.Token);
+            if (pong?.Id == id)
+            {
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        Kill(process);
+        throw new ParserWorkerUnavailableException($"The parser worker did not answer within {StartupTimeout.TotalSeconds:N0} s of starting; documents cannot be read until it does.");
+    }
+
+    /// <summary>How long a freshly started worker may take to answer its first ping.</summary>
+    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
 
     private Process EnsureStarted()
     {
