@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Web.Chat;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
@@ -34,6 +35,7 @@ builder.AddWorkbenchIdentity();
 builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();
 builder.AddWorkbenchModel();
+builder.AddChat();
 
 var app = builder.Build();
 
@@ -43,6 +45,7 @@ app.UseWorkbenchShell();
 app.MapWorkbenchIdentity();
 app.MapWorkbenchHealth();
 app.MapWorkbenchPages();
+app.MapChatEndpoints();
 
 await app.RunAsync();
 return 0;
