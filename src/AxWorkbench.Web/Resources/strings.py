@@ -79,6 +79,8 @@ S = {
  "ChatPlaceholder": ("Message (Enter sends, Shift+Enter for a new line)", "메시지 (Enter: 보내기, Shift+Enter: 줄바꿈)"),
  "ChatMarking": ("Marking", "비밀 등급"),
  "ChatSend": ("Send", "보내기"),
+ "ChatTemperature": ("Temperature", "온도"),
+ "ChatMaxTokens": ("Max tokens", "최대 토큰"),
  "NavPersonas": ("Personas", "페르소나"),
  "PersonasTitle": ("Personas and sampling limits", "페르소나 및 샘플링 한도"),
  "PersonasHeading": ("Personas", "페르소나"),

@@ -136,7 +136,7 @@ public sealed class ChatComponentTests : WorkbenchTestContext
     [Fact]
     public void Composer_EnterSends_ShiftEnterAndImeCompositionDoNot()
     {
-        var sent = new List<(string Text, Marking Marking)>();
+        var sent = new List<(string Text, Marking Marking, SamplingRequest Sampling)>();
         var cut = Render<Composer>(p => p
             .Add(c => c.Clearance, new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>(), "USA"))
             .Add(c => c.DefaultMarking, new Marking(ClassificationLevel.Confidential))
@@ -152,7 +152,7 @@ public sealed class ChatComponentTests : WorkbenchTestContext
 
         box.KeyDown(new KeyboardEventArgs { Key = "Enter", Code = "Enter" });
 
-        Assert.Equal([("안녕하세요", new Marking(ClassificationLevel.Confidential))], sent);
+        Assert.Equal([("안녕하세요", new Marking(ClassificationLevel.Confidential), new SamplingRequest())], sent);
         Assert.Equal("", cut.Find("[data-testid=chat-input]").GetAttribute("value") ?? "");
     }
 
