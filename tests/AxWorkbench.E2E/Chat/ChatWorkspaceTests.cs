@@ -139,6 +139,43 @@ public sealed class ChatWorkspaceTests(WorkbenchFixture fixture, ITestOutputHelp
         await Expect(Chat.LastAnswer).ToHaveAttributeAsync("data-status", "complete", new() { Timeout = 60_000 });
     }
 
+    [Fact]
+    public async Task SessionList_RenamePinArchiveAndDelete_AndAdminSeesSeededPersonas()
+    {
+        await LogInAsync("admin");
+        await Page.GotoAsync("/chat");
+        await Shell.WaitUntilInteractiveAsync();
+        var id = await Chat.CreateSessionAsync();
+        var item = Page.Locator($"[data-testid=session-item][data-session-id='{id}']");
+
+        await item.GetByTestId("session-menu").ClickAsync();
+        await Page.GetByTestId("session-rename").ClickAsync();
+        await item.Locator("[data-testid=rename-input] input, input[data-testid=rename-input]").FillAsync("Convoy watch");
+        await item.GetByTestId("rename-save").ClickAsync();
+        await Expect(item.GetByTestId("session-link")).ToContainTextAsync("Convoy watch");
+        await Expect(Page.GetByTestId("session-title")).ToHaveTextAsync("Convoy watch");
+
+        await item.GetByTestId("session-menu").ClickAsync();
+        await Page.GetByTestId("session-pin").ClickAsync();
+        await Expect(item.GetByTestId("pinned")).ToBeVisibleAsync();
+
+        await item.GetByTestId("session-menu").ClickAsync();
+        await Page.GetByTestId("session-archive").ClickAsync();
+        await Expect(item).ToHaveCountAsync(0);
+        await Page.GetByTestId("toggle-archived").ClickAsync();
+        await Expect(item).ToBeVisibleAsync();
+        await item.GetByTestId("session-menu").ClickAsync();
+        await Page.GetByTestId("session-delete").ClickAsync();
+        await Expect(item).ToHaveCountAsync(0);
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/chat$"));
+
+        await Shell.Nav("personas").ClickAsync();
+        await Expect(Shell.PageTitle).ToHaveTextAsync(UiText.En("PersonasTitle"));
+        await Expect(Page.GetByTestId("persona-row")).ToHaveCountAsync(3);
+        await Expect(Page.GetByTestId("role-limit-row")).ToHaveCountAsync(3);
+        await ScreenshotAsync("chat-personas-admin.png");
+    }
+
     private async Task ScreenshotAsync(string name)
     {
         var path = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots", name);
