@@ -1,6 +1,7 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Chat;
+using AxWorkbench.Web.Audit;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
@@ -17,12 +18,25 @@ try
 {
     return await RunWebAsync(args);
 }
-catch (Exception ex) when (ex is OptionsValidationException or DatabaseConfigurationException or InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" })
+catch (Exception ex) when (SettingsErrors(ex) is { Count: > 0 } messages)
 {
     // A wrong setting stops the app with a message that names it, not a stack trace.
-    await Console.Error.WriteLineAsync($"AxWorkbench cannot start: {ex.Message}");
+    foreach (var message in messages)
+    {
+        await Console.Error.WriteLineAsync($"AxWorkbench cannot start: {message}");
+    }
     return 2;
 }
+
+static List<string> SettingsErrors(Exception ex) => ex switch
+{
+    AggregateException aggregate => aggregate.InnerExceptions.Select(SettingsErrors).Any(e => e.Count == 0)
+        ? []
+        : [.. aggregate.InnerExceptions.SelectMany(SettingsErrors).Distinct()],
+    OptionsValidationException or DatabaseConfigurationException => [ex.Message],
+    InvalidOperationException { Source: "Microsoft.Extensions.Configuration.Binder" } => [ex.Message],
+    _ => [],
+};
 
 static async Task<int> RunWebAsync(string[] args)
 {
@@ -31,6 +45,7 @@ builder.WebHost.UseStaticWebAssets();
 
 builder.AddWorkbenchData();
 builder.AddMarkings();
+builder.AddWorkbenchAuditWeb();
 builder.AddWorkbenchIdentity();
 builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();

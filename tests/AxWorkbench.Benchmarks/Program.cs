@@ -6,8 +6,16 @@ using AxWorkbench.Core.Inference;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
-// AxWorkbench inference benchmark: raw decode loop vs. the workbench engine through IChatClient.
+// AxWorkbench benchmarks. The first argument picks one: `audit` (writer throughput, verifier time),
+// `retrieval` (recall and latency on SQuAD-format sets); anything else runs the inference benchmark:
+// raw decode loop vs. the workbench engine through IChatClient.
 // Usage: dotnet run -c Release --project tests/AxWorkbench.Benchmarks -- [--model PATH] [--threads N] [--out report.json] [--tokens T] [--reps R]
+switch (args)
+{
+    case ["audit", .. var rest]:
+        return await AxWorkbench.Benchmarks.Audit.AuditBenchmark.RunAsync(rest);
+}
+
 var argsMap = ParseArgs(args);
 var threads = int.Parse(argsMap.GetValueOrDefault("threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 var tokens = int.Parse(argsMap.GetValueOrDefault("tokens", "256"), CultureInfo.InvariantCulture);

@@ -1,57 +1,86 @@
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Markings;
 using Microsoft.Extensions.Logging;
 
 namespace AxWorkbench.Core.Conversations;
 
-/// <summary>A prompt was committed: the text's SHA-256 and its marking (the text itself stays in the conversation).</summary>
-public sealed record PromptAuditEvent(string UserId, Guid SessionId, Guid MessageId, string PromptSha256, Marking Marking, DateTime At);
+/// <summary>A prompt is about to be committed: the text's SHA-256 and its marking (the text itself stays in the conversation).</summary>
+public sealed record PromptAuditEvent(string Actor, Guid SessionId, Guid MessageId, string PromptSha256, Marking Marking);
 
 /// <summary>A generation ended (any status).</summary>
 public sealed record GenerationAuditEvent(
-    string UserId, Guid SessionId, Guid AnswerId, string? ModelName, string? ModelSha256,
-    float Temperature, float TopP, int MaxTokens, long Seed, MessageStatus Status, Marking Marking, DateTime At);
+    string Actor, Guid SessionId, Guid AnswerId, string? ModelName, string? ModelSha256,
+    float Temperature, float TopP, int MaxTokens, long Seed, MessageStatus Status, Marking Marking);
 
-public sealed record SessionAuditEvent(string UserId, Guid SessionId, string Action, DateTime At);
+/// <summary>A session was renamed, pinned, archived, soft-deleted or exported.</summary>
+public sealed record SessionAuditEvent(string Actor, Guid SessionId, string Change, Marking Marking);
 
-/// <summary>
-/// AUDIT SEAM: where the chat feature writes its audit events. Until Audit's IAuditLog is merged, the default
-/// implementation (<see cref="LoggingConversationAudit"/>) writes structured log lines; at merge, an adapter over IAuditLog replaces it.
-/// </summary>
+/// <summary>Where the chat feature writes its audit events (the audit log in the app; tests may watch it).</summary>
 public interface IConversationAudit
 {
+    /// <summary>Written before the turn is committed; if it cannot be written the turn is refused.</summary>
     Task PromptSubmittedAsync(PromptAuditEvent e, CancellationToken cancellationToken);
 
+    /// <summary>Written after the answer's final state (best effort: a failure is logged, the answer is already saved).</summary>
     Task GenerationEndedAsync(GenerationAuditEvent e, CancellationToken cancellationToken);
 
+    /// <summary>Written before the change is made; if it cannot be written the change is refused.</summary>
     Task SessionChangedAsync(SessionAuditEvent e, CancellationToken cancellationToken);
 }
 
-public sealed partial class LoggingConversationAudit(ILogger<LoggingConversationAudit> logger) : IConversationAudit
+/// <summary>The chat feature's events in the hash-chained audit log.</summary>
+public sealed class AuditLogConversationAudit(IAuditLog log) : IConversationAudit
 {
-    public Task PromptSubmittedAsync(PromptAuditEvent e, CancellationToken cancellationToken)
+    /// <summary>Session changes other than export (rename, pin, archive, persona): not in <see cref="AuditActions"/>, chat-specific.</summary>
+    public const string SessionUpdated = "chat.session-updated";
+
+    /// <summary>Soft delete of a session.</summary>
+    public const string SessionDeleted = "chat.session-deleted";
+
+    public async Task PromptSubmittedAsync(PromptAuditEvent e, CancellationToken cancellationToken)
     {
-        LogPrompt(logger, e.UserId, e.SessionId, e.MessageId, e.PromptSha256, e.Marking.ToString());
-        return Task.CompletedTask;
+        ArgumentNullException.ThrowIfNull(e);
+        await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), AuditActions.Prompt, e.SessionId.ToString(), details: new
+        {
+            sessionId = e.SessionId,
+            messageId = e.MessageId,
+            promptSha256 = e.PromptSha256,
+        }) with { Marking = e.Marking }, cancellationToken);
     }
 
-    public Task GenerationEndedAsync(GenerationAuditEvent e, CancellationToken cancellationToken)
+    public async Task GenerationEndedAsync(GenerationAuditEvent e, CancellationToken cancellationToken)
     {
-        LogGeneration(logger, e.UserId, e.SessionId, e.AnswerId, e.ModelName, e.ModelSha256, e.Temperature, e.TopP, e.MaxTokens, e.Seed, e.Status, e.Marking.ToString());
-        return Task.CompletedTask;
+        ArgumentNullException.ThrowIfNull(e);
+        var outcome = e.Status is MessageStatus.Complete or MessageStatus.Cancelled ? AuditOutcomes.Success : AuditOutcomes.Failure;
+        await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), AuditActions.Generation, e.SessionId.ToString(), outcome, new
+        {
+            sessionId = e.SessionId,
+            answerId = e.AnswerId,
+            model = e.ModelName,
+            modelSha256 = e.ModelSha256,
+            temperature = e.Temperature,
+            topP = e.TopP,
+            maxTokens = e.MaxTokens,
+            seed = e.Seed,
+            status = e.Status.ToString().ToLowerInvariant(),
+        }) with { Marking = e.Marking }, cancellationToken);
     }
 
-    public Task SessionChangedAsync(SessionAuditEvent e, CancellationToken cancellationToken)
+    public async Task SessionChangedAsync(SessionAuditEvent e, CancellationToken cancellationToken)
     {
-        LogSession(logger, e.UserId, e.SessionId, e.Action);
-        return Task.CompletedTask;
+        ArgumentNullException.ThrowIfNull(e);
+        var action = e.Change switch
+        {
+            "delete" => SessionDeleted,
+            _ when e.Change.StartsWith("export", StringComparison.Ordinal) => AuditActions.Export,
+            _ => SessionUpdated,
+        };
+        await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), action, e.SessionId.ToString(), details: new { change = e.Change }) with { Marking = e.Marking }, cancellationToken);
     }
+}
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "audit chat.prompt user={UserId} session={SessionId} message={MessageId} sha256={Sha256} marking={Marking}")]
-    private static partial void LogPrompt(ILogger logger, string userId, Guid sessionId, Guid messageId, string sha256, string marking);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "audit chat.generation user={UserId} session={SessionId} answer={AnswerId} model={Model} modelSha256={ModelSha256} temperature={Temperature} topP={TopP} maxTokens={MaxTokens} seed={Seed} status={Status} marking={Marking}")]
-    private static partial void LogGeneration(ILogger logger, string userId, Guid sessionId, Guid answerId, string? model, string? modelSha256, float temperature, float topP, int maxTokens, long seed, MessageStatus status, string marking);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "audit chat.session user={UserId} session={SessionId} action={Action}")]
-    private static partial void LogSession(ILogger logger, string userId, Guid sessionId, string action);
+internal static partial class ConversationAuditLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "The audit record of generation {AnswerId} could not be written")]
+    public static partial void GenerationAuditFailed(ILogger logger, Guid answerId, Exception exception);
 }

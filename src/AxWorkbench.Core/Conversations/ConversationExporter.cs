@@ -20,6 +20,7 @@ public sealed class ConversationExporter(ConversationService conversations, IMar
 
     public async Task<string> ToMarkdownAsync(ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
     {
+        await conversations.AuditExportAsync(actor, sessionId, "markdown", cancellationToken);
         var view = await conversations.GetConversationAsync(actor, sessionId, cancellationToken);
         var banner = scheme.FormatBanner(view.Session.Marking);
         var md = new StringBuilder();
@@ -59,6 +60,7 @@ public sealed class ConversationExporter(ConversationService conversations, IMar
 
     public async Task<string> ToJsonAsync(ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
     {
+        await conversations.AuditExportAsync(actor, sessionId, "json", cancellationToken);
         var view = await conversations.GetConversationAsync(actor, sessionId, cancellationToken);
         var all = await conversations.GetAllMessagesAsync(actor, sessionId, cancellationToken);
         var selected = view.Path.Select(p => p.Message.Id).ToHashSet();

@@ -3,7 +3,11 @@ using AxWorkbench.Core.Markings;
 namespace AxWorkbench.Core.Conversations;
 
 /// <summary>Who is acting: the user id, what they may see, and their roles (for sampling limits and admin tasks).</summary>
-public sealed record ChatActor(string UserId, UserAuthorization Authorization, IReadOnlyCollection<string> Roles);
+public sealed record ChatActor(string UserId, UserAuthorization Authorization, IReadOnlyCollection<string> Roles, string? Name = null)
+{
+    /// <summary>How audit records name this user (the user name when known).</summary>
+    public string AuditName => Name ?? UserId;
+}
 
 /// <summary>Sampling the user asks for; null means the default. Clamped to the role's limits.</summary>
 public sealed record SamplingRequest(float? Temperature = null, float? TopP = null, int? MaxTokens = null, long? Seed = null);

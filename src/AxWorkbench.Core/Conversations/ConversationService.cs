@@ -102,6 +102,8 @@ public sealed class ConversationService(
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var session = await OwnedSessionAsync(db, actor, sessionId, cancellationToken);
+        // Audited first: if the record cannot be written, nothing changes.
+        await audit.SessionChangedAsync(new SessionAuditEvent(actor.AuditName, sessionId, action, session.Marking), cancellationToken);
         change(session);
         if (action != "pin" && action != "unpin")
         {
@@ -109,7 +111,6 @@ public sealed class ConversationService(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await audit.SessionChangedAsync(new SessionAuditEvent(actor.UserId, sessionId, action, DateTime.UtcNow), cancellationToken);
     }
 
     // ---- reading ----
@@ -285,10 +286,11 @@ public sealed class ConversationService(
             UpdatedAt = now,
             CompletedAt = now,
         };
+        // Audited first (prompt hash and marking): if the record cannot be written, the turn is refused.
+        await audit.PromptSubmittedAsync(new PromptAuditEvent(actor.AuditName, session.Id, user.Id, Sha256(text), promptMarking), cancellationToken);
         db.Messages.Add(user);
         messages.Add(user);
         var started = await AddAnswerAsync(db, actor, session, messages, [.. parentPath, user], promptMarking, sample, cancellationToken);
-        await audit.PromptSubmittedAsync(new PromptAuditEvent(actor.UserId, session.Id, user.Id, Sha256(text), promptMarking, now), cancellationToken);
         return started with { UserMessageId = user.Id };
     }
 
@@ -332,7 +334,7 @@ public sealed class ConversationService(
 
         // Durability: the user's turn and the answer's row are on disk before the model sees anything.
         await db.SaveChangesAsync(cancellationToken);
-        coordinator.Start(new GenerationJob(answer.Id, session.Id, actor.UserId, prompt, sample.Temperature, sample.TopP, sample.MaxTokens, sample.Seed, answerMarking));
+        coordinator.Start(new GenerationJob(answer.Id, session.Id, actor.UserId, prompt, sample.Temperature, sample.TopP, sample.MaxTokens, sample.Seed, answerMarking, actor.AuditName));
         return new TurnStarted(null, answer.Id, sample, dropped);
     }
 
@@ -554,6 +556,14 @@ public sealed class ConversationService(
     }
 
     private static SessionSummary Summary(ChatSession s) => new(s.Id, s.Title, s.Pinned, s.Archived, s.Marking, s.PersonaId, s.CreatedAt, s.UpdatedAt);
+
+    /// <summary>Records an export of the session (before the file is produced).</summary>
+    public async Task AuditExportAsync(ChatActor actor, Guid sessionId, string format, CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var session = await OwnedSessionAsync(db, actor, sessionId, cancellationToken);
+        await audit.SessionChangedAsync(new SessionAuditEvent(actor.AuditName, sessionId, "export-" + format, session.Marking), cancellationToken);
+    }
 
     internal static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

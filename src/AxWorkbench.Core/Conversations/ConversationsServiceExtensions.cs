@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,7 +21,8 @@ public static class ConversationsServiceExtensions
             .Bind(builder.Configuration.GetSection(ConversationOptions.SectionName))
             .ValidateDataAnnotations();
         builder.AddWorkbenchDbContext<ConversationsDbContext>(ConversationsDbContext.HistoryTable);
-        builder.Services.TryAddSingleton<IConversationAudit, LoggingConversationAudit>();
+        builder.AddWorkbenchAudit();
+        builder.Services.TryAddSingleton<IConversationAudit, AuditLogConversationAudit>();
         builder.Services.AddSingleton<GenerationCoordinator>();
         builder.Services.AddSingleton<ConversationService>();
         builder.Services.AddSingleton<ConversationExporter>();

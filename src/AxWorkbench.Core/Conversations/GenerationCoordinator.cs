@@ -12,7 +12,7 @@ namespace AxWorkbench.Core.Conversations;
 /// <summary>What the coordinator needs to run one answer: its stored row, the prompt and the sampling it was given.</summary>
 public sealed record GenerationJob(
     Guid AnswerId, Guid SessionId, string UserId, IReadOnlyList<ChatMessage> Prompt,
-    float Temperature, float TopP, int MaxTokens, long Seed, Marking Marking);
+    float Temperature, float TopP, int MaxTokens, long Seed, Marking Marking, string AuditActor);
 
 /// <summary>A generation in flight: its text so far and its queue position, for any circuit that watches it.</summary>
 public sealed class ActiveGeneration
@@ -263,8 +263,17 @@ public sealed partial class GenerationCoordinator(
                 await db.Sessions.Where(s => s.Id == job.SessionId).ExecuteUpdateAsync(s => s.SetProperty(x => x.UpdatedAt, now), CancellationToken.None).ConfigureAwait(false);
             }
 
-            await audit.GenerationEndedAsync(new GenerationAuditEvent(
-                job.UserId, job.SessionId, job.AnswerId, ModelName, ModelSha256, job.Temperature, job.TopP, job.MaxTokens, job.Seed, status, job.Marking, now), CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await audit.GenerationEndedAsync(new GenerationAuditEvent(
+                    job.AuditActor, job.SessionId, job.AnswerId, ModelName, ModelSha256, job.Temperature, job.TopP, job.MaxTokens, job.Seed, status, job.Marking), CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the answer is saved; a missing audit record is logged loudly
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                ConversationAuditLog.GenerationAuditFailed(logger, job.AnswerId, ex);
+            }
         }
 #pragma warning disable CA1031 // the start-up recovery marks the row interrupted if this final write failed
         catch (Exception ex)

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,7 @@ public static class IdentityServiceExtensions
         builder.Services.AddOptionsWithValidateOnStart<DemoOptions>()
             .Bind(builder.Configuration.GetSection(DemoOptions.SectionName))
             .ValidateDataAnnotations();
+        builder.AddWorkbenchAudit(); // every user change is audited
         builder.Services.AddScoped<UserAdministration>();
         builder.Services.AddScoped<DemoUserSeeder>();
         return builder.Services.AddIdentityCore<WorkbenchUser>(options =>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Markings;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -10,8 +11,12 @@ public sealed class UserAdministrationException(string message) : Exception(mess
 
 public sealed record UserSummary(string UserName, string DisplayName, string Unit, string Clearance, IReadOnlyList<string> Roles, bool Disabled, bool LockedOut);
 
-/// <summary>Creates and changes users: used by operator commands and the admin pages.</summary>
-public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleManager<IdentityRole> roles, IMarkingScheme scheme)
+/// <summary>
+/// Creates and changes users: used by operator commands and the admin pages. Every change is written to
+/// the audit log first (actor from <see cref="IAuditActorSource"/>); if the audit is unavailable the change
+/// is refused with <see cref="AuditUnavailableException"/>.
+/// </summary>
+public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleManager<IdentityRole> roles, IMarkingScheme scheme, IAuditLog audit, IAuditActorSource actors)
 {
     public async Task EnsureRolesAsync()
     {
@@ -42,8 +47,12 @@ public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleMan
             Clearance = level,
             CaveatAuthorizations = string.Join(' ', caveats.Order(StringComparer.Ordinal)),
         };
-        Check(await users.CreateAsync(user, password), $"create user '{userName}'");
-        Check(await users.AddToRolesAsync(user, normalizedRoles), $"add roles to '{userName}'");
+        await AuditedAsync(AuditActions.UserCreated, userName,
+            new { roles = normalizedRoles, clearance = FormatClearance(user), unit }, async () =>
+            {
+                Check(await users.CreateAsync(user, password), $"create user '{userName}'");
+                Check(await users.AddToRolesAsync(user, normalizedRoles), $"add roles to '{userName}'");
+            });
         return user;
     }
 
@@ -62,10 +71,13 @@ public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleMan
     public async Task SetDisabledAsync(string userName, bool disabled)
     {
         var user = await FindAsync(userName);
-        user.IsDisabled = disabled;
-        Check(await users.UpdateAsync(user), $"update '{userName}'");
-        // A new security stamp ends the user's sessions at the next revalidation.
-        Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+        await AuditedAsync(disabled ? AuditActions.UserDisabled : AuditActions.UserEnabled, userName, null, async () =>
+        {
+            user.IsDisabled = disabled;
+            Check(await users.UpdateAsync(user), $"update '{userName}'");
+            // A new security stamp ends the user's sessions at the next revalidation.
+            Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+        });
     }
 
     public async Task SetRolesAsync(string userName, IEnumerable<string> roleNames)
@@ -74,29 +86,63 @@ public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleMan
         var user = await FindAsync(userName);
         var wanted = NormalizeRoles(roleNames);
         var current = await users.GetRolesAsync(user);
-        Check(await users.RemoveFromRolesAsync(user, current.Except(wanted)), $"remove roles from '{userName}'");
-        Check(await users.AddToRolesAsync(user, wanted.Except(current)), $"add roles to '{userName}'");
-        Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+        await AuditedAsync(AuditActions.RolesChanged, userName, new { from = current.Order(StringComparer.Ordinal).ToList(), to = wanted }, async () =>
+        {
+            Check(await users.RemoveFromRolesAsync(user, current.Except(wanted)), $"remove roles from '{userName}'");
+            Check(await users.AddToRolesAsync(user, wanted.Except(current)), $"add roles to '{userName}'");
+            Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+        });
     }
 
     public async Task SetClearanceAsync(string userName, string clearance)
     {
         var user = await FindAsync(userName);
         var (level, caveats) = ParseClearance(clearance);
-        user.Clearance = level;
-        user.CaveatAuthorizations = string.Join(' ', caveats.Order(StringComparer.Ordinal));
-        Check(await users.UpdateAsync(user), $"update '{userName}'");
-        Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+        var before = FormatClearance(user);
+        var after = scheme.FormatBanner(new Marking(level, caveats, null));
+        await AuditedAsync(AuditActions.ClearanceChanged, userName, new { from = before, to = after }, async () =>
+        {
+            user.Clearance = level;
+            user.CaveatAuthorizations = string.Join(' ', caveats.Order(StringComparer.Ordinal));
+            Check(await users.UpdateAsync(user), $"update '{userName}'");
+            Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+        });
+    }
+
+    /// <summary>Moves a user to another unit (review scope changes with it).</summary>
+    public async Task SetUnitAsync(string userName, string unit)
+    {
+        if (string.IsNullOrWhiteSpace(unit))
+        {
+            throw new UserAdministrationException("A unit name is required.");
+        }
+        var user = await FindAsync(userName);
+        await AuditedAsync(AuditActions.UnitChanged, userName, new { from = user.Unit, to = unit.Trim() }, async () =>
+        {
+            user.Unit = unit.Trim();
+            Check(await users.UpdateAsync(user), $"update '{userName}'");
+            Check(await users.UpdateSecurityStampAsync(user), $"update '{userName}'");
+        });
     }
 
     public async Task<string> ResetPasswordAsync(string userName, string? password = null)
     {
         var user = await FindAsync(userName);
-        password ??= GeneratePassword();
-        var token = await users.GeneratePasswordResetTokenAsync(user);
-        Check(await users.ResetPasswordAsync(user, token, password), $"reset the password of '{userName}'");
-        await users.SetLockoutEndDateAsync(user, null);
-        return password;
+        var newPassword = password ?? GeneratePassword();
+        await AuditedAsync(AuditActions.PasswordReset, userName, new { generated = password is null }, async () =>
+        {
+            // No reset token: the operator acts directly (the CLI has no token providers). The new password is
+            // validated first, so a refused password never leaves the account without one.
+            foreach (var validator in users.PasswordValidators)
+            {
+                Check(await validator.ValidateAsync(users, user, newPassword), $"reset the password of '{userName}'");
+            }
+            Check(await users.RemovePasswordAsync(user), $"reset the password of '{userName}'");
+            Check(await users.AddPasswordAsync(user, newPassword), $"reset the password of '{userName}'");
+            await users.SetLockoutEndDateAsync(user, null);
+            await users.ResetAccessFailedCountAsync(user);
+        });
+        return newPassword;
     }
 
     public string FormatClearance(WorkbenchUser user) =>
@@ -126,6 +172,13 @@ public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleMan
         }
         while (!(random.Any(char.IsLower) && random.Any(char.IsUpper) && random.Any(char.IsDigit)));
         return "Ax-" + random;
+    }
+
+    /// <summary>Records the change, then makes it; refused when the audit cannot be written.</summary>
+    private async Task AuditedAsync(string action, string target, object? details, Func<Task> change)
+    {
+        var actor = await actors.GetActorAsync();
+        await audit.RunAuditedAsync(AuditEvent.For(actor, action, target, AuditOutcomes.Success, details), _ => change());
     }
 
     private async Task<WorkbenchUser> FindAsync(string userName) =>

@@ -50,5 +50,6 @@ public sealed class ChatActorAccessor(CurrentUser currentUser)
     public static ChatActor From(ClaimsPrincipal principal) => new(
         principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The signed-in user has no id claim."),
         CurrentUser.ToAuthorization(principal),
-        [.. principal.FindAll(ClaimTypes.Role).Select(c => c.Value)]);
+        [.. principal.FindAll(ClaimTypes.Role).Select(c => c.Value)],
+        principal.Identity?.Name);
 }

@@ -11,7 +11,7 @@ namespace AxWorkbench.Web.Cli;
 /// </summary>
 public static class OperatorCli
 {
-    private static readonly HashSet<string> CommandNames = ["users", "model", "--help", "-h", "-?", "help"];
+    private static readonly HashSet<string> CommandNames = ["users", "model", "audit", "--help", "-h", "-?", "help"];
 
     public static bool IsOperatorCommand(string[] args) => args.Length > 0 && CommandNames.Contains(args[0]);
 
@@ -32,6 +32,7 @@ public static class OperatorCli
         var root = new RootCommand("AxWorkbench: run without arguments to start the web app; the commands below are for operators.");
         root.Subcommands.Add(UsersCommands.Build(context));
         root.Subcommands.Add(ModelCommandsCli.Build(context));
+        root.Subcommands.Add(AuditCommands.Build(context));
         return root;
     }
 }

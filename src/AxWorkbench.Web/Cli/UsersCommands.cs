@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Identity;
 
 namespace AxWorkbench.Web.Cli;
@@ -101,7 +102,7 @@ internal static class UsersCommands
             await action(scope.ServiceProvider.GetRequiredService<UserAdministration>());
             return 0;
         }
-        catch (UserAdministrationException ex)
+        catch (Exception ex) when (ex is UserAdministrationException or AuditUnavailableException)
         {
             await context.Error.WriteLineAsync($"error: {ex.Message}");
             return 1;

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Identity;
+using AxWorkbench.Web.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -73,8 +75,18 @@ public static class IdentityWebExtensions
 
     public static WebApplication MapWorkbenchIdentity(this WebApplication app)
     {
-        app.MapPost("/account/logout", async (SignInManager<WorkbenchUser> signIn) =>
+        app.MapPost("/account/logout", async (HttpContext http, SignInManager<WorkbenchUser> signIn, IAuditLog audit) =>
         {
+            var actor = WebAuditActorSource.FromHttpContext(http);
+            try
+            {
+                await audit.WriteAsync(AuditEvent.For(actor, AuditActions.Logout, actor.Name), http.RequestAborted);
+            }
+            catch (AuditUnavailableException ex)
+            {
+                // Never performed unrecorded: the session stays until the audit log can record its end.
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Audit log unavailable");
+            }
             await signIn.SignOutAsync();
             return Results.LocalRedirect("/account/login");
         });

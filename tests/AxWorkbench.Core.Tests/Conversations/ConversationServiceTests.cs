@@ -1,6 +1,7 @@
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AxWorkbench.Core.Tests.Conversations;
 
@@ -266,6 +267,33 @@ public sealed class ConversationServiceTests
         // Someone else's session is not found, not shown.
         await Assert.ThrowsAsync<ConversationNotFoundException>(() => host.Service.GetConversationAsync(ConversationTestHost.Analyst("intruder"), a.Id, default));
     }
+
+    [Fact]
+    public async Task Turn_WritesPromptBeforeCommitAndGenerationAfter_ToTheAuditLog_WithHashMarkingAndSeed()
+    {
+        var model = new ScriptedChatClient();
+        await using var host = await ConversationTestHost.StartAsync(model);
+        var actor = ConversationTestHost.Analyst() with { Name = "analyst" };
+        var session = await host.Service.CreateSessionAsync(actor, null, null, default);
+        var turn = await host.Service.SendAsync(actor, session.Id, "secret prompt text", _secret, new SamplingRequest(Seed: 99), default);
+        (await model.NextCallAsync()).Complete();
+        await host.FinishedAsync(turn.AnswerId);
+
+        var audit = host.Host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Audit.AuditDbContext>>();
+        await using var db = await audit.CreateDbContextAsync();
+        var records = await db.Database.SqlQueryRaw<AuditRow>(
+            $"SELECT Action, Actor, Marking, Details FROM {AxWorkbench.Core.Audit.AuditDbContext.TableName} ORDER BY Sequence").ToListAsync();
+        var prompt = Assert.Single(records, r => r.Action == "chat.prompt");
+        var generation = Assert.Single(records, r => r.Action == "chat.generation");
+        Assert.Equal("analyst", prompt.Actor);
+        Assert.Contains(ConversationService.Sha256("secret prompt text"), prompt.Details, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret prompt text", prompt.Details, StringComparison.Ordinal);
+        Assert.Contains("Secret", prompt.Marking ?? "", StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\"seed\":99", generation.Details, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"complete\"", generation.Details, StringComparison.Ordinal);
+    }
+
+    public sealed record AuditRow(string Action, string Actor, string? Marking, string Details);
 
     internal static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {

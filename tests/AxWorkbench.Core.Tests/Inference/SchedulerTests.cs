@@ -203,11 +203,17 @@ public sealed class SchedulerTests(ModelFixture fixture)
     }
 
     [Fact]
-    public void Metrics_ReportTokensAndTimeToFirstToken()
+    public async Task Metrics_ReportTokensAndTimeToFirstToken()
     {
-        var m = Engine.Metrics;
-        _ = Engine.Submit(Request(4));
-        Assert.True(m.TotalTokens >= 0);
-        Assert.True(m.Steps >= 0);
+        await WaitIdle();
+        var before = Engine.Metrics;
+        var stream = Engine.Submit(Request(6));
+        await Run(stream).WaitAsync(Timeout);
+        var after = Engine.Metrics;
+        Assert.Equal(before.TotalTokens + 6, after.TotalTokens);
+        Assert.True(after.Steps >= before.Steps + 6);
+        Assert.True(stream.TimeToFirstTokenMs > 0);
+        Assert.True(after.TtftP95Ms >= after.TtftP50Ms && after.TtftP50Ms > 0);
+        Assert.True(after.TokensPerSecond > 0);
     }
 }

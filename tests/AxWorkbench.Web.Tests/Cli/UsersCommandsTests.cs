@@ -94,3 +94,31 @@ public sealed class UsersCommandsTests : IDisposable
         }
     }
 }
+
+public sealed class ResetPasswordCommandTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-cli-tests", Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task UsersResetPassword_FromTheCli_PrintsANewPasswordThatWorks()
+    {
+        var settings = new Dictionary<string, string?> { ["Data:DataDirectory"] = _directory };
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        await OperatorCli.RunAsync(["users", "add", "kim", "--role", "Analyst", "--clearance", "SECRET", "--unit", "HQ"], output, error, settings);
+
+        var exit = await OperatorCli.RunAsync(["users", "reset-password", "kim"], output, error, settings);
+
+        Assert.True(exit == 0, error.ToString());
+        Assert.Matches(@"New password for kim \(shown once\): Ax-\S{16}", output.ToString());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
