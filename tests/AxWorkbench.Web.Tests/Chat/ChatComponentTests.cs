@@ -24,7 +24,7 @@ public sealed class ChatComponentTests : WorkbenchTestContext
     };
 
     private static ActiveGeneration Active(ChatMessageRecord answer) =>
-        new(new GenerationJob(answer.Id, _session, "u", [new ChatMessage(ChatRole.User, "q")], 0.7f, 0.9f, 32, 1, answer.Marking));
+        new(new GenerationJob(answer.Id, _session, "u", [new ChatMessage(ChatRole.User, "q")], 0.7f, 0.9f, 32, 1, answer.Marking, "u"));
 
     [Fact]
     public void MessageList_ShowsEveryMessageWithRolePortionMarkAndRenderedMarkdown()
