@@ -97,7 +97,7 @@ public sealed class ChatWorkspaceTests(WorkbenchFixture fixture, ITestOutputHelp
         await Chat.WaitForStreamedTextAsync(40);
         var before = (await Chat.StreamingText.TextContentAsync() ?? "").Trim();
 
-        await Page.ReloadAsync();
+        await ReplacingDocumentAsync(() => Page.ReloadAsync(new() { WaitUntil = WaitUntilState.Commit, Timeout = 30_000 }));
         await Shell.WaitUntilInteractiveAsync();
 
         // The answer is still generating after the refresh, begins with what was shown before, and keeps growing.
