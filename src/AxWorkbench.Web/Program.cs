@@ -2,6 +2,7 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Lightweighting;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Web.Chat;
 using AxWorkbench.Web.Audit;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
@@ -53,6 +54,7 @@ builder.AddWorkbenchHealth();
 builder.AddWorkbenchModel();
 builder.AddLightweighting();
 builder.AddDocuments();
+builder.AddChat();
 
 var app = builder.Build();
 
@@ -62,6 +64,7 @@ app.UseWorkbenchShell();
 app.MapWorkbenchIdentity();
 app.MapWorkbenchHealth();
 app.MapWorkbenchPages();
+app.MapChatEndpoints();
 
 await app.RunAsync();
 return 0;

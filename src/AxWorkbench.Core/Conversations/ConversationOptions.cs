@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AxWorkbench.Core.Conversations;
+
+/// <summary>Settings of the chat workspace (configuration section "Conversations").</summary>
+public sealed class ConversationOptions
+{
+    public const string SectionName = "Conversations";
+
+    [Range(1, 64, ErrorMessage = "Conversations:MaxConcurrentGenerationsPerUser must be between 1 and 64.")]
+    public int MaxConcurrentGenerationsPerUser { get; set; } = 2;
+
+    [Range(1, 1_000_000, ErrorMessage = "Conversations:MaxPromptCharacters must be between 1 and 1000000.")]
+    public int MaxPromptCharacters { get; set; } = 8000;
+
+    /// <summary>A growing answer is written to the database at least this often.</summary>
+    [Range(50, 10_000, ErrorMessage = "Conversations:FlushIntervalMs must be between 50 and 10000.")]
+    public int FlushIntervalMs { get; set; } = 1000;
+
+    /// <summary>... and after at most this many streamed pieces (each piece is one or more tokens).</summary>
+    [Range(1, 10_000, ErrorMessage = "Conversations:FlushEveryPieces must be between 1 and 10000.")]
+    public int FlushEveryPieces { get; set; } = 32;
+
+    /// <summary>Context size assumed when the model does not report one.</summary>
+    [Range(128, 1_048_576, ErrorMessage = "Conversations:FallbackContextTokens must be between 128 and 1048576.")]
+    public int FallbackContextTokens { get; set; } = 2048;
+
+    /// <summary>Tokens reserved per message for the chat template's role markers.</summary>
+    [Range(0, 256, ErrorMessage = "Conversations:TemplateTokensPerMessage must be between 0 and 256.")]
+    public int TemplateTokensPerMessage { get; set; } = 8;
+
+    [Range(0.0, 5.0, ErrorMessage = "Conversations:DefaultTemperature must be between 0 and 5.")]
+    public float DefaultTemperature { get; set; } = 0.7f;
+
+    [Range(0.0, 1.0, ErrorMessage = "Conversations:DefaultTopP must be between 0 and 1.")]
+    public float DefaultTopP { get; set; } = 0.9f;
+
+    [Range(1, 1_048_576, ErrorMessage = "Conversations:DefaultMaxTokens must be at least 1.")]
+    public int DefaultMaxTokens { get; set; } = 256;
+}

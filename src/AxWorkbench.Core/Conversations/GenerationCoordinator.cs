@@ -1,0 +1,346 @@
+using System.Collections.Concurrent;
+using System.Text;
+using AxWorkbench.Core.Inference;
+using AxWorkbench.Core.Markings;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AxWorkbench.Core.Conversations;
+
+/// <summary>What the coordinator needs to run one answer: its stored row, the prompt and the sampling it was given.</summary>
+public sealed record GenerationJob(
+    Guid AnswerId, Guid SessionId, string UserId, IReadOnlyList<ChatMessage> Prompt,
+    float Temperature, float TopP, int MaxTokens, long Seed, Marking Marking, string AuditActor);
+
+/// <summary>A generation in flight: its text so far and its queue position, for any circuit that watches it.</summary>
+public sealed class ActiveGeneration
+{
+    private readonly StringBuilder _text = new();
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int? _queuePosition;
+
+    internal ActiveGeneration(GenerationJob job)
+    {
+        Job = job;
+    }
+
+    public GenerationJob Job { get; }
+
+    public Guid AnswerId => Job.AnswerId;
+
+    internal CancellationTokenSource Cancellation { get; } = new();
+
+    internal bool ShuttingDown { get; set; }
+
+    /// <summary>Serializes flushes of this answer (the periodic one and the every-N-pieces one).</summary>
+    internal SemaphoreSlim FlushLock { get; } = new(1, 1);
+
+    internal int FlushedLength { get; set; }
+
+    /// <summary>Raised (on a background thread) after new text or a new queue position; watchers throttle their own rendering.</summary>
+    public event Action? Changed;
+
+    /// <summary>Completes after the final state is in the database.</summary>
+    public Task Completion => _done.Task;
+
+    public int Pieces { get; private set; }
+
+    public int? QueuePosition
+    {
+        get { lock (_text) { return _queuePosition; } }
+    }
+
+    public string Text
+    {
+        get { lock (_text) { return _text.ToString(); } }
+    }
+
+    internal (string Text, int Length) Snapshot()
+    {
+        lock (_text)
+        {
+            return (_text.ToString(), _text.Length);
+        }
+    }
+
+    internal void SetQueuePosition(int position)
+    {
+        lock (_text)
+        {
+            _queuePosition = position;
+        }
+
+        Changed?.Invoke();
+    }
+
+    internal void Append(string piece)
+    {
+        lock (_text)
+        {
+            _queuePosition = null;
+            _text.Append(piece);
+            Pieces++;
+        }
+
+        Changed?.Invoke();
+    }
+
+    internal void Finish()
+    {
+        _done.TrySetResult();
+        Changed?.Invoke();
+    }
+}
+
+/// <summary>
+/// Runs generations independently of any circuit (singleton): they continue when the user leaves, and any page can
+/// attach to one in flight. The growing answer is flushed to its row at least every <see cref="ConversationOptions.FlushIntervalMs"/>
+/// or every <see cref="ConversationOptions.FlushEveryPieces"/> pieces, and ends complete, cancelled (stop), failed or
+/// interrupted (host shutting down).
+/// </summary>
+public sealed partial class GenerationCoordinator(
+    IChatClient chatClient,
+    IDbContextFactory<ConversationsDbContext> contextFactory,
+    IOptions<ConversationOptions> options,
+    IConversationAudit audit,
+    ILogger<GenerationCoordinator> logger,
+    IModelStatus? modelStatus = null)
+{
+    private readonly ConcurrentDictionary<Guid, ActiveGeneration> _active = new();
+
+    /// <summary>Counts database flushes of growing answers (for tests and metrics).</summary>
+    public long Flushes => Interlocked.Read(ref _flushes);
+
+    private long _flushes;
+
+    public ActiveGeneration? Find(Guid answerId) => _active.GetValueOrDefault(answerId);
+
+    public bool IsActive(Guid answerId) => _active.ContainsKey(answerId);
+
+    public IReadOnlyCollection<Guid> ActiveIds => [.. _active.Keys];
+
+    public int ActiveCount(string userId) => _active.Values.Count(a => a.Job.UserId == userId);
+
+    public string? ModelName => modelStatus?.Info?.DisplayName;
+
+    public string? ModelSha256 => modelStatus?.Info?.Sha256;
+
+    /// <summary>Starts the generation in the background; the answer row must already exist with status Generating.</summary>
+    public ActiveGeneration Start(GenerationJob job)
+    {
+        var active = new ActiveGeneration(job);
+        if (!_active.TryAdd(job.AnswerId, active))
+        {
+            throw new ConversationOperationException($"Answer {job.AnswerId} is already generating.");
+        }
+
+        _ = Task.Run(() => RunAsync(active));
+        return active;
+    }
+
+    /// <summary>Stop: the answer keeps its text and ends Cancelled. False when it is not generating.</summary>
+    public bool Cancel(Guid answerId)
+    {
+        if (!_active.TryGetValue(answerId, out var active))
+        {
+            return false;
+        }
+
+        active.Cancellation.Cancel();
+        return true;
+    }
+
+    /// <summary>Host shutdown: every generation ends Interrupted with its text saved.</summary>
+    public async Task StopAllAsync(CancellationToken cancellationToken)
+    {
+        var all = _active.Values.ToList();
+        foreach (var active in all)
+        {
+            active.ShuttingDown = true;
+            await active.Cancellation.CancelAsync();
+        }
+
+        await Task.WhenAll(all.Select(a => a.Completion)).WaitAsync(cancellationToken);
+    }
+
+    private async Task RunAsync(ActiveGeneration active)
+    {
+        var job = active.Job;
+        var settings = options.Value;
+        var status = MessageStatus.Complete;
+        string? error = null;
+        string? finishReason = null;
+        int? promptTokens = null;
+        int? completionTokens = null;
+        var piecesAtFlush = 0;
+        using var stopPeriodic = new CancellationTokenSource();
+        var periodic = FlushPeriodicallyAsync(active, TimeSpan.FromMilliseconds(settings.FlushIntervalMs), stopPeriodic.Token);
+        var chatOptions = new ChatOptions
+        {
+            Temperature = job.Temperature,
+            TopP = job.TopP,
+            MaxOutputTokens = job.MaxTokens,
+            Seed = job.Seed,
+            AdditionalProperties = new AdditionalPropertiesDictionary
+            {
+                [LocalChatClient.UserIdKey] = job.UserId,
+                [LocalChatClient.PriorityKey] = LocalChatClient.InteractivePriority,
+            },
+        };
+        try
+        {
+            var token = active.Cancellation.Token;
+            await foreach (var update in chatClient.GetStreamingResponseAsync(job.Prompt, chatOptions, token).ConfigureAwait(false))
+            {
+                if (update.AdditionalProperties?.TryGetValue(LocalChatClient.QueuePositionKey, out var position) == true && position is int queue)
+                {
+                    active.SetQueuePosition(queue);
+                }
+
+                var text = update.Text;
+                if (text.Length > 0)
+                {
+                    active.Append(text);
+                }
+
+                if (update.FinishReason is { } reason)
+                {
+                    finishReason = reason.Value;
+                }
+
+                foreach (var usage in update.Contents.OfType<UsageContent>())
+                {
+                    promptTokens = (int?)usage.Details.InputTokenCount;
+                    completionTokens = (int?)usage.Details.OutputTokenCount;
+                }
+
+                if (active.Pieces - piecesAtFlush >= settings.FlushEveryPieces)
+                {
+                    piecesAtFlush = active.Pieces;
+                    await FlushAsync(active).ConfigureAwait(false);
+                    token.ThrowIfCancellationRequested();
+                }
+            }
+
+            if (finishReason == "cancelled")
+            {
+                status = active.ShuttingDown ? MessageStatus.Interrupted : MessageStatus.Cancelled;
+            }
+        }
+        catch (OperationCanceledException) when (active.Cancellation.IsCancellationRequested)
+        {
+            status = active.ShuttingDown ? MessageStatus.Interrupted : MessageStatus.Cancelled;
+            finishReason ??= "cancelled";
+        }
+#pragma warning disable CA1031 // a failed generation is recorded on its row with its reason; the process keeps serving
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            status = MessageStatus.Failed;
+            error = ex.Message;
+            LogFailed(logger, job.AnswerId, ex);
+        }
+
+        await stopPeriodic.CancelAsync().ConfigureAwait(false);
+        await periodic.ConfigureAwait(false);
+        try
+        {
+            var (final, _) = active.Snapshot();
+            var now = DateTime.UtcNow;
+            await using (var db = await contextFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await db.Messages.Where(m => m.Id == job.AnswerId).ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.Content, final)
+                    .SetProperty(m => m.Status, status)
+                    .SetProperty(m => m.Error, error)
+                    .SetProperty(m => m.FinishReason, finishReason)
+                    .SetProperty(m => m.PromptTokens, promptTokens)
+                    .SetProperty(m => m.CompletionTokens, completionTokens ?? active.Pieces)
+                    .SetProperty(m => m.UpdatedAt, now)
+                    .SetProperty(m => m.CompletedAt, now), CancellationToken.None).ConfigureAwait(false);
+                await db.Sessions.Where(s => s.Id == job.SessionId).ExecuteUpdateAsync(s => s.SetProperty(x => x.UpdatedAt, now), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await audit.GenerationEndedAsync(new GenerationAuditEvent(
+                    job.AuditActor, job.SessionId, job.AnswerId, ModelName, ModelSha256, job.Temperature, job.TopP, job.MaxTokens, job.Seed, status, job.Marking), CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // the answer is saved; a missing audit record is logged loudly
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                ConversationAuditLog.GenerationAuditFailed(logger, job.AnswerId, ex);
+            }
+        }
+#pragma warning disable CA1031 // the start-up recovery marks the row interrupted if this final write failed
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFinalWriteFailed(logger, job.AnswerId, ex);
+        }
+        finally
+        {
+            _active.TryRemove(job.AnswerId, out _);
+            active.Finish();
+        }
+    }
+
+    /// <summary>At least every interval, the text that arrived since the last flush goes to the row.</summary>
+    private async Task FlushPeriodicallyAsync(ActiveGeneration active, TimeSpan interval, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                await FlushAsync(active).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task FlushAsync(ActiveGeneration active)
+    {
+        await active.FlushLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var (text, length) = active.Snapshot();
+            if (length == active.FlushedLength)
+            {
+                return;
+            }
+
+            var now = DateTime.UtcNow;
+            await using var db = await contextFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false);
+            await db.Messages.Where(m => m.Id == active.AnswerId && m.Status == MessageStatus.Generating).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Content, text)
+                .SetProperty(m => m.CompletionTokens, active.Pieces)
+                .SetProperty(m => m.UpdatedAt, now), CancellationToken.None).ConfigureAwait(false);
+            active.FlushedLength = length;
+            Interlocked.Increment(ref _flushes);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            // A busy database delays this flush; the next one (or the final write) carries the text.
+            LogFlushFailed(logger, active.AnswerId, ex);
+        }
+        finally
+        {
+            active.FlushLock.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Generation of answer {AnswerId} failed")]
+    private static partial void LogFailed(ILogger logger, Guid answerId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The final state of answer {AnswerId} could not be written; start-up recovery will mark it interrupted")]
+    private static partial void LogFinalWriteFailed(ILogger logger, Guid answerId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Flushing answer {AnswerId} failed; the text is kept in memory until the next flush")]
+    private static partial void LogFlushFailed(ILogger logger, Guid answerId, Exception exception);
+}
