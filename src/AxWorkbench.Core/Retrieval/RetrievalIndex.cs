@@ -1,0 +1,543 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using AxWorkbench.Core.Markings;
+using Lucene.Net.Documents;
+using Lucene.Net.Index;
+using Lucene.Net.Search;
+using Lucene.Net.Search.Similarities;
+using Lucene.Net.Util;
+using LuceneDirectory = Lucene.Net.Store.Directory;
+
+namespace AxWorkbench.Core.Retrieval;
+
+/// <summary>Whom a search is for: the authorization and the libraries the user may search (already restricted to their membership).</summary>
+public sealed record AccessScope(UserAuthorization Authorization, IReadOnlySet<Guid> Libraries);
+
+/// <summary>
+/// The search indexes over chunks: BM25 in Lucene (<see cref="MixedTextAnalyzer"/>) and exact vector search
+/// (SIMD dot products over the allowed chunks only). Access is decided before ranking: the allowed set (marking
+/// dominated and document in one of the scope's libraries) is computed first; BM25 statistics, scoring, vector
+/// candidates, fusion, counts and highlights are all computed from it alone, so a search's output is identical to the
+/// same search on a corpus without the chunks the user may not see. The index is a cache of the database.
+/// </summary>
+public sealed class RetrievalIndex : IDisposable
+{
+    private const string IdField = "cid";
+    private const string DocumentField = "doc";
+    private const string TextField = "text";
+    private const string StampKey = "stamp";
+    private const int FusionDepth = 100;
+    private const int RrfK = 60;
+
+    private readonly LuceneDirectory _directory;
+    private readonly MixedTextAnalyzer _analyzer = new();
+    private readonly ReaderWriterLockSlim _lock = new();
+    private readonly List<Entry> _entries = [];
+    private readonly Dictionary<long, int> _ordinals = [];
+    private readonly List<Marking> _markings = [];
+    private readonly Dictionary<Marking, int> _markingIds = [];
+    private readonly List<DocumentEntry> _documents = [];
+    private readonly Dictionary<Guid, int> _documentIds = [];
+    private readonly ConditionalWeakTable<object, int[]> _segmentOrdinals = new();
+    private IndexWriter _writer = null!;
+    private SearcherManager _searchers = null!;
+    private float[] _vectors = [];
+    private long _stampSum;
+    private int _liveCount;
+
+    private RetrievalIndex(LuceneDirectory directory, EmbedderProfile? embedder)
+    {
+        _directory = directory;
+        Embedder = embedder;
+    }
+
+    /// <summary>The embedder whose vectors this index holds; null for BM25 only.</summary>
+    public EmbedderProfile? Embedder { get; }
+
+    public int ChunkCount => _liveCount;
+
+    /// <summary>True when the Lucene index on disk was missing, stale or unreadable and was rebuilt from the chunks given.</summary>
+    public bool WasRebuilt { get; private set; }
+
+    /// <summary>
+    /// Opens the index over <paramref name="directory"/> for the given chunks (the database's): the Lucene index is
+    /// reused when its stamp matches these chunks, and rebuilt from them when it is missing, stale or corrupt.
+    /// </summary>
+    public static RetrievalIndex Open(LuceneDirectory directory, EmbedderProfile? embedder, IEnumerable<StoredChunk> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(chunks);
+        var index = new RetrievalIndex(directory, embedder);
+        var list = chunks.ToList();
+        foreach (var chunk in list)
+        {
+            index.AddToCatalog(chunk);
+        }
+
+        var stamp = index.Stamp();
+        string? stored = null;
+        try
+        {
+            if (DirectoryReader.IndexExists(directory))
+            {
+                using var reader = DirectoryReader.Open(directory);
+                stored = reader.IndexCommit.UserData.TryGetValue(StampKey, out var s) ? s : null;
+                if (stored == stamp && reader.NumDocs != index._liveCount)
+                {
+                    stored = null;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or CorruptIndexException or IndexFormatTooOldException or IndexFormatTooNewException or InvalidOperationException)
+        {
+            stored = null;
+        }
+
+        var rebuild = stored != stamp;
+        index._writer = new IndexWriter(directory, new IndexWriterConfig(MixedTextAnalyzer.Version, index._analyzer)
+        {
+            OpenMode = rebuild ? OpenMode.CREATE : OpenMode.APPEND,
+            Similarity = new BM25Similarity(),
+        });
+        if (rebuild)
+        {
+            foreach (var chunk in list)
+            {
+                index._writer.AddDocument(ToLucene(chunk.Chunk));
+            }
+
+            index.WasRebuilt = true;
+            index.CommitLocked();
+        }
+
+        index._searchers = new SearcherManager(index._writer, true, null);
+        return index;
+    }
+
+    /// <summary>Adds (or replaces) one document's chunks and records the libraries it belongs to.</summary>
+    public void AddDocument(Guid documentId, IReadOnlyCollection<Guid> libraries, IReadOnlyList<StoredChunk> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        _lock.EnterWriteLock();
+        try
+        {
+            RemoveLocked(documentId);
+            foreach (var chunk in chunks)
+            {
+                if (chunk.Chunk.DocumentId != documentId)
+                {
+                    throw new ArgumentException($"Chunk {chunk.Chunk.ChunkId} belongs to document {chunk.Chunk.DocumentId}, not {documentId}.", nameof(chunks));
+                }
+
+                AddToCatalog(chunk with { Libraries = libraries });
+                _writer.AddDocument(ToLucene(chunk.Chunk));
+            }
+
+            SetLibrariesLocked(documentId, libraries);
+            CommitLocked();
+            _searchers.MaybeRefreshBlocking();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Adds many documents' chunks at once (bulk load; one commit).</summary>
+    public void AddMany(IEnumerable<StoredChunk> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var chunk in chunks)
+            {
+                AddToCatalog(chunk);
+                _writer.AddDocument(ToLucene(chunk.Chunk));
+            }
+
+            CommitLocked();
+            _searchers.MaybeRefreshBlocking();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public void SetLibraries(Guid documentId, IReadOnlyCollection<Guid> libraries)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            SetLibrariesLocked(documentId, libraries);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public void RemoveDocument(Guid documentId)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            RemoveLocked(documentId);
+            CommitLocked();
+            _searchers.MaybeRefreshBlocking();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>The analyzed terms of a text (for tests and highlighting).</summary>
+    public IReadOnlyList<(string Term, int Start, int End)> Analyze(string text) => _analyzer.Analyze(text);
+
+    /// <summary>
+    /// Searches the chunks the scope allows. <paramref name="queryVector"/> (unit length, from <see cref="Embedder"/>)
+    /// takes part only when the mode uses vectors; only chunks the embedder read have vectors.
+    /// </summary>
+    public SearchResults Search(AccessScope scope, string query, ReadOnlyMemory<float>? queryVector, int top, RetrievalMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(query);
+        var language = TextLanguage.Detect(query);
+        var queryTerms = _analyzer.Analyze(query).Select(t => t.Term).Distinct(StringComparer.Ordinal).ToList();
+        var useVectors = mode != RetrievalMode.Bm25 && queryVector is { Length: > 0 } && Embedder is not null
+            && Embedder.Reads(language) && queryVector.Value.Length == Embedder.Dimensions;
+        var useBm25 = mode != RetrievalMode.Vector;
+        if (top <= 0 || (!useVectors && (!useBm25 || queryTerms.Count == 0)))
+        {
+            return SearchResults.Empty(language);
+        }
+
+        _lock.EnterReadLock();
+        var searcher = _searchers.Acquire();
+        try
+        {
+            var allowedOrdinals = AllowedOrdinals(scope);
+            List<(int Ordinal, float Score)> bm25 = useBm25 && queryTerms.Count > 0 ? Bm25Locked(searcher.IndexReader, allowedOrdinals, queryTerms) : [];
+            List<(int Ordinal, float Score)> vectors = useVectors ? VectorLocked(allowedOrdinals, queryVector!.Value.Span) : [];
+
+            var bm25Ranks = Ranks(bm25);
+            var vectorRanks = Ranks(vectors);
+            List<(int Ordinal, double Score)> fused = mode switch
+            {
+                RetrievalMode.Bm25 => bm25.Select(h => (h.Ordinal, (double)h.Score)).ToList(),
+                RetrievalMode.Vector => vectors.Select(h => (h.Ordinal, (double)h.Score)).ToList(),
+                _ => Fuse(bm25, vectors),
+            };
+            // Hybrid: every lexical match, plus the vector candidates that did not match lexically.
+            var total = mode switch
+            {
+                RetrievalMode.Bm25 => bm25.Count,
+                RetrievalMode.Vector => vectors.Count,
+                _ => fused.Count + Math.Max(0, bm25.Count - FusionDepth),
+            };
+
+            var termSet = queryTerms.ToHashSet(StringComparer.Ordinal);
+            var hits = fused.Take(top).Select(h =>
+            {
+                var entry = _entries[h.Ordinal];
+                var chunk = entry.Chunk;
+                bm25Ranks.TryGetValue(h.Ordinal, out var b);
+                vectorRanks.TryGetValue(h.Ordinal, out var v);
+                return new SearchHit(chunk.ChunkId, chunk.DocumentId, chunk.Version, chunk.Title, chunk.Page, chunk.Start, chunk.Length,
+                    chunk.Marking, chunk.Text, Highlight(chunk.Text, termSet), h.Score,
+                    b.Rank > 0 ? b.Score : null, v.Rank > 0 ? v.Score : null, b.Rank > 0 ? b.Rank : null, v.Rank > 0 ? v.Rank : null);
+            }).ToList();
+            return new SearchResults(hits, total, language, useVectors);
+        }
+        finally
+        {
+            _searchers.Release(searcher);
+            _lock.ExitReadLock();
+        }
+    }
+
+    private bool[] AllowedOrdinals(AccessScope scope)
+    {
+        var markingAllowed = _markings.Select(m => Access.Dominates(scope.Authorization, m)).ToArray();
+        var documentAllowed = _documents.Select(d => d.Libraries.Overlaps(scope.Libraries)).ToArray();
+        var allowed = new bool[_entries.Count];
+        for (var i = 0; i < allowed.Length; i++)
+        {
+            var entry = _entries[i];
+            allowed[i] = entry.Live && markingAllowed[entry.MarkingId] && documentAllowed[entry.DocumentIndex];
+        }
+
+        return allowed;
+    }
+
+    private List<(int Ordinal, float Score)> Bm25Locked(IndexReader reader, bool[] allowedOrdinals, List<string> terms)
+    {
+        var leaves = reader.Leaves;
+        var perLeaf = new FixedBitSet[leaves.Count];
+        var leafOrdinals = new int[leaves.Count][];
+        long allowedCount = 0, allowedTokens = 0;
+        foreach (var leaf in leaves)
+        {
+            var map = SegmentOrdinals(leaf.AtomicReader);
+            var live = leaf.AtomicReader.LiveDocs;
+            var bits = new FixedBitSet(map.Length);
+            for (var doc = 0; doc < map.Length; doc++)
+            {
+                var ordinal = map[doc];
+                if (ordinal >= 0 && allowedOrdinals[ordinal] && (live is null || live.Get(doc)))
+                {
+                    bits.Set(doc);
+                    allowedCount++;
+                    allowedTokens += _entries[ordinal].Tokens;
+                }
+            }
+
+            perLeaf[leaf.Ord] = bits;
+            leafOrdinals[leaf.Ord] = map;
+        }
+
+        var searcher = new ScopedSearcher(reader, perLeaf, allowedCount, allowedTokens);
+        var filter = searcher.Filter;
+        // One query per term, summed in query-term order: the same float operations whatever else is in the index.
+        var scores = new Dictionary<int, double>();
+        foreach (var term in terms)
+        {
+            searcher.Search(new TermQuery(new Term(TextField, term)), filter, new Collector(leafOrdinals, scores));
+        }
+
+        return scores.Select(kv => (kv.Key, (float)kv.Value))
+            .OrderByDescending(h => h.Item2).ThenBy(h => _entries[h.Key].Chunk.ChunkId).ToList();
+    }
+
+    private List<(int Ordinal, float Score)> VectorLocked(bool[] allowedOrdinals, ReadOnlySpan<float> query)
+    {
+        var dimensions = Embedder!.Dimensions;
+        var scored = new List<(int Ordinal, float Score)>();
+        for (var i = 0; i < allowedOrdinals.Length; i++)
+        {
+            if (allowedOrdinals[i] && _entries[i].HasVector)
+            {
+                scored.Add((i, VectorMath.Dot(query, _vectors.AsSpan(i * dimensions, dimensions))));
+            }
+        }
+
+        var comparer = Comparer<(int Ordinal, float Score)>.Create((a, b) =>
+        {
+            var c = b.Score.CompareTo(a.Score);
+            return c != 0 ? c : _entries[a.Ordinal].Chunk.ChunkId.CompareTo(_entries[b.Ordinal].Chunk.ChunkId);
+        });
+        if (scored.Count > FusionDepth)
+        {
+            // Partial selection: the best FusionDepth, then sorted.
+            var heap = new PriorityQueue<(int Ordinal, float Score), (int Ordinal, float Score)>(Comparer<(int Ordinal, float Score)>.Create((a, b) => comparer.Compare(b, a)));
+            foreach (var s in scored)
+            {
+                if (heap.Count < FusionDepth)
+                {
+                    heap.Enqueue(s, s);
+                }
+                else if (comparer.Compare(s, heap.Peek()) < 0)
+                {
+                    heap.DequeueEnqueue(s, s);
+                }
+            }
+
+            scored = [.. heap.UnorderedItems.Select(x => x.Element)];
+        }
+
+        scored.Sort(comparer);
+        return scored;
+    }
+
+    private List<(int Ordinal, double Score)> Fuse(List<(int Ordinal, float Score)> bm25, List<(int Ordinal, float Score)> vectors)
+    {
+        var fused = new Dictionary<int, double>();
+        for (var r = 0; r < Math.Min(FusionDepth, bm25.Count); r++)
+        {
+            fused[bm25[r].Ordinal] = 1.0 / (RrfK + r + 1);
+        }
+
+        for (var r = 0; r < Math.Min(FusionDepth, vectors.Count); r++)
+        {
+            fused[vectors[r].Ordinal] = fused.GetValueOrDefault(vectors[r].Ordinal) + (1.0 / (RrfK + r + 1));
+        }
+
+        return fused.Select(kv => (kv.Key, kv.Value))
+            .OrderByDescending(h => h.Value).ThenBy(h => _entries[h.Key].Chunk.ChunkId).ToList();
+    }
+
+    private static Dictionary<int, (int Rank, float Score)> Ranks(List<(int Ordinal, float Score)> list)
+    {
+        var ranks = new Dictionary<int, (int, float)>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            ranks[list[i].Ordinal] = (i + 1, list[i].Score);
+        }
+
+        return ranks;
+    }
+
+    private List<HighlightSpan> Highlight(string text, HashSet<string> terms)
+    {
+        var spans = new List<HighlightSpan>();
+        foreach (var (term, start, end) in _analyzer.Analyze(text).Where(t => terms.Contains(t.Term)).OrderBy(t => t.Start))
+        {
+            if (spans.Count > 0 && start <= spans[^1].Start + spans[^1].Length)
+            {
+                var last = spans[^1];
+                spans[^1] = new HighlightSpan(last.Start, Math.Max(last.Start + last.Length, end) - last.Start);
+            }
+            else
+            {
+                spans.Add(new HighlightSpan(start, end - start));
+            }
+        }
+
+        return spans;
+    }
+
+    private int[] SegmentOrdinals(AtomicReader reader) =>
+        _segmentOrdinals.GetValue(reader.CoreCacheKey, _ =>
+        {
+            var ids = reader.GetNumericDocValues(IdField);
+            var map = new int[reader.MaxDoc];
+            for (var doc = 0; doc < map.Length; doc++)
+            {
+                map[doc] = ids is not null && _ordinals.TryGetValue(ids.Get(doc), out var ordinal) ? ordinal : -1;
+            }
+
+            return map;
+        });
+
+    private void AddToCatalog(StoredChunk stored)
+    {
+        var chunk = stored.Chunk;
+        if (_ordinals.ContainsKey(chunk.ChunkId))
+        {
+            throw new InvalidOperationException($"Chunk {chunk.ChunkId} is already indexed; chunk ids are never reused.");
+        }
+
+        if (!_markingIds.TryGetValue(chunk.Marking, out var markingId))
+        {
+            markingId = _markings.Count;
+            _markings.Add(chunk.Marking);
+            _markingIds.Add(chunk.Marking, markingId);
+        }
+
+        if (!_documentIds.TryGetValue(chunk.DocumentId, out var documentIndex))
+        {
+            documentIndex = _documents.Count;
+            _documents.Add(new DocumentEntry([.. stored.Libraries], []));
+            _documentIds.Add(chunk.DocumentId, documentIndex);
+        }
+
+        var ordinal = _entries.Count;
+        var hasVector = false;
+        if (Embedder is not null && stored.Vector is { } vector && Embedder.Reads(chunk.Language))
+        {
+            if (vector.Length != Embedder.Dimensions)
+            {
+                throw new ArgumentException($"Chunk {chunk.ChunkId} has a {vector.Length}-d vector; the embedder '{Embedder.Id}' makes {Embedder.Dimensions}-d vectors. Re-index.", nameof(stored));
+            }
+
+            var needed = (ordinal + 1) * Embedder.Dimensions;
+            if (_vectors.Length < needed)
+            {
+                Array.Resize(ref _vectors, Math.Max(needed, _vectors.Length * 2));
+            }
+
+            vector.CopyTo(_vectors.AsSpan(ordinal * Embedder.Dimensions));
+            hasVector = true;
+        }
+
+        var tokens = stored.Tokens ?? _analyzer.Analyze(chunk.Text).Count;
+        _entries.Add(new Entry(chunk, markingId, documentIndex, tokens, hasVector) { Live = true });
+        _ordinals.Add(chunk.ChunkId, ordinal);
+        _documents[documentIndex].Ordinals.Add(ordinal);
+        _liveCount++;
+        _stampSum = unchecked(_stampSum + (chunk.ChunkId * 2654435761L));
+    }
+
+    private void RemoveLocked(Guid documentId)
+    {
+        if (!_documentIds.TryGetValue(documentId, out var documentIndex))
+        {
+            return;
+        }
+
+        foreach (var ordinal in _documents[documentIndex].Ordinals)
+        {
+            var entry = _entries[ordinal];
+            if (entry.Live)
+            {
+                entry.Live = false;
+                _liveCount--;
+                _stampSum = unchecked(_stampSum - (entry.Chunk.ChunkId * 2654435761L));
+            }
+        }
+
+        _documents[documentIndex].Ordinals.Clear();
+        _writer.DeleteDocuments(new Term(DocumentField, documentId.ToString("N")));
+    }
+
+    private void SetLibrariesLocked(Guid documentId, IReadOnlyCollection<Guid> libraries)
+    {
+        if (_documentIds.TryGetValue(documentId, out var documentIndex))
+        {
+            _documents[documentIndex] = _documents[documentIndex] with { Libraries = [.. libraries] };
+        }
+    }
+
+    private string Stamp() => string.Create(CultureInfo.InvariantCulture, $"{_liveCount}:{_stampSum}:{Embedder?.Id}");
+
+    private void CommitLocked()
+    {
+        _writer.SetCommitData(new Dictionary<string, string> { [StampKey] = Stamp() });
+        _writer.Commit();
+    }
+
+    private static Document ToLucene(IndexedChunk chunk) =>
+    [
+        new NumericDocValuesField(IdField, chunk.ChunkId),
+        new StringField(DocumentField, chunk.DocumentId.ToString("N"), Field.Store.NO),
+        new TextField(TextField, chunk.Text, Field.Store.NO),
+    ];
+
+    public void Dispose()
+    {
+        _searchers?.Dispose();
+        _writer?.Dispose();
+        _analyzer.Dispose();
+        _lock.Dispose();
+    }
+
+    private sealed record Entry(IndexedChunk Chunk, int MarkingId, int DocumentIndex, int Tokens, bool HasVector)
+    {
+        public bool Live { get; set; }
+    }
+
+    private sealed record DocumentEntry(HashSet<Guid> Libraries, List<int> Ordinals);
+
+    private sealed class Collector(int[][] leafOrdinals, Dictionary<int, double> scores) : ICollector
+    {
+        private Scorer? _scorer;
+        private int[] _map = [];
+
+        public bool AcceptsDocsOutOfOrder => true;
+
+        public void SetScorer(Scorer scorer) => _scorer = scorer;
+
+        public void SetNextReader(AtomicReaderContext context) => _map = leafOrdinals[context.Ord];
+
+        public void Collect(int doc)
+        {
+            var ordinal = _map[doc];
+            scores[ordinal] = scores.GetValueOrDefault(ordinal) + _scorer!.GetScore();
+        }
+    }
+}
+
+/// <summary>A chunk as the database holds it: the chunk, its vector (null when the embedder does not read its language), token count and libraries.</summary>
+public sealed record StoredChunk(IndexedChunk Chunk, float[]? Vector, IReadOnlyCollection<Guid> Libraries, int? Tokens = null);
