@@ -319,7 +319,11 @@ public sealed class RetrievalIndex : IDisposable
         {
             if (allowedOrdinals[i] && _entries[i].HasVector)
             {
-                scored.Add((i, VectorMath.Dot(query, _vectors.AsSpan(i * dimensions, dimensions))));
+                var score = VectorMath.Dot(query, _vectors.AsSpan(i * dimensions, dimensions));
+                if (score > 0)
+                {
+                    scored.Add((i, score));
+                }
             }
         }
 
