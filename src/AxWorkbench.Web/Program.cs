@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
@@ -32,6 +33,7 @@ builder.AddMarkings();
 builder.AddWorkbenchIdentity();
 builder.AddWorkbenchShell();
 builder.AddWorkbenchHealth();
+builder.AddRetrieval();
 
 var app = builder.Build();
 
