@@ -205,7 +205,7 @@ public sealed class RetrievalIndex : IDisposable
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(query);
         var language = TextLanguage.Detect(query);
-        var queryTerms = _analyzer.Analyze(query).Select(t => t.Term).Distinct(StringComparer.Ordinal).ToList();
+        var queryTerms = QueryTerms(query);
         var useVectors = mode != RetrievalMode.Bm25 && queryVector is { Length: > 0 } && Embedder is not null
             && Embedder.Reads(language) && queryVector.Value.Length == Embedder.Dimensions;
         var useBm25 = mode != RetrievalMode.Vector;
@@ -219,8 +219,11 @@ public sealed class RetrievalIndex : IDisposable
         try
         {
             var allowedOrdinals = AllowedOrdinals(scope);
-            List<(int Ordinal, float Score)> bm25 = useBm25 && queryTerms.Count > 0 ? Bm25Locked(searcher.IndexReader, allowedOrdinals, queryTerms) : [];
-            List<(int Ordinal, float Score)> vectors = useVectors ? VectorLocked(allowedOrdinals, queryVector!.Value.Span) : [];
+            var depth = Math.Max(top, FusionDepth);
+            var bm25Total = 0;
+            var vectorTotal = 0;
+            List<(int Ordinal, float Score)> bm25 = useBm25 && queryTerms.Count > 0 ? Bm25Locked(searcher.IndexReader, allowedOrdinals, queryTerms, depth, out bm25Total) : [];
+            List<(int Ordinal, float Score)> vectors = useVectors ? VectorLocked(allowedOrdinals, queryVector!.Value.Span, depth, out vectorTotal) : [];
 
             var bm25Ranks = Ranks(bm25);
             var vectorRanks = Ranks(vectors);
@@ -230,12 +233,12 @@ public sealed class RetrievalIndex : IDisposable
                 RetrievalMode.Vector => vectors.Select(h => (h.Ordinal, (double)h.Score)).ToList(),
                 _ => Fuse(bm25, vectors),
             };
-            // Hybrid: every lexical match, plus the vector candidates that did not match lexically.
+            // Hybrid: every lexical match, plus the vector candidates (top FusionDepth) that did not match lexically.
             var total = mode switch
             {
-                RetrievalMode.Bm25 => bm25.Count,
-                RetrievalMode.Vector => vectors.Count,
-                _ => fused.Count + Math.Max(0, bm25.Count - FusionDepth),
+                RetrievalMode.Bm25 => bm25Total,
+                RetrievalMode.Vector => vectorTotal,
+                _ => bm25Total + fused.Count - Math.Min(bm25.Count, FusionDepth),
             };
 
             var termSet = queryTerms.ToHashSet(StringComparer.Ordinal);
@@ -258,6 +261,22 @@ public sealed class RetrievalIndex : IDisposable
         }
     }
 
+    /// <summary>
+    /// The query's distinct terms. A CJK syllable that is also inside one of the query's bigrams is left out: the
+    /// bigram already asks for it, and lone syllables (particles such as 의, 는) would only add noise. A
+    /// one-syllable word keeps its unigram, so one-syllable queries still match (the index holds both).
+    /// </summary>
+    private List<string> QueryTerms(string query)
+    {
+        var analyzed = _analyzer.Analyze(query);
+        var bigrams = analyzed.Where(t => t.End - t.Start == 2 && IsCjk(t.Term)).ToList();
+        return analyzed
+            .Where(t => !(t.Term.Length == 1 && IsCjk(t.Term) && bigrams.Any(b => b.Start <= t.Start && t.End <= b.End)))
+            .Select(t => t.Term).Distinct(StringComparer.Ordinal).ToList();
+
+        static bool IsCjk(string term) => term.Length > 0 && term[0] >= '\u1100';
+    }
+
     private bool[] AllowedOrdinals(AccessScope scope)
     {
         var markingAllowed = _markings.Select(m => Access.Dominates(scope.Authorization, m)).ToArray();
@@ -272,7 +291,7 @@ public sealed class RetrievalIndex : IDisposable
         return allowed;
     }
 
-    private List<(int Ordinal, float Score)> Bm25Locked(IndexReader reader, bool[] allowedOrdinals, List<string> terms)
+    private List<(int Ordinal, float Score)> Bm25Locked(IndexReader reader, bool[] allowedOrdinals, List<string> terms, int depth, out int total)
     {
         var leaves = reader.Leaves;
         var perLeaf = new FixedBitSet[leaves.Count];
@@ -301,17 +320,46 @@ public sealed class RetrievalIndex : IDisposable
         var searcher = new ScopedSearcher(reader, perLeaf, allowedCount, allowedTokens);
         var filter = searcher.Filter;
         // One query per term, summed in query-term order: the same float operations whatever else is in the index.
-        var scores = new Dictionary<int, double>();
+        var scores = new double[_entries.Count];
+        var seen = new bool[_entries.Count];
+        var matched = new List<int>();
         foreach (var term in terms)
         {
-            searcher.Search(new TermQuery(new Term(TextField, term)), filter, new Collector(leafOrdinals, scores));
+            searcher.Search(new TermQuery(new Term(TextField, term)), filter, new Collector(leafOrdinals, scores, seen, matched));
         }
 
-        return scores.Select(kv => (kv.Key, (float)kv.Value))
-            .OrderByDescending(h => h.Item2).ThenBy(h => _entries[h.Key].Chunk.ChunkId).ToList();
+        total = matched.Count;
+        return TopK(matched.Select(o => (o, (float)scores[o])), depth);
     }
 
-    private List<(int Ordinal, float Score)> VectorLocked(bool[] allowedOrdinals, ReadOnlySpan<float> query)
+    /// <summary>The best <paramref name="k"/> by score, ties broken by chunk id; sorted.</summary>
+    private List<(int Ordinal, float Score)> TopK(IEnumerable<(int Ordinal, float Score)> candidates, int k)
+    {
+        var comparer = Comparer<(int Ordinal, float Score)>.Create((a, b) =>
+        {
+            var c = b.Score.CompareTo(a.Score);
+            return c != 0 ? c : _entries[a.Ordinal].Chunk.ChunkId.CompareTo(_entries[b.Ordinal].Chunk.ChunkId);
+        });
+        // A heap whose root is the worst kept candidate.
+        var heap = new PriorityQueue<(int Ordinal, float Score), (int Ordinal, float Score)>(Comparer<(int Ordinal, float Score)>.Create((a, b) => comparer.Compare(b, a)));
+        foreach (var s in candidates)
+        {
+            if (heap.Count < k)
+            {
+                heap.Enqueue(s, s);
+            }
+            else if (comparer.Compare(s, heap.Peek()) < 0)
+            {
+                heap.DequeueEnqueue(s, s);
+            }
+        }
+
+        var top = heap.UnorderedItems.Select(x => x.Element).ToList();
+        top.Sort(comparer);
+        return top;
+    }
+
+    private List<(int Ordinal, float Score)> VectorLocked(bool[] allowedOrdinals, ReadOnlySpan<float> query, int depth, out int total)
     {
         var dimensions = Embedder!.Dimensions;
         var scored = new List<(int Ordinal, float Score)>();
@@ -327,32 +375,8 @@ public sealed class RetrievalIndex : IDisposable
             }
         }
 
-        var comparer = Comparer<(int Ordinal, float Score)>.Create((a, b) =>
-        {
-            var c = b.Score.CompareTo(a.Score);
-            return c != 0 ? c : _entries[a.Ordinal].Chunk.ChunkId.CompareTo(_entries[b.Ordinal].Chunk.ChunkId);
-        });
-        if (scored.Count > FusionDepth)
-        {
-            // Partial selection: the best FusionDepth, then sorted.
-            var heap = new PriorityQueue<(int Ordinal, float Score), (int Ordinal, float Score)>(Comparer<(int Ordinal, float Score)>.Create((a, b) => comparer.Compare(b, a)));
-            foreach (var s in scored)
-            {
-                if (heap.Count < FusionDepth)
-                {
-                    heap.Enqueue(s, s);
-                }
-                else if (comparer.Compare(s, heap.Peek()) < 0)
-                {
-                    heap.DequeueEnqueue(s, s);
-                }
-            }
-
-            scored = [.. heap.UnorderedItems.Select(x => x.Element)];
-        }
-
-        scored.Sort(comparer);
-        return scored;
+        total = scored.Count;
+        return TopK(scored, depth);
     }
 
     private List<(int Ordinal, double Score)> Fuse(List<(int Ordinal, float Score)> bm25, List<(int Ordinal, float Score)> vectors)
@@ -524,7 +548,7 @@ public sealed class RetrievalIndex : IDisposable
 
     private sealed record DocumentEntry(HashSet<Guid> Libraries, List<int> Ordinals);
 
-    private sealed class Collector(int[][] leafOrdinals, Dictionary<int, double> scores) : ICollector
+    private sealed class Collector(int[][] leafOrdinals, double[] scores, bool[] seen, List<int> matched) : ICollector
     {
         private Scorer? _scorer;
         private int[] _map = [];
@@ -538,7 +562,13 @@ public sealed class RetrievalIndex : IDisposable
         public void Collect(int doc)
         {
             var ordinal = _map[doc];
-            scores[ordinal] = scores.GetValueOrDefault(ordinal) + _scorer!.GetScore();
+            if (!seen[ordinal])
+            {
+                seen[ordinal] = true;
+                matched.Add(ordinal);
+            }
+
+            scores[ordinal] += _scorer!.GetScore();
         }
     }
 }
