@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using AxWorkbench.Core.Markings;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
@@ -37,6 +38,15 @@ public sealed class RetrievalIndex : IDisposable
     private readonly List<Marking> _markings = [];
     private readonly Dictionary<Marking, int> _markingIds = [];
     private readonly List<DocumentEntry> _documents = [];
+    private readonly List<Guid> _libraries = [];
+    private readonly Dictionary<Guid, int> _libraryIds = [];
+
+    // Hot per-chunk columns (by ordinal), scanned on every search.
+    private readonly List<int> _markingOf = [];
+    private readonly List<int> _documentOf = [];
+    private readonly List<bool> _live = [];
+    private readonly List<bool> _hasVector = [];
+    private readonly List<long> _chunkIds = [];
     private readonly Dictionary<Guid, int> _documentIds = [];
     private readonly ConditionalWeakTable<object, int[]> _segmentOrdinals = new();
     private IndexWriter _writer = null!;
@@ -280,12 +290,23 @@ public sealed class RetrievalIndex : IDisposable
     private bool[] AllowedOrdinals(AccessScope scope)
     {
         var markingAllowed = _markings.Select(m => Access.Dominates(scope.Authorization, m)).ToArray();
-        var documentAllowed = _documents.Select(d => d.Libraries.Overlaps(scope.Libraries)).ToArray();
-        var allowed = new bool[_entries.Count];
+        var libraryAllowed = _libraries.Select(scope.Libraries.Contains).ToArray();
+        var documentAllowed = new bool[_documents.Count];
+        for (var d = 0; d < documentAllowed.Length; d++)
+        {
+            foreach (var library in _documents[d].Libraries)
+            {
+                documentAllowed[d] |= libraryAllowed[library];
+            }
+        }
+
+        var markings = CollectionsMarshal.AsSpan(_markingOf);
+        var documents = CollectionsMarshal.AsSpan(_documentOf);
+        var live = CollectionsMarshal.AsSpan(_live);
+        var allowed = new bool[markings.Length];
         for (var i = 0; i < allowed.Length; i++)
         {
-            var entry = _entries[i];
-            allowed[i] = entry.Live && markingAllowed[entry.MarkingId] && documentAllowed[entry.DocumentIndex];
+            allowed[i] = live[i] && markingAllowed[markings[i]] && documentAllowed[documents[i]];
         }
 
         return allowed;
@@ -338,7 +359,7 @@ public sealed class RetrievalIndex : IDisposable
         var comparer = Comparer<(int Ordinal, float Score)>.Create((a, b) =>
         {
             var c = b.Score.CompareTo(a.Score);
-            return c != 0 ? c : _entries[a.Ordinal].Chunk.ChunkId.CompareTo(_entries[b.Ordinal].Chunk.ChunkId);
+            return c != 0 ? c : _chunkIds[a.Ordinal].CompareTo(_chunkIds[b.Ordinal]);
         });
         // A heap whose root is the worst kept candidate.
         var heap = new PriorityQueue<(int Ordinal, float Score), (int Ordinal, float Score)>(Comparer<(int Ordinal, float Score)>.Create((a, b) => comparer.Compare(b, a)));
@@ -363,11 +384,13 @@ public sealed class RetrievalIndex : IDisposable
     {
         var dimensions = Embedder!.Dimensions;
         var scored = new List<(int Ordinal, float Score)>();
+        var hasVector = CollectionsMarshal.AsSpan(_hasVector);
+        var vectors = _vectors.AsSpan();
         for (var i = 0; i < allowedOrdinals.Length; i++)
         {
-            if (allowedOrdinals[i] && _entries[i].HasVector)
+            if (allowedOrdinals[i] && hasVector[i])
             {
-                var score = VectorMath.Dot(query, _vectors.AsSpan(i * dimensions, dimensions));
+                var score = VectorMath.Dot(query, vectors.Slice(i * dimensions, dimensions));
                 if (score > 0)
                 {
                     scored.Add((i, score));
@@ -393,7 +416,7 @@ public sealed class RetrievalIndex : IDisposable
         }
 
         return fused.Select(kv => (kv.Key, kv.Value))
-            .OrderByDescending(h => h.Value).ThenBy(h => _entries[h.Key].Chunk.ChunkId).ToList();
+            .OrderByDescending(h => h.Value).ThenBy(h => _chunkIds[h.Key]).ToList();
     }
 
     private static Dictionary<int, (int Rank, float Score)> Ranks(List<(int Ordinal, float Score)> list)
@@ -457,7 +480,7 @@ public sealed class RetrievalIndex : IDisposable
         if (!_documentIds.TryGetValue(chunk.DocumentId, out var documentIndex))
         {
             documentIndex = _documents.Count;
-            _documents.Add(new DocumentEntry([.. stored.Libraries], []));
+            _documents.Add(new DocumentEntry(LibraryIndexes(stored.Libraries), []));
             _documentIds.Add(chunk.DocumentId, documentIndex);
         }
 
@@ -482,6 +505,11 @@ public sealed class RetrievalIndex : IDisposable
 
         var tokens = stored.Tokens ?? _analyzer.Analyze(chunk.Text).Count;
         _entries.Add(new Entry(chunk, markingId, documentIndex, tokens, hasVector) { Live = true });
+        _markingOf.Add(markingId);
+        _documentOf.Add(documentIndex);
+        _live.Add(true);
+        _hasVector.Add(hasVector);
+        _chunkIds.Add(chunk.ChunkId);
         _ordinals.Add(chunk.ChunkId, ordinal);
         _documents[documentIndex].Ordinals.Add(ordinal);
         _liveCount++;
@@ -501,6 +529,7 @@ public sealed class RetrievalIndex : IDisposable
             if (entry.Live)
             {
                 entry.Live = false;
+                _live[ordinal] = false;
                 _liveCount--;
                 _stampSum = unchecked(_stampSum - (entry.Chunk.ChunkId * 2654435761L));
             }
@@ -514,9 +543,22 @@ public sealed class RetrievalIndex : IDisposable
     {
         if (_documentIds.TryGetValue(documentId, out var documentIndex))
         {
-            _documents[documentIndex] = _documents[documentIndex] with { Libraries = [.. libraries] };
+            _documents[documentIndex] = _documents[documentIndex] with { Libraries = LibraryIndexes(libraries) };
         }
     }
+
+    private int[] LibraryIndexes(IEnumerable<Guid> libraries) =>
+        [.. libraries.Distinct().Select(id =>
+        {
+            if (!_libraryIds.TryGetValue(id, out var index))
+            {
+                index = _libraries.Count;
+                _libraries.Add(id);
+                _libraryIds.Add(id, index);
+            }
+
+            return index;
+        })];
 
     private string Stamp() => string.Create(CultureInfo.InvariantCulture, $"{_liveCount}:{_stampSum}:{Embedder?.Id}");
 
@@ -546,7 +588,7 @@ public sealed class RetrievalIndex : IDisposable
         public bool Live { get; set; }
     }
 
-    private sealed record DocumentEntry(HashSet<Guid> Libraries, List<int> Ordinals);
+    private sealed record DocumentEntry(int[] Libraries, List<int> Ordinals);
 
     private sealed class Collector(int[][] leafOrdinals, double[] scores, bool[] seen, List<int> matched) : ICollector
     {

@@ -120,7 +120,9 @@ public static class RetrievalBenchmark
 
         // BM25 indexing (chunking + analysis + Lucene).
         sw.Restart();
-        using (var bm25Only = RetrievalIndex.Open(new RAMDirectory(), null, chunks.Select(c => new StoredChunk(c, null, [library]))))
+        var bm25Folder = Path.Combine(Path.GetTempPath(), "ax-retrieval-bench", Guid.NewGuid().ToString("N"));
+        using (var bm25Directory = FSDirectory.Open(bm25Folder))
+        using (var bm25Only = RetrievalIndex.Open(bm25Directory, null, chunks.Select(c => new StoredChunk(c, null, [library]))))
         {
         }
 
@@ -134,7 +136,9 @@ public static class RetrievalBenchmark
         var byId = readable.Select((c, i) => (c.ChunkId, Vector: vectors[i])).ToDictionary(x => x.ChunkId, x => x.Vector);
         var stored = chunks.Select(c => new StoredChunk(c, byId.GetValueOrDefault(c.ChunkId), [library])).ToList();
 
-        using var index = RetrievalIndex.Open(new RAMDirectory(), MiniLmEmbeddingGenerator.Profile, stored);
+        var folder = Path.Combine(Path.GetTempPath(), "ax-retrieval-bench", Guid.NewGuid().ToString("N"));
+        using var directory = FSDirectory.Open(folder);
+        using var index = RetrievalIndex.Open(directory, MiniLmEmbeddingGenerator.Profile, stored);
         var scope = new AccessScope(new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>()), new HashSet<Guid> { library });
         var entry = new JsonObject();
         var detail = new JsonObject { ["documents"] = documents.Count, ["chunks"] = chunks.Count, ["questions"] = questions.Count, ["embeddedChunks"] = readable.Count };
@@ -203,7 +207,9 @@ public static class RetrievalBenchmark
         }
 
         var sw = Stopwatch.StartNew();
-        using var index = RetrievalIndex.Open(new RAMDirectory(), MiniLmEmbeddingGenerator.Profile, chunks);
+        var folder = Path.Combine(Path.GetTempPath(), "ax-retrieval-bench", Guid.NewGuid().ToString("N"));
+        using var directory = FSDirectory.Open(folder);
+        using var index = RetrievalIndex.Open(directory, MiniLmEmbeddingGenerator.Profile, chunks);
         Console.WriteLine($"indexed {chunks.Count} chunks in {sw.Elapsed.TotalSeconds:F1} s");
         var scope = new AccessScope(new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>()), visible.ToHashSet());
         var queries = new List<string>();
