@@ -24,6 +24,9 @@ public static class RetrievalServiceExtensions
         builder.Services.AddSingleton<RetrievalIndexHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrievalIndexHost>());
         builder.Services.AddSingleton<RetrievalService>();
+        // Needs an IChatClient (the Inference feature); resolved only when answering is used.
+        builder.Services.AddSingleton(sp => new CitedAnswerService(
+            sp.GetRequiredService<RetrievalService>(), sp.GetRequiredService<RetrievalIndexHost>(), sp.GetRequiredService<IChatClient>()));
         return builder;
     }
 

@@ -9,7 +9,8 @@ namespace AxWorkbench.Core.Tests.Retrieval;
 /// The access property of search: random users x random documents (markings with caveats, REL TO and portion
 /// markings; libraries with member units). For every trial, no returned chunk is above the user's clearance or
 /// outside their libraries, and the whole output (hits, order, scores, counts, texts, highlights, language, whether
-/// vectors were used) is identical to the same search on a corpus holding only the chunks the user may see.
+/// vectors were used) and the prompt an answer would be given are identical to the same search on a corpus holding
+/// only the chunks the user may see.
 /// </summary>
 public sealed class AccessPropertyTests(ITestOutputHelper output)
 {
@@ -75,6 +76,13 @@ public sealed class AccessPropertyTests(ITestOutputHelper output)
 
                     var expected = reference.Search(scope, query, vector, top, mode);
                     AssertIdentical(expected, results, $"corpus {c} user {u} query '{query}' mode {mode}");
+
+                    // Answering sees the same: the assembled prompt and the answer's marking are those of the corpus without hidden chunks.
+                    var (sources, messages) = ContextAssembler.Build(query, results.Hits, 300, 5, "NONCE");
+                    var (expectedSources, expectedMessages) = ContextAssembler.Build(query, expected.Hits, 300, 5, "NONCE");
+                    Assert.Equal(expectedMessages[1].Text, messages[1].Text);
+                    Assert.Equal(Marking.Join(expectedSources.Select(x => x.Hit.Marking)), Marking.Join(sources.Select(x => x.Hit.Marking)));
+                    Assert.All(sources, x => Assert.True(Access.Dominates(auth, x.Hit.Marking)));
                 }
             }
             finally
