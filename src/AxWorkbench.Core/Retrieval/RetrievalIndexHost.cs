@@ -61,7 +61,7 @@ public sealed partial class RetrievalIndexHost(
         RetrievalIndex index;
         try
         {
-            index = RetrievalIndex.Open(_directory, Embedder, chunks);
+            index = RetrievalIndex.Open(_directory, Embedder, chunks, options.Value.RrfK);
         }
         catch (Exception ex) when (ex is IOException or CorruptIndexException or LockObtainFailedException)
         {
@@ -70,7 +70,7 @@ public sealed partial class RetrievalIndexHost(
             System.IO.Directory.Delete(IndexPath, recursive: true);
             System.IO.Directory.CreateDirectory(IndexPath);
             _directory = FSDirectory.Open(IndexPath);
-            index = RetrievalIndex.Open(_directory, Embedder, chunks);
+            index = RetrievalIndex.Open(_directory, Embedder, chunks, options.Value.RrfK);
         }
 
         LogIndexReady(logger, index.ChunkCount, IndexPath, index.WasRebuilt, Embedder?.Id ?? "none");

@@ -23,6 +23,10 @@ public sealed class RetrievalOptions
     [RegularExpression("^(MiniLm|None)$", ErrorMessage = "Retrieval:Embedder must be 'MiniLm' or 'None'.")]
     public string Embedder { get; set; } = "MiniLm";
 
+    /// <summary>Reciprocal rank fusion's k (hybrid search): smaller trusts each list's top ranks more.</summary>
+    [Range(1, 1000, ErrorMessage = "Retrieval:RrfK must be between 1 and 1000.")]
+    public int RrfK { get; set; } = RetrievalIndex.DefaultRrfK;
+
     /// <summary>Chunks per embedding batch.</summary>
     [Range(1, 512, ErrorMessage = "Retrieval:EmbeddingBatchSize must be between 1 and 512.")]
     public int EmbeddingBatchSize { get; set; } = 32;

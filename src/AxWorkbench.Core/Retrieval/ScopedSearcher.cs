@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Lucene.Net.Index;
 using Lucene.Net.Search;
 using Lucene.Net.Search.Similarities;
@@ -17,9 +18,13 @@ internal sealed class ScopedSearcher : IndexSearcher
     private readonly long _allowedCount;
     private readonly long _allowedTokens;
 
-    public ScopedSearcher(IndexReader reader, FixedBitSet[] allowedPerLeaf, long allowedCount, long allowedTokens)
+    private readonly ConcurrentDictionary<string, (long DocFreq, long TotalTermFreq)> _cache;
+
+    /// <param name="cache">Term statistics already computed for this same allowed set and reader.</param>
+    public ScopedSearcher(IndexReader reader, FixedBitSet[] allowedPerLeaf, long allowedCount, long allowedTokens, ConcurrentDictionary<string, (long DocFreq, long TotalTermFreq)> cache)
         : base(reader)
     {
+        _cache = cache;
         _allowed = allowedPerLeaf;
         _allowedCount = allowedCount;
         _allowedTokens = allowedTokens;
@@ -32,6 +37,12 @@ internal sealed class ScopedSearcher : IndexSearcher
         new(field, Math.Max(1, _allowedCount), _allowedCount, _allowedTokens, -1);
 
     public override TermStatistics TermStatistics(Term term, TermContext context)
+    {
+        var (docFreq, totalTermFreq) = _cache.GetOrAdd(term.Text, _ => Count(term));
+        return new TermStatistics(term.Bytes, docFreq, Math.Max(docFreq, totalTermFreq));
+    }
+
+    private (long DocFreq, long TotalTermFreq) Count(Term term)
     {
         long docFreq = 0, totalTermFreq = 0;
         DocsEnum? docs = null;
@@ -58,7 +69,7 @@ internal sealed class ScopedSearcher : IndexSearcher
             }
         }
 
-        return new TermStatistics(term.Bytes, docFreq, Math.Max(docFreq, totalTermFreq));
+        return (docFreq, totalTermFreq);
     }
 
     /// <summary>The access filter: per segment, the visible live chunks. Applied by Lucene before scoring.</summary>

@@ -13,7 +13,7 @@ namespace AxWorkbench.Benchmarks.Retrieval;
 /// each question a query; recall@1/5/10 and MRR@10 of the paragraph holding the answer, for BM25 alone, vectors
 /// alone (MiniLM, English only: Korean questions get no vectors) and hybrid (RRF); indexing throughput; query
 /// latency p50/p95 (query embedding included); and hybrid p95 over 100k chunks (real ones plus synthesized ones).
-/// Usage: retrieval --squad PATH [--squad PATH ...] [--out report.json] [--max-questions N] [--synthetic N]
+/// Usage: retrieval --squad PATH [--squad PATH ...] [--out report.json] [--max-questions N] [--synthetic N] [--rrf-k K]
 /// </summary>
 public static class RetrievalBenchmark
 {
@@ -25,6 +25,7 @@ public static class RetrievalBenchmark
         var outPath = "retrieval-report.json";
         var maxQuestions = int.MaxValue;
         var synthetic = 100_000;
+        var rrfK = RetrievalIndex.DefaultRrfK;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -33,6 +34,7 @@ public static class RetrievalBenchmark
                 case "--out" when i + 1 < args.Length: outPath = args[++i]; break;
                 case "--max-questions" when i + 1 < args.Length: maxQuestions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--synthetic" when i + 1 < args.Length: synthetic = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--rrf-k" when i + 1 < args.Length: rrfK = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "retrieval": break;
                 default:
                     await Console.Error.WriteLineAsync($"unknown argument '{args[i]}'. Usage: retrieval --squad PATH [--squad PATH ...] [--out report.json] [--max-questions N] [--synthetic N]");
@@ -49,12 +51,13 @@ public static class RetrievalBenchmark
         using var embedder = new MiniLmEmbeddingGenerator { BatchSize = 32 };
         await embedder.GenerateAsync(["warm up"]);
         var report = new JsonObject();
+        Console.WriteLine($"RRF k = {rrfK}");
         var details = new JsonObject { ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}", ["embedder"] = MiniLmEmbeddingGenerator.Id };
         var allChunks = new List<StoredChunk>();
         long nextId = 1;
         foreach (var path in squads)
         {
-            var (entry, detail, chunks) = await RunDataSetAsync(path, embedder, maxQuestions, () => nextId++);
+            var (entry, detail, chunks) = await RunDataSetAsync(path, embedder, maxQuestions, rrfK, () => nextId++);
             report[Path.GetFileName(path)] = entry;
             details[Path.GetFileName(path)] = detail;
             allChunks.AddRange(chunks);
@@ -63,7 +66,7 @@ public static class RetrievalBenchmark
 
         if (synthetic > 0)
         {
-            var (p95, searchP95, count) = await LatencyAtScaleAsync(allChunks, squads, embedder, synthetic, () => nextId++);
+            var (p95, searchP95, count) = await LatencyAtScaleAsync(allChunks, squads, embedder, synthetic, rrfK, () => nextId++);
             report["queryP95MsAt100k"] = Math.Round(p95, 2);
             details["scale"] = new JsonObject { ["chunks"] = count, ["hybridP95MsWithQueryEmbedding"] = Math.Round(p95, 2), ["hybridSearchOnlyP95Ms"] = Math.Round(searchP95, 2) };
             Console.WriteLine($"{count} chunks: hybrid p95 {p95:F1} ms (search alone {searchP95:F1} ms)");
@@ -76,6 +79,15 @@ public static class RetrievalBenchmark
             System.IO.Directory.CreateDirectory(outDir);
         }
 
+        try
+        {
+            System.IO.Directory.Delete(Path.Combine(Path.GetTempPath(), "ax-retrieval-bench"), recursive: true);
+        }
+        catch (IOException)
+        {
+            // Temp files; the OS cleans them.
+        }
+
         await File.WriteAllTextAsync(outPath, report.ToJsonString(options));
         await File.WriteAllTextAsync(Path.ChangeExtension(outPath, ".details.json"), details.ToJsonString(options));
         Console.WriteLine(report.ToJsonString(options));
@@ -85,7 +97,7 @@ public static class RetrievalBenchmark
     private sealed record Question(string Text, Guid DocumentId);
 
     private static async Task<(JsonObject Entry, JsonObject Detail, List<StoredChunk> Chunks)> RunDataSetAsync(
-        string path, MiniLmEmbeddingGenerator embedder, int maxQuestions, Func<long> nextId)
+        string path, MiniLmEmbeddingGenerator embedder, int maxQuestions, int rrfK, Func<long> nextId)
     {
         using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(path));
         var library = Guid.NewGuid();
@@ -138,7 +150,7 @@ public static class RetrievalBenchmark
 
         var folder = Path.Combine(Path.GetTempPath(), "ax-retrieval-bench", Guid.NewGuid().ToString("N"));
         using var directory = FSDirectory.Open(folder);
-        using var index = RetrievalIndex.Open(directory, MiniLmEmbeddingGenerator.Profile, stored);
+        using var index = RetrievalIndex.Open(directory, MiniLmEmbeddingGenerator.Profile, stored, rrfK);
         var scope = new AccessScope(new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>()), new HashSet<Guid> { library });
         var entry = new JsonObject();
         var detail = new JsonObject { ["documents"] = documents.Count, ["chunks"] = chunks.Count, ["questions"] = questions.Count, ["embeddedChunks"] = readable.Count };
@@ -181,7 +193,7 @@ public static class RetrievalBenchmark
 
     /// <summary>Hybrid latency over <paramref name="total"/> chunks: the real ones plus synthesized ones (word salad from the real vocabulary, random unit vectors), half of them in a library outside the scope.</summary>
     private static async Task<(double P95, double SearchP95, int Count)> LatencyAtScaleAsync(
-        List<StoredChunk> real, List<string> squads, MiniLmEmbeddingGenerator embedder, int total, Func<long> nextId)
+        List<StoredChunk> real, List<string> squads, MiniLmEmbeddingGenerator embedder, int total, int rrfK, Func<long> nextId)
     {
         var random = new Random(7);
         var words = real.SelectMany(c => c.Chunk.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
@@ -209,7 +221,7 @@ public static class RetrievalBenchmark
         var sw = Stopwatch.StartNew();
         var folder = Path.Combine(Path.GetTempPath(), "ax-retrieval-bench", Guid.NewGuid().ToString("N"));
         using var directory = FSDirectory.Open(folder);
-        using var index = RetrievalIndex.Open(directory, MiniLmEmbeddingGenerator.Profile, chunks);
+        using var index = RetrievalIndex.Open(directory, MiniLmEmbeddingGenerator.Profile, chunks, rrfK);
         Console.WriteLine($"indexed {chunks.Count} chunks in {sw.Elapsed.TotalSeconds:F1} s");
         var scope = new AccessScope(new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>()), visible.ToHashSet());
         var queries = new List<string>();
