@@ -17,7 +17,8 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     private readonly Lazy<SentenceEncoder> _encoder = new(() => new SentenceEncoder(), LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public int BatchSize { get; init; } = 32;
+    /// <summary>Inputs per encoder call (sorted by length first, so a batch pads little).</summary>
+    public int BatchSize { get; init; } = 8;
 
     public static EmbedderProfile Profile { get; } = new(Id, 384, new HashSet<string>(StringComparer.Ordinal) { TextLanguage.English });
 
@@ -27,19 +28,22 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
     {
         ArgumentNullException.ThrowIfNull(values);
         var inputs = values.Select(v => Whitespace().Replace(v, " ").Trim()).ToArray();
-        var result = new GeneratedEmbeddings<Embedding<float>>(inputs.Length);
+        // Batches of similar length: the encoder pads a batch to its longest input, so mixed lengths waste work.
+        var order = Enumerable.Range(0, inputs.Length).OrderBy(i => inputs[i].Length).ToArray();
+        var vectors = new float[inputs.Length][];
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var start = 0; start < inputs.Length; start += BatchSize)
+            for (var start = 0; start < order.Length; start += BatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = inputs[start..Math.Min(inputs.Length, start + BatchSize)];
-                var vectors = await Task.Run(() => _encoder.Value.Encode(batch, cancellationToken), cancellationToken).ConfigureAwait(false);
-                foreach (var vector in vectors)
+                var indexes = order[start..Math.Min(order.Length, start + BatchSize)];
+                var batch = indexes.Select(i => inputs[i]).ToArray();
+                var encoded = await Task.Run(() => _encoder.Value.Encode(batch, cancellationToken), cancellationToken).ConfigureAwait(false);
+                for (var j = 0; j < indexes.Length; j++)
                 {
-                    VectorMath.Normalize(vector);
-                    result.Add(new Embedding<float>(vector) { ModelId = Id });
+                    VectorMath.Normalize(encoded[j]);
+                    vectors[indexes[j]] = encoded[j];
                 }
             }
         }
@@ -48,7 +52,7 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
             _gate.Release();
         }
 
-        return result;
+        return new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v) { ModelId = Id }));
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>

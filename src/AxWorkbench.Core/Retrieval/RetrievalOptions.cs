@@ -29,5 +29,5 @@ public sealed class RetrievalOptions
 
     /// <summary>Chunks per embedding batch.</summary>
     [Range(1, 512, ErrorMessage = "Retrieval:EmbeddingBatchSize must be between 1 and 512.")]
-    public int EmbeddingBatchSize { get; set; } = 32;
+    public int EmbeddingBatchSize { get; set; } = 8;
 }

@@ -48,7 +48,7 @@ public static class RetrievalBenchmark
             return 2;
         }
 
-        using var embedder = new MiniLmEmbeddingGenerator { BatchSize = 32 };
+        using var embedder = new MiniLmEmbeddingGenerator { BatchSize = 8 };
         await embedder.GenerateAsync(["warm up"]);
         var report = new JsonObject();
         Console.WriteLine($"RRF k = {rrfK}");
