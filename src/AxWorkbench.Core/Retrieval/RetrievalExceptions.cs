@@ -8,3 +8,6 @@ public sealed class LibraryAccessDeniedException(string message) : UnauthorizedA
 
 /// <summary>No library with that id.</summary>
 public sealed class LibraryNotFoundException(Guid id) : KeyNotFoundException($"Library {id} does not exist (it may have been deleted).");
+
+/// <summary>Library names are unique.</summary>
+public sealed class LibraryNameTakenException(string name) : InvalidOperationException($"A library named '{name}' already exists; choose another name.");

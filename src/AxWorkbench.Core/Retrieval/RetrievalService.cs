@@ -42,7 +42,7 @@ public sealed partial class RetrievalService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (await db.Libraries.AnyAsync(l => l.Name == library.Name, cancellationToken))
         {
-            throw new InvalidOperationException($"A library named '{library.Name}' already exists; choose another name.");
+            throw new LibraryNameTakenException(library.Name);
         }
 
         db.Libraries.Add(library);
