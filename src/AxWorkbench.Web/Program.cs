@@ -4,6 +4,7 @@ using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Chat;
 using AxWorkbench.Web.Audit;
+using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
@@ -55,6 +56,7 @@ builder.AddWorkbenchModel();
 builder.AddLightweighting();
 builder.AddDocuments();
 builder.AddChat();
+builder.AddRetrieval();
 
 var app = builder.Build();
 

@@ -14,6 +14,8 @@ switch (args)
 {
     case ["audit", .. var rest]:
         return await AxWorkbench.Benchmarks.Audit.AuditBenchmark.RunAsync(rest);
+    case ["retrieval", .. var rest]:
+        return await AxWorkbench.Benchmarks.Retrieval.RetrievalBenchmark.RunAsync(rest);
 }
 
 var argsMap = ParseArgs(args);

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AxWorkbench.Core.Retrieval;
+
+/// <summary>Retrieval settings (section "Retrieval").</summary>
+public sealed class RetrievalOptions
+{
+    public const string SectionName = "Retrieval";
+
+    /// <summary>Folder of the BM25 index; relative paths are relative to Data:DataDirectory. Rebuilt from the database when missing or damaged.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Retrieval:IndexDirectory must name a folder (default 'retrieval-index').")]
+    public string IndexDirectory { get; set; } = "retrieval-index";
+
+    /// <summary>Chunk size in words (MiniLM reads ~256 word pieces: keep near 200).</summary>
+    [Range(20, 2000, ErrorMessage = "Retrieval:ChunkWords must be between 20 and 2000.")]
+    public int ChunkWords { get; set; } = 200;
+
+    /// <summary>Words of overlap between consecutive windows of a long paragraph.</summary>
+    [Range(0, 500, ErrorMessage = "Retrieval:OverlapWords must be between 0 and 500 and less than Retrieval:ChunkWords.")]
+    public int OverlapWords { get; set; } = 40;
+
+    /// <summary>"MiniLm" (default, English only) or "None" (BM25 only).</summary>
+    [RegularExpression("^(MiniLm|None)$", ErrorMessage = "Retrieval:Embedder must be 'MiniLm' or 'None'.")]
+    public string Embedder { get; set; } = "MiniLm";
+
+    /// <summary>Reciprocal rank fusion's k (hybrid search): smaller trusts each list's top ranks more.</summary>
+    [Range(1, 1000, ErrorMessage = "Retrieval:RrfK must be between 1 and 1000.")]
+    public int RrfK { get; set; } = RetrievalIndex.DefaultRrfK;
+
+    /// <summary>Chunks per embedding batch.</summary>
+    [Range(1, 512, ErrorMessage = "Retrieval:EmbeddingBatchSize must be between 1 and 512.")]
+    public int EmbeddingBatchSize { get; set; } = 8;
+}

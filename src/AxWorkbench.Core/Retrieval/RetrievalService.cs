@@ -1,0 +1,218 @@
+using AxWorkbench.Core.Markings;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AxWorkbench.Core.Retrieval;
+
+/// <summary>A library as a user sees it in lists.</summary>
+public sealed record LibrarySummary(Guid Id, string Name, string OwnerId, Marking Ceiling, IReadOnlyList<string> Units, int DocumentCount);
+
+/// <summary>
+/// Libraries, indexing and search. The database is the source of truth (documents, chunks, vectors, library
+/// membership); <see cref="RetrievalIndexHost"/> keeps the indexes in step with it. A search is restricted to the
+/// libraries the user may search (owner, or a member unit) and to the chunks whose marking the user dominates,
+/// before anything is ranked.
+/// </summary>
+public sealed partial class RetrievalService(
+    IDbContextFactory<RetrievalDbContext> contexts,
+    RetrievalIndexHost host,
+    IOptions<RetrievalOptions> options,
+    ILogger<RetrievalService> logger,
+    TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly SemaphoreSlim _writes = new(1, 1);
+
+    public async Task<LibrarySummary> CreateLibraryAsync(string ownerId, string name, Marking ceiling, IEnumerable<string> units, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(ownerId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(ceiling);
+        var library = new Library
+        {
+            Id = Guid.NewGuid(),
+            Name = name.Trim(),
+            OwnerId = ownerId,
+            Ceiling = MarkingCodec.Encode(ceiling),
+            CreatedUtc = _time.GetUtcNow(),
+            Units = [.. units.Select(u => u.Trim()).Where(u => u.Length > 0).Distinct(StringComparer.Ordinal).Select(u => new LibraryUnit { Unit = u })],
+        };
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (await db.Libraries.AnyAsync(l => l.Name == library.Name, cancellationToken))
+        {
+            throw new LibraryNameTakenException(library.Name);
+        }
+
+        db.Libraries.Add(library);
+        await db.SaveChangesAsync(cancellationToken);
+        LogLibraryCreated(logger, library.Id, library.Name, ownerId);
+        return ToSummary(library, 0);
+    }
+
+    /// <summary>The libraries a user may search (owner or member unit); administrators see all.</summary>
+    public async Task<IReadOnlyList<LibrarySummary>> ListLibrariesAsync(SearchPrincipal principal, bool administrator, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var libraries = await db.Libraries.AsNoTracking().Include(l => l.Units)
+            .Where(l => administrator || l.OwnerId == principal.UserId || l.Units.Any(u => u.Unit == principal.Unit))
+            .OrderBy(l => l.Name)
+            .Select(l => new { Library = l, Count = l.Documents.Count })
+            .ToListAsync(cancellationToken);
+        return [.. libraries.Select(l => ToSummary(l.Library, l.Count))];
+    }
+
+    /// <summary>
+    /// Adds a document to a library and indexes it (chunks, vectors, BM25). Only the library's owner or an
+    /// administrator may; a document above the library's ceiling is refused. A new version replaces the old chunks.
+    /// </summary>
+    public async Task AddDocumentAsync(Guid libraryId, IndexedDocument document, string actorId, bool administrator, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var library = await db.Libraries.FirstOrDefaultAsync(l => l.Id == libraryId, cancellationToken) ?? throw new LibraryNotFoundException(libraryId);
+            if (!administrator && library.OwnerId != actorId)
+            {
+                throw new LibraryAccessDeniedException($"Only the owner of library '{library.Name}' or an administrator may add documents to it.");
+            }
+
+            var ceiling = MarkingCodec.Decode(library.Ceiling);
+            if (!ceiling.IsAtLeast(document.Marking))
+            {
+                throw new MarkingAboveCeilingException($"'{document.Title}' is marked {document.Marking}, above the ceiling of library '{library.Name}' ({ceiling}); it cannot be added.");
+            }
+
+            var index = await host.GetAsync(cancellationToken);
+            var existing = await db.Documents.FirstOrDefaultAsync(d => d.DocumentId == document.DocumentId, cancellationToken);
+            if (!await db.LibraryDocuments.AnyAsync(l => l.LibraryId == libraryId && l.DocumentId == document.DocumentId, cancellationToken))
+            {
+                db.LibraryDocuments.Add(new LibraryDocument { LibraryId = libraryId, DocumentId = document.DocumentId, AddedBy = actorId, AddedUtc = _time.GetUtcNow() });
+            }
+
+            List<RetrievalChunk>? chunks = null;
+            if (existing is null || existing.Version != document.Version)
+            {
+                chunks = await ChunkAsync(document, cancellationToken);
+                await db.Chunks.Where(c => c.DocumentId == document.DocumentId).ExecuteDeleteAsync(cancellationToken);
+                if (existing is null)
+                {
+                    db.Documents.Add(new RetrievalDocument { DocumentId = document.DocumentId, Version = document.Version, Title = document.Title, Marking = MarkingCodec.Encode(document.Marking), IndexedUtc = _time.GetUtcNow() });
+                }
+                else
+                {
+                    existing.Version = document.Version;
+                    existing.Title = document.Title;
+                    existing.Marking = MarkingCodec.Encode(document.Marking);
+                    existing.IndexedUtc = _time.GetUtcNow();
+                }
+
+                db.Chunks.AddRange(chunks);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            var libraries = await db.LibraryDocuments.Where(l => l.DocumentId == document.DocumentId).Select(l => l.LibraryId).ToListAsync(cancellationToken);
+            if (chunks is not null)
+            {
+                index.AddDocument(document.DocumentId, libraries, [.. chunks.Select(c => RetrievalIndexHost.ToStored(c, document.Title, libraries))]);
+                LogDocumentIndexed(logger, document.DocumentId, document.Version, chunks.Count, libraryId);
+            }
+            else
+            {
+                index.SetLibraries(document.DocumentId, libraries);
+            }
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Removes a document from a library; when no library holds it any more its chunks are deleted.</summary>
+    public async Task RemoveDocumentAsync(Guid libraryId, Guid documentId, string actorId, bool administrator, CancellationToken cancellationToken)
+    {
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var library = await db.Libraries.FirstOrDefaultAsync(l => l.Id == libraryId, cancellationToken) ?? throw new LibraryNotFoundException(libraryId);
+            if (!administrator && library.OwnerId != actorId)
+            {
+                throw new LibraryAccessDeniedException($"Only the owner of library '{library.Name}' or an administrator may remove documents from it.");
+            }
+
+            var index = await host.GetAsync(cancellationToken);
+            await db.LibraryDocuments.Where(l => l.LibraryId == libraryId && l.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
+            var libraries = await db.LibraryDocuments.Where(l => l.DocumentId == documentId).Select(l => l.LibraryId).ToListAsync(cancellationToken);
+            if (libraries.Count == 0)
+            {
+                await db.Chunks.Where(c => c.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
+                await db.Documents.Where(d => d.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
+                index.RemoveDocument(documentId);
+            }
+            else
+            {
+                index.SetLibraries(documentId, libraries);
+            }
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Searches the libraries the user may search (optionally narrowed by the request), over the chunks they may see.</summary>
+    public async Task<SearchResults> SearchAsync(SearchPrincipal principal, SearchRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        ArgumentNullException.ThrowIfNull(request);
+        var index = await host.GetAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var member = await db.Libraries.AsNoTracking()
+            .Where(l => l.OwnerId == principal.UserId || l.Units.Any(u => u.Unit == principal.Unit))
+            .Select(l => l.Id).ToListAsync(cancellationToken);
+        var libraries = member.Where(id => request.Libraries is null || request.Libraries.Contains(id)).ToHashSet();
+        var language = TextLanguage.Detect(request.Query);
+        ReadOnlyMemory<float>? vector = null;
+        if (request.Mode != RetrievalMode.Bm25 && host.Embedder is { } profile && profile.Reads(language) && host.Generator is { } generator && libraries.Count > 0)
+        {
+            vector = (await generator.GenerateAsync([request.Query], cancellationToken: cancellationToken))[0].Vector;
+        }
+
+        return index.Search(new AccessScope(principal.Authorization, libraries), request.Query, vector, Math.Clamp(request.Top, 1, 100), request.Mode);
+    }
+
+    private async Task<List<RetrievalChunk>> ChunkAsync(IndexedDocument document, CancellationToken cancellationToken)
+    {
+        var chunker = new TextChunker(options.Value.ChunkWords, Math.Min(options.Value.OverlapWords, options.Value.ChunkWords - 1));
+        using var analyzer = new MixedTextAnalyzer();
+        var chunks = chunker.Chunk(document).Select((c, i) => new RetrievalChunk
+        {
+            DocumentId = document.DocumentId,
+            Version = document.Version,
+            Ordinal = i,
+            Page = c.Page,
+            Start = c.Start,
+            Length = c.Length,
+            Text = c.Text,
+            Marking = MarkingCodec.Encode(c.Marking),
+            Language = c.Language,
+            Tokens = analyzer.Analyze(c.Text).Count,
+        }).ToList();
+        await host.EmbedAsync(chunks, cancellationToken);
+        return chunks;
+    }
+
+    private static LibrarySummary ToSummary(Library library, int documents) =>
+        new(library.Id, library.Name, library.OwnerId, MarkingCodec.Decode(library.Ceiling), [.. library.Units.Select(u => u.Unit).Order(StringComparer.Ordinal)], documents);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Library {LibraryId} '{Name}' created by {OwnerId}")]
+    private static partial void LogLibraryCreated(ILogger logger, Guid libraryId, string name, string ownerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Document {DocumentId} v{Version} indexed: {Chunks} chunks (library {LibraryId})")]
+    private static partial void LogDocumentIndexed(ILogger logger, Guid documentId, int version, int chunks, Guid libraryId);
+}

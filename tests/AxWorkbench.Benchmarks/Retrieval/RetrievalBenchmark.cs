@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Retrieval;
+using Lucene.Net.Store;
+
+namespace AxWorkbench.Benchmarks.Retrieval;
+
+/// <summary>
+/// Retrieval benchmark over SQuAD-format files: each paragraph is a document (chunked as the workbench chunks),
+/// each question a query; recall@1/5/10 and MRR@10 of the paragraph holding the answer, for BM25 alone, vectors
+/// alone (MiniLM, English only: Korean questions get no vectors) and hybrid (RRF); indexing throughput; query
+/// latency p50/p95 (query embedding included); and hybrid p95 over 100k chunks (real ones plus synthesized ones).
+/// Usage: retrieval --squad PATH [--squad PATH ...] [--out report.json] [--max-questions N] [--synthetic N] [--rrf-k K]
+/// </summary>
+public static class RetrievalBenchmark
+{
+    private static readonly string[] _methods = ["bm25", "vector", "hybrid"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var squads = new List<string>();
+        var outPath = "retrieval-report.json";
+        var maxQuestions = int.MaxValue;
+        var synthetic = 100_000;
+        var rrfK = RetrievalIndex.DefaultRrfK;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--squad" when i + 1 < args.Length: squads.Add(args[++i]); break;
+                case "--out" when i + 1 < args.Length: outPath = args[++i]; break;
+                case "--max-questions" when i + 1 < args.Length: maxQuestions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--synthetic" when i + 1 < args.Length: synthetic = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--rrf-k" when i + 1 < args.Length: rrfK = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "retrieval": break;
+                default:
+                    await Console.Error.WriteLineAsync($"unknown argument '{args[i]}'. Usage: retrieval --squad PATH [--squad PATH ...] [--out report.json] [--max-questions N] [--synthetic N]");
+                    return 2;
+            }
+        }
+
+        if (squads.Count == 0)
+        {
+            await Console.Error.WriteLineAsync("give at least one --squad PATH (a SQuAD-format JSON file), e.g. --squad ../shared/corpora/xquad-en/xquad.en.json");
+            return 2;
+        }
+
+        using var embedder = new MiniLmEmbeddingGenerator { BatchSize = 8 };
+        await embedder.GenerateAsync(["warm up"]);
+        var report = new JsonObject();
+        Console.WriteLine($"RRF k = {rrfK}");
+        var details = new JsonObject { ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}", ["embedder"] = MiniLmEmbeddingGenerator.Id };
+        var allChunks = new List<StoredChunk>();
+        long nextId = 1;
+        foreach (var path in squads)
+        {
+            var (entry, detail, chunks) = await RunDataSetAsync(path, embedder, maxQuestions, rrfK, () => nextId++);
+            report[Path.GetFileName(path)] = entry;
+            details[Path.GetFileName(path)] = detail;
+            allChunks.AddRange(chunks);
+            Console.WriteLine($"{Path.GetFileName(path)}: {entry.ToJsonString()}");
+        }
+
+        if (synthetic > 0)
+        {
+            var (p95, searchP95, count) = await LatencyAtScaleAsync(allChunks, squads, embedder, synthetic, rrfK, () => nextId++);
+            report["queryP95MsAt100k"] = Math.Round(p95, 2);
+            details["scale"] = new JsonObject { ["chunks"] = count, ["hybridP95MsWithQueryEmbedding"] = Math.Round(p95, 2), ["hybridSearchOnlyP95Ms"] = Math.Round(searchP95, 2) };
+            Console.WriteLine($"{count} chunks: hybrid p95 {p95:F1} ms (search alone {searchP95:F1} ms)");
+        }
+
+        var options = new JsonSerializerOptions { WriteIndented = true };
+        var outDir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+        if (!string.IsNullOrEmpty(outDir))
+        {
+            System.IO.Directory.CreateDirectory(outDir);
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Path.Combine(Path.GetTempPath(), "ax-retrieval-bench"), recursive: true);
+        }
+        catch (IOException)
+        {
+            // Temp files; the OS cleans them.
+        }
+
+        await File.WriteAllTextAsync(outPath, report.ToJsonString(options));
+        await File.WriteAllTextAsync(Path.ChangeExtension(outPath, ".details.json"), details.ToJsonString(options));
+        Console.WriteLine(report.ToJsonString(options));
+        return 0;
+    }
+
+    private sealed record Question(string Text, Guid DocumentId);
+
+    private static async Task<(JsonObject Entry, JsonObject Detail, List<StoredChunk> Chunks)> RunDataSetAsync(
+        string path, MiniLmEmbeddingGenerator embedder, int maxQuestions, int rrfK, Func<long> nextId)
+    {
+        using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(path));
+        var library = Guid.NewGuid();
+        var documents = new Dictionary<string, IndexedDocument>(StringComparer.Ordinal);
+        var questions = new List<Question>();
+        foreach (var article in json.RootElement.GetProperty("data").EnumerateArray())
+        {
+            var title = article.TryGetProperty("title", out var t) ? t.GetString() ?? "" : "";
+            foreach (var paragraph in article.GetProperty("paragraphs").EnumerateArray())
+            {
+                var context = paragraph.GetProperty("context").GetString() ?? "";
+                if (!documents.TryGetValue(context, out var document))
+                {
+                    document = new IndexedDocument(Guid.NewGuid(), 1, title, Marking.Unclassified, [new DocumentPage(1, context)]);
+                    documents[context] = document;
+                }
+
+                foreach (var qa in paragraph.GetProperty("qas").EnumerateArray())
+                {
+                    questions.Add(new Question(qa.GetProperty("question").GetString() ?? "", document.DocumentId));
+                }
+            }
+        }
+
+        questions = [.. questions.Take(maxQuestions)];
+        var chunker = new TextChunker(200, 40);
+        using var analyzer = new MixedTextAnalyzer();
+        var sw = Stopwatch.StartNew();
+        var chunks = documents.Values.SelectMany(d => chunker.Chunk(d).Select(c =>
+            new IndexedChunk(nextId(), d.DocumentId, d.Version, d.Title, c.Page, c.Start, c.Length, c.Text, c.Marking, c.Language))).ToList();
+        var chunkSeconds = sw.Elapsed.TotalSeconds;
+
+        // BM25 indexing (chunking + analysis + Lucene).
+        sw.Restart();
+        var bm25Folder = Path.Combine(Path.GetTempPath(), "ax-retrieval-bench", Guid.NewGuid().ToString("N"));
+        using (var bm25Directory = FSDirectory.Open(bm25Folder))
+        using (var bm25Only = RetrievalIndex.Open(bm25Directory, null, chunks.Select(c => new StoredChunk(c, null, [library]))))
+        {
+        }
+
+        var bm25Seconds = chunkSeconds + sw.Elapsed.TotalSeconds;
+
+        // Embedding (MiniLM reads English only; Korean chunks get no vector).
+        sw.Restart();
+        var readable = chunks.Where(c => MiniLmEmbeddingGenerator.Profile.Reads(c.Language)).ToList();
+        var vectors = readable.Count == 0 ? [] : (await embedder.GenerateAsync(readable.Select(c => c.Text))).Select(e => e.Vector.ToArray()).ToList();
+        var embedSeconds = chunkSeconds + sw.Elapsed.TotalSeconds;
+        var byId = readable.Select((c, i) => (c.ChunkId, Vector: vectors[i])).ToDictionary(x => x.ChunkId, x => x.Vector);
+        var stored = chunks.Select(c => new StoredChunk(c, byId.GetValueOrDefault(c.ChunkId), [library])).ToList();
+
+        var folder = Path.Combine(Path.GetTempPath(), "ax-retrieval-bench", Guid.NewGuid().ToString("N"));
+        using var directory = FSDirectory.Open(folder);
+        using var index = RetrievalIndex.Open(directory, MiniLmEmbeddingGenerator.Profile, stored, rrfK);
+        var scope = new AccessScope(new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>()), new HashSet<Guid> { library });
+        var entry = new JsonObject();
+        var detail = new JsonObject { ["documents"] = documents.Count, ["chunks"] = chunks.Count, ["questions"] = questions.Count, ["embeddedChunks"] = readable.Count };
+        foreach (var method in _methods)
+        {
+            var mode = method switch { "bm25" => RetrievalMode.Bm25, "vector" => RetrievalMode.Vector, _ => RetrievalMode.Hybrid };
+            var ranks = new List<int>();
+            var latencies = new List<double>();
+            foreach (var question in questions)
+            {
+                var start = Stopwatch.GetTimestamp();
+                ReadOnlyMemory<float>? vector = null;
+                if (mode != RetrievalMode.Bm25 && MiniLmEmbeddingGenerator.Profile.Reads(TextLanguage.Detect(question.Text)))
+                {
+                    vector = (await embedder.GenerateAsync([question.Text]))[0].Vector;
+                }
+
+                var results = index.Search(scope, question.Text, vector, 10, mode);
+                latencies.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                var rank = results.Hits.Select(h => h.DocumentId).ToList().IndexOf(question.DocumentId);
+                ranks.Add(rank < 0 ? int.MaxValue : rank + 1);
+            }
+
+            var seconds = method switch { "bm25" => bm25Seconds, "vector" => embedSeconds, _ => bm25Seconds + embedSeconds };
+            latencies.Sort();
+            entry[method] = new JsonObject
+            {
+                ["recallAt1"] = Recall(ranks, 1),
+                ["recallAt5"] = Recall(ranks, 5),
+                ["recallAt10"] = Recall(ranks, 10),
+                ["mrrAt10"] = Math.Round(ranks.Average(r => r <= 10 ? 1.0 / r : 0), 4),
+                ["queryP50Ms"] = Math.Round(Percentile(latencies, 0.50), 2),
+                ["queryP95Ms"] = Math.Round(Percentile(latencies, 0.95), 2),
+                ["chunksPerSecond"] = Math.Round(chunks.Count / seconds, 1),
+            };
+        }
+
+        return (entry, detail, stored);
+    }
+
+    /// <summary>Hybrid latency over <paramref name="total"/> chunks: the real ones plus synthesized ones (word salad from the real vocabulary, random unit vectors), half of them in a library outside the scope.</summary>
+    private static async Task<(double P95, double SearchP95, int Count)> LatencyAtScaleAsync(
+        List<StoredChunk> real, List<string> squads, MiniLmEmbeddingGenerator embedder, int total, int rrfK, Func<long> nextId)
+    {
+        var random = new Random(7);
+        var words = real.SelectMany(c => c.Chunk.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        var visible = real.SelectMany(c => c.Libraries).Distinct().ToList();
+        var hidden = Guid.NewGuid();
+        var chunks = new List<StoredChunk>(real);
+        var dimensions = MiniLmEmbeddingGenerator.Profile.Dimensions;
+        while (chunks.Count < total)
+        {
+            var text = string.Join(' ', Enumerable.Range(0, random.Next(60, 180)).Select(_ => words[random.Next(words.Length)]));
+            var language = TextLanguage.Detect(text);
+            float[]? vector = null;
+            if (language == TextLanguage.English)
+            {
+                vector = Enumerable.Range(0, dimensions).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+                var norm = MathF.Sqrt(vector.Sum(v => v * v));
+                vector = [.. vector.Select(v => v / norm)];
+            }
+
+            var marking = new Marking((ClassificationLevel)random.Next(5));
+            Guid[] libraries = random.Next(2) == 0 ? [hidden] : [visible[random.Next(visible.Count)]];
+            chunks.Add(new StoredChunk(new IndexedChunk(nextId(), Guid.NewGuid(), 1, "synthetic", 1, 0, text.Length, text, marking, language), vector, libraries));
+        }
+
+        var sw = Stopwatch.StartNew();
+        var folder = Path.Combine(Path.GetTempPath(), "ax-retrieval-bench", Guid.NewGuid().ToString("N"));
+        using var directory = FSDirectory.Open(folder);
+        using var index = RetrievalIndex.Open(directory, MiniLmEmbeddingGenerator.Profile, chunks, rrfK);
+        Console.WriteLine($"indexed {chunks.Count} chunks in {sw.Elapsed.TotalSeconds:F1} s");
+        var scope = new AccessScope(new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>()), visible.ToHashSet());
+        var queries = new List<string>();
+        foreach (var path in squads)
+        {
+            using var json = JsonDocument.Parse(await File.ReadAllBytesAsync(path));
+            queries.AddRange(json.RootElement.GetProperty("data").EnumerateArray()
+                .SelectMany(a => a.GetProperty("paragraphs").EnumerateArray())
+                .SelectMany(p => p.GetProperty("qas").EnumerateArray())
+                .Select(q => q.GetProperty("question").GetString() ?? "").Take(100));
+        }
+
+        var totals = new List<double>();
+        var searches = new List<double>();
+        foreach (var query in queries.Take(20))
+        {
+            index.Search(scope, query, null, 10, RetrievalMode.Bm25);
+        }
+
+        foreach (var query in queries)
+        {
+            var start = Stopwatch.GetTimestamp();
+            ReadOnlyMemory<float>? vector = null;
+            if (MiniLmEmbeddingGenerator.Profile.Reads(TextLanguage.Detect(query)))
+            {
+                vector = (await embedder.GenerateAsync([query]))[0].Vector;
+            }
+
+            var searchStart = Stopwatch.GetTimestamp();
+            index.Search(scope, query, vector, 10, RetrievalMode.Hybrid);
+            searches.Add(Stopwatch.GetElapsedTime(searchStart).TotalMilliseconds);
+            totals.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        totals.Sort();
+        searches.Sort();
+        return (Percentile(totals, 0.95), Percentile(searches, 0.95), chunks.Count);
+    }
+
+    private static double Recall(List<int> ranks, int k) => Math.Round(ranks.Count(r => r <= k) / (double)Math.Max(1, ranks.Count), 4);
+
+    private static double Percentile(List<double> sorted, double p)
+    {
+        if (sorted.Count == 0)
+        {
+            return 0;
+        }
+
+        var rank = p * (sorted.Count - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = (int)Math.Ceiling(rank);
+        return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
+    }
+}

@@ -1,0 +1,73 @@
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Retrieval;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AxWorkbench.Core.Tests.Retrieval;
+
+/// <summary>A started host with retrieval over a real SQLite file and a real on-disk index in a temp folder.</summary>
+public sealed class RetrievalTestHost : IAsyncDisposable
+{
+    private RetrievalTestHost(IHost host, string directory)
+    {
+        Host = host;
+        Directory = directory;
+    }
+
+    public IHost Host { get; }
+
+    public string Directory { get; }
+
+    public RetrievalService Service => Host.Services.GetRequiredService<RetrievalService>();
+
+    public RetrievalIndexHost IndexHost => Host.Services.GetRequiredService<RetrievalIndexHost>();
+
+    public static async Task<RetrievalTestHost> StartAsync(string? directory = null, IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
+    {
+        directory ??= Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Data:DataDirectory"] = directory,
+            ["Retrieval:ChunkWords"] = "60",
+            ["Retrieval:OverlapWords"] = "10",
+        });
+        builder.Services.AddSingleton(embedder ?? new HashingEmbedder());
+        builder.AddWorkbenchData();
+        builder.AddMarkings();
+        builder.AddRetrieval();
+        var host = builder.Build();
+        await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        await host.StartAsync();
+        return new RetrievalTestHost(host, directory);
+    }
+
+    public async Task StopAsync()
+    {
+        await Host.StopAsync();
+        Host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned by the OS.
+        }
+    }
+
+    public static SearchPrincipal User(ClassificationLevel clearance, string unit, string id = "analyst", params string[] caveats) =>
+        new(id, new UserAuthorization(clearance, caveats.ToHashSet()), unit);
+
+    public static IndexedDocument Brief(string title, Marking marking, params string[] pages) =>
+        new(Guid.NewGuid(), 1, title, marking, [.. pages.Select((p, i) => new DocumentPage(i + 1, p))]);
+}
