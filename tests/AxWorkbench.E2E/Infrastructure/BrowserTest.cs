@@ -45,7 +45,7 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
             Locale = "en-US",
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
         });
-        _context.SetDefaultTimeout(15_000);
+        _context.SetDefaultTimeout(30_000);
         _context.Request += (_, request) => OnRequest(request.Url);
         _context.Response += (_, response) => _responses.Enqueue((response.Url, response.Status));
         _context.Page += (_, page) => Watch(page);

@@ -23,7 +23,7 @@ public sealed class WorkbenchFixture : IAsyncLifetime
     {
         BaseAddress = App.ServerAddress;
         // The first circuit on a cold machine can take a few seconds; conditions are still awaited, never slept on.
-        SetDefaultExpectTimeout(15_000);
+        SetDefaultExpectTimeout(30_000);
         if (!File.Exists(ChromiumPath))
         {
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (apt-get install -y chromium), or run tests/run.sh which does.");
