@@ -53,6 +53,7 @@ builder.AddWorkbenchHealth();
 builder.AddWorkbenchModel();
 builder.AddLightweighting();
 builder.AddDocuments();
+builder.AddDocumentJobs();
 
 var app = builder.Build();
 
