@@ -1,5 +1,5 @@
-using AxWorkbench.Core.Audit;
 using System.CommandLine;
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
