@@ -274,6 +274,7 @@ public sealed partial class DocumentJobs(
                 await db.SaveChangesAsync(token);
             }
             Report(job, summaryId, SummaryStatus.Running, record.ChunksDone, record.ChunksTotal, null);
+            await WaitForModelAsync(token);
 
             var summarizer = new MapReduceSummarizer(chat, Settings(pages, job.UserName));
             var checkpoint = new SummaryCheckpoint(saved, async (index, chunk, ct) =>
@@ -333,6 +334,15 @@ public sealed partial class DocumentJobs(
             LogAuditUnavailable(logger, record.Id, ex);
         }
         Report(job, record.Id, status, done, total, error);
+    }
+
+    /// <summary>A job started while the model is still loading waits for it (checked every 200 ms) instead of failing.</summary>
+    private async Task WaitForModelAsync(CancellationToken cancellationToken)
+    {
+        while (model.State == ModelState.Loading)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), clock, cancellationToken);
+        }
     }
 
     private SummarizerSettings Settings(IReadOnlyList<ParsedPage> pages, string userName)
