@@ -163,13 +163,6 @@ public sealed partial class DocumentJobs(
         await Task.WhenAll(loops);
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _parses.Writer.TryComplete();
-        _summaries.Writer.TryComplete();
-        await base.StopAsync(cancellationToken);
-    }
-
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
