@@ -57,6 +57,7 @@ builder.AddLightweighting();
 builder.AddDocuments();
 builder.AddChat();
 builder.AddRetrieval();
+builder.AddDocumentJobs();
 
 var app = builder.Build();
 

@@ -25,6 +25,7 @@ public static class AuditActions
     public const string Retrieval = "retrieval.query";
     public const string Upload = "document.upload";
     public const string Summary = "document.summary";
+    public const string DocumentDeleted = "document.delete";
     public const string Export = "session.export";
     public const string SessionViewed = "review.session-viewed";
     public const string Comment = "review.comment";
@@ -41,7 +42,7 @@ public static class AuditActions
     [
         Login, LoginFailed, Lockout, Logout, AccessDenied,
         UserCreated, UserDisabled, UserEnabled, RolesChanged, ClearanceChanged, UnitChanged, PasswordReset,
-        Prompt, Generation, Retrieval, Upload, Summary, Export, SessionViewed, Comment, SignOff, Flag,
+        Prompt, Generation, Retrieval, Upload, Summary, DocumentDeleted, Export, SessionViewed, Comment, SignOff, Flag,
         SettingsChanged, AuditVerified,
     ];
 }

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Documents.Parsing;
 using AxWorkbench.Core.Documents.Worker;
 using AxWorkbench.Core.Markings;
@@ -13,6 +15,12 @@ namespace AxWorkbench.Core.Documents;
 /// <summary>The upload cannot be accepted (marking above the uploader's clearance, size, quota); the message says why.</summary>
 public sealed class DocumentRefusedException(string message) : Exception(message);
 
+/// <summary>No document with this id exists (it may have been deleted).</summary>
+public sealed class DocumentNotFoundException(Guid id) : Exception($"Document {id} does not exist or was deleted.")
+{
+    public Guid DocumentId { get; } = id;
+}
+
 /// <summary>The outcome of one import: the stored record (ready, or failed with its reason).</summary>
 public sealed record ImportResult(DocumentRecord Document)
 {
@@ -21,7 +29,7 @@ public sealed record ImportResult(DocumentRecord Document)
 
 /// <summary>
 /// Stores originals content-addressed by SHA-256 under {data}/documents/originals, parses them in the worker
-/// process, refuses text marked above the declared marking (naming page and mark) and keeps pages for the reader.
+/// process (see <see cref="ParseStoredAsync"/>), refuses text marked above the declared marking (naming page and mark) and keeps pages for the reader.
 /// </summary>
 public sealed partial class DocumentLibrary(
     IDbContextFactory<DocumentsDbContext> contextFactory,
@@ -30,6 +38,7 @@ public sealed partial class DocumentLibrary(
     IOptions<DataOptions> dataOptions,
     IHostEnvironment environment,
     IMarkingScheme scheme,
+    IAuditLog audit,
     TimeProvider clock,
     ILogger<DocumentLibrary> logger)
 {
@@ -38,59 +47,109 @@ public sealed partial class DocumentLibrary(
     public string OriginalPath(string sha256) => Path.Combine(DocumentsDirectory, "originals", sha256[..2], sha256);
 
     /// <summary>
-    /// Stores and parses one upload. Throws <see cref="DocumentRefusedException"/> before storing anything when the
-    /// declared marking exceeds the uploader's clearance or a limit is passed; a file that cannot be read or carries a
-    /// higher marking is kept as a failed document whose <see cref="DocumentRecord.FailureReason"/> says why.
+    /// Stores and parses one upload (the operator's bulk import; the web page stores with <see cref="StoreAsync"/> and
+    /// parses in the background through <see cref="DocumentJobs"/>). Throws <see cref="DocumentRefusedException"/> before
+    /// storing anything when the declared marking exceeds the uploader's clearance or a limit is passed; a file that cannot
+    /// be read or carries a higher marking is kept as a failed document whose <see cref="DocumentRecord.FailureReason"/> says why.
     /// </summary>
     public async Task<ImportResult> ImportAsync(
         Stream content, string fileName, Marking declared, UserAuthorization uploaderAuthorization, string uploader,
-        string? library = null, IProgress<DocumentStatus>? progress = null, CancellationToken cancellationToken = default)
+        string? library = null, IProgress<DocumentStatus>? progress = null, AuditActor? actor = null, CancellationToken cancellationToken = default)
+    {
+        actor ??= new AuditActor(uploader, null);
+        var record = await StoreAsync(content, fileName, declared, uploaderAuthorization, uploader, actor, library, cancellationToken);
+        progress?.Report(DocumentStatus.Parsing);
+        var parsed = await ParseStoredAsync(record.Id, actor, cancellationToken);
+        progress?.Report(parsed.Status);
+        return new ImportResult(parsed);
+    }
+
+    /// <summary>
+    /// Stores the original (content-addressed) and records the document with status <see cref="DocumentStatus.Parsing"/>;
+    /// nothing is parsed here. The upload is audited with its declared marking; a refusal is audited as denied.
+    /// </summary>
+    public async Task<DocumentRecord> StoreAsync(
+        Stream content, string fileName, Marking declared, UserAuthorization uploaderAuthorization, string uploader,
+        AuditActor actor, string? library = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(declared);
         ArgumentNullException.ThrowIfNull(uploaderAuthorization);
-        if (!Access.Dominates(uploaderAuthorization, declared))
+        ArgumentNullException.ThrowIfNull(actor);
+        var name = SafeName(fileName);
+        try
         {
-            throw new DocumentRefusedException(
-                $"The declared marking {scheme.FormatBanner(declared)} is above your clearance; you may only upload documents you are cleared to read.");
-        }
-
-        var (sha256, size) = await StoreOriginalAsync(content, cancellationToken);
-        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
-        {
-            var used = await db.Documents.Where(d => d.Uploader == uploader).SumAsync(d => d.SizeBytes, cancellationToken);
-            if (used + size > (long)options.Value.QuotaMegabytesPerUser * 1024 * 1024)
+            if (!Access.Dominates(uploaderAuthorization, declared))
             {
                 throw new DocumentRefusedException(
-                    $"This upload would take {uploader} past the quota of {options.Value.QuotaMegabytesPerUser:N0} MB (Documents:QuotaMegabytesPerUser). Delete documents or ask an operator.");
+                    $"The declared marking {scheme.FormatBanner(declared)} is above your clearance; you may only upload documents you are cleared to read.");
             }
-        }
 
-        var record = new DocumentRecord
+            var (sha256, size) = await StoreOriginalAsync(content, cancellationToken);
+            await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
+            {
+                var used = await db.Documents.Where(d => d.Uploader == uploader && d.DeletedAt == null).SumAsync(d => d.SizeBytes, cancellationToken);
+                if (used + size > (long)options.Value.QuotaMegabytesPerUser * 1024 * 1024)
+                {
+                    throw new DocumentRefusedException(
+                        $"This upload would take {uploader} past the quota of {options.Value.QuotaMegabytesPerUser:N0} MB (Documents:QuotaMegabytesPerUser). Delete documents or ask an operator.");
+                }
+            }
+
+            var record = new DocumentRecord
+            {
+                Id = Guid.NewGuid(),
+                FileName = name,
+                Sha256 = sha256,
+                SizeBytes = size,
+                Marking = MarkingStorage.ToStorage(declared),
+                Status = DocumentStatus.Parsing,
+                Uploader = uploader,
+                Library = library,
+                CreatedAt = clock.GetUtcNow(),
+            };
+            await audit.WriteAsync(AuditEvent.For(actor, AuditActions.Upload, record.Id.ToString(), details: new { fileName = name, sha256, size, library }) with { Marking = declared }, cancellationToken);
+            await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
+            {
+                db.Documents.Add(record);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            return record;
+        }
+        catch (DocumentRefusedException ex)
         {
-            Id = Guid.NewGuid(),
-            FileName = SafeName(fileName),
-            Sha256 = sha256,
-            SizeBytes = size,
-            Marking = MarkingStorage.ToStorage(declared),
-            Status = DocumentStatus.Parsing,
-            Uploader = uploader,
-            Library = library,
-            CreatedAt = clock.GetUtcNow(),
-        };
+            await audit.WriteAsync(AuditEvent.For(actor, AuditActions.Upload, null, AuditOutcomes.Denied, new { fileName = name, reason = ex.Message }) with { Marking = declared }, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Parses a stored document in the worker process and sets it ready (with its pages) or failed (with the reason,
+    /// audited as a failed upload). A document that is not waiting to be parsed is returned as it is.
+    /// </summary>
+    public async Task<DocumentRecord> ParseStoredAsync(Guid documentId, AuditActor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        DocumentRecord? record;
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
         {
-            db.Documents.Add(record);
-            await db.SaveChangesAsync(cancellationToken);
+            record = await db.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Id == documentId, cancellationToken);
         }
-        progress?.Report(DocumentStatus.Parsing);
+        if (record is null)
+        {
+            throw new DocumentNotFoundException(documentId);
+        }
+        if (record.Status != DocumentStatus.Parsing || record.DeletedAt is not null)
+        {
+            return record;
+        }
 
         string? failure = null;
         ParsedDocument? parsed = null;
         try
         {
-            parsed = await worker.ParseAsync(OriginalPath(sha256), cancellationToken);
-            failure = CheckSize(parsed.Format, size) ?? CheckMarking(parsed, declared);
+            parsed = await worker.ParseAsync(OriginalPath(record.Sha256), cancellationToken);
+            failure = CheckSize(parsed.Format, record.SizeBytes) ?? CheckMarking(parsed, MarkingStorage.FromStorage(record.Marking));
         }
         catch (DocumentRejectedException ex)
         {
@@ -107,51 +166,76 @@ public sealed partial class DocumentLibrary(
                 record.Status = DocumentStatus.Ready;
                 record.PageCount = parsed.Pages.Count;
                 db.DocumentPages.AddRange(parsed.Pages.Select(p => new DocumentPage { DocumentId = record.Id, Number = p.Number, Text = p.Text }));
-                LogImported(logger, record.FileName, record.Id, record.PageCount, uploader);
+                LogImported(logger, record.FileName, record.Id, record.PageCount, record.Uploader);
             }
             else
             {
                 record.Status = DocumentStatus.Failed;
                 record.FailureReason = failure;
-                LogRefused(logger, record.FileName, record.Id, uploader, failure ?? "");
+                LogRefused(logger, record.FileName, record.Id, record.Uploader, failure ?? "");
             }
             await db.SaveChangesAsync(CancellationToken.None);
         }
-        progress?.Report(record.Status);
-        return new ImportResult(record);
+        if (record.Status == DocumentStatus.Failed)
+        {
+            await audit.WriteAsync(AuditEvent.For(actor, AuditActions.Upload, record.Id.ToString(), AuditOutcomes.Failure,
+                new { fileName = record.FileName, stage = "parse", reason = failure }) with { Marking = MarkingStorage.FromStorage(record.Marking) }, CancellationToken.None);
+        }
+        return record;
     }
 
-    /// <summary>Documents the user may see (their marking dominated), newest first.</summary>
+    /// <summary>Ids of documents stored but not yet parsed (after a restart, their parsing is queued again).</summary>
+    public async Task<IReadOnlyList<(Guid Id, string Uploader)>> PendingParsesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var pending = await db.Documents.AsNoTracking().Where(d => d.Status == DocumentStatus.Parsing && d.DeletedAt == null)
+            .OrderBy(d => d.CreatedAt).Select(d => new { d.Id, d.Uploader }).ToListAsync(cancellationToken);
+        return pending.Select(p => (p.Id, p.Uploader)).ToList();
+    }
+
+    /// <summary>Documents the user may see (their marking dominated), newest first; deleted ones are hidden.</summary>
     public async Task<IReadOnlyList<DocumentRecord>> ListAsync(UserAuthorization user, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var all = await db.Documents.AsNoTracking().OrderByDescending(d => d.CreatedAt).ToListAsync(cancellationToken);
+        var all = await db.Documents.AsNoTracking().Where(d => d.DeletedAt == null).OrderByDescending(d => d.CreatedAt).ToListAsync(cancellationToken);
         return all.Where(d => Access.Dominates(user, MarkingStorage.FromStorage(d.Marking))).ToList();
     }
 
-    /// <summary>The document with its pages, or null when it does not exist or the user may not see it.</summary>
+    /// <summary>The document with its pages, or null when it does not exist, was deleted or the user may not see it.</summary>
     public async Task<DocumentRecord?> GetAsync(Guid id, UserAuthorization user, CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var document = await db.Documents.AsNoTracking().Include(d => d.Pages.OrderBy(p => p.Number)).FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        var document = await db.Documents.AsNoTracking().Include(d => d.Pages.OrderBy(p => p.Number)).FirstOrDefaultAsync(d => d.Id == id && d.DeletedAt == null, cancellationToken);
         return document is not null && Access.Dominates(user, MarkingStorage.FromStorage(document.Marking)) ? document : null;
     }
 
-    /// <summary>Deletes a document the user may see; the deletion is logged with who did it.</summary>
-    public async Task<bool> DeleteAsync(Guid id, UserAuthorization user, string deletedBy, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Soft-deletes a document: hidden everywhere from now on, the record and the original kept for the audit trail.
+    /// Only its uploader or an administrator may delete it (<see cref="DocumentRefusedException"/> otherwise); the
+    /// deletion is audited before it is made. Returns false when the document does not exist or the user may not see it.
+    /// </summary>
+    public async Task<bool> DeleteAsync(Guid id, UserAuthorization user, string deletedBy, bool isAdministrator, AuditActor actor, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var document = await db.Documents.FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+        var document = await db.Documents.FirstOrDefaultAsync(d => d.Id == id && d.DeletedAt == null, cancellationToken);
         if (document is null || !Access.Dominates(user, MarkingStorage.FromStorage(document.Marking)))
         {
             return false;
         }
-        db.Documents.Remove(document);
-        await db.SaveChangesAsync(cancellationToken);
-        if (!await db.Documents.AnyAsync(d => d.Sha256 == document.Sha256, cancellationToken))
+        var marking = MarkingStorage.FromStorage(document.Marking);
+        var auditEvent = AuditEvent.For(actor, AuditActions.DocumentDeleted, document.Id.ToString(), details: new { fileName = document.FileName, uploader = document.Uploader }) with { Marking = marking };
+        if (!isAdministrator && !string.Equals(document.Uploader, deletedBy, StringComparison.Ordinal))
         {
-            File.Delete(OriginalPath(document.Sha256));
+            await audit.WriteAsync(auditEvent with { Outcome = AuditOutcomes.Denied }, cancellationToken);
+            throw new DocumentRefusedException($"Only the uploader ({document.Uploader}) or an administrator may delete {document.FileName}.");
         }
+        await audit.RunAuditedAsync(auditEvent, async ct =>
+        {
+            document.DeletedAt = clock.GetUtcNow();
+            document.DeletedBy = deletedBy;
+            await db.SaveChangesAsync(ct);
+        }, cancellationToken);
         LogDeleted(logger, document.FileName, document.Id, deletedBy);
         return true;
     }

@@ -24,4 +24,16 @@ public sealed class DocumentOptions
     /// <summary>The total size of originals one user may hold.</summary>
     [Range(1, 1_048_576, ErrorMessage = "Documents:QuotaMegabytesPerUser must be between 1 and 1048576.")]
     public int QuotaMegabytesPerUser { get; set; } = 2048;
+
+    /// <summary>Summaries made at the same time (each is one background sequence in the engine).</summary>
+    [Range(1, 16, ErrorMessage = "Documents:ConcurrentSummaries must be between 1 and 16.")]
+    public int ConcurrentSummaries { get; set; } = 2;
+
+    /// <summary>The longest answer of one map or reduce step, in tokens.</summary>
+    [Range(16, 4096, ErrorMessage = "Documents:SummaryMaxTokens must be between 16 and 4096.")]
+    public int SummaryMaxTokens { get; set; } = 300;
+
+    /// <summary>The context assumed for summaries while no model is loaded (the loaded model's own context is used otherwise).</summary>
+    [Range(256, 1_048_576, ErrorMessage = "Documents:SummaryContextTokens must be between 256 and 1048576.")]
+    public int SummaryContextTokens { get; set; } = 2048;
 }

@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents.Summaries;
 using Microsoft.EntityFrameworkCore;
 
 namespace AxWorkbench.Core.Documents;
@@ -43,6 +44,11 @@ public sealed class DocumentRecord
 
     public DateTimeOffset? ParsedAt { get; set; }
 
+    /// <summary>Set when the document was deleted (soft delete: the record stays for the audit trail, hidden everywhere).</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
+
+    public string? DeletedBy { get; set; }
+
     public List<DocumentPage> Pages { get; set; } = [];
 }
 
@@ -64,6 +70,10 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
 
     public DbSet<DocumentPage> DocumentPages => Set<DocumentPage>();
 
+    public DbSet<SummaryRecord> Summaries => Set<SummaryRecord>();
+
+    public DbSet<SummaryChunkRecord> SummaryChunks => Set<SummaryChunkRecord>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<DocumentRecord>(document =>
@@ -81,6 +91,8 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
             // SQLite cannot order by DateTimeOffset; store UTC ticks.
             document.Property(d => d.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
             document.Property(d => d.ParsedAt).HasConversion(v => v == null ? (long?)null : v.Value.UtcTicks, v => v == null ? null : new DateTimeOffset(v.Value, TimeSpan.Zero));
+            document.Property(d => d.DeletedAt).HasConversion(v => v == null ? (long?)null : v.Value.UtcTicks, v => v == null ? null : new DateTimeOffset(v.Value, TimeSpan.Zero));
+            document.Property(d => d.DeletedBy).HasMaxLength(256);
             document.HasIndex(d => d.Sha256);
             document.HasIndex(d => d.Uploader);
             document.HasMany(d => d.Pages).WithOne().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
@@ -89,6 +101,27 @@ public sealed class DocumentsDbContext(DbContextOptions<DocumentsDbContext> opti
         {
             page.ToTable("DocumentPages");
             page.HasKey(p => new { p.DocumentId, p.Number });
+        });
+        modelBuilder.Entity<SummaryRecord>(summary =>
+        {
+            summary.ToTable("DocumentSummaries");
+            summary.HasKey(s => s.Id);
+            summary.Property(s => s.Mode).HasConversion<string>().HasMaxLength(16);
+            summary.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
+            summary.Property(s => s.Marking).HasMaxLength(500);
+            summary.Property(s => s.RequestedBy).HasMaxLength(256);
+            summary.Property(s => s.Error).HasMaxLength(2000);
+            summary.Property(s => s.StartedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+            summary.Property(s => s.FinishedAt).HasConversion(v => v == null ? (long?)null : v.Value.UtcTicks, v => v == null ? null : new DateTimeOffset(v.Value, TimeSpan.Zero));
+            summary.HasIndex(s => new { s.DocumentId, s.StartedAt });
+            summary.HasIndex(s => s.Status);
+            summary.HasOne<DocumentRecord>().WithMany().HasForeignKey(s => s.DocumentId).OnDelete(DeleteBehavior.Cascade);
+            summary.HasMany(s => s.Chunks).WithOne().HasForeignKey(c => c.SummaryId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<SummaryChunkRecord>(chunk =>
+        {
+            chunk.ToTable("DocumentSummaryChunks");
+            chunk.HasKey(c => new { c.SummaryId, c.Index });
         });
     }
 }

@@ -1,4 +1,6 @@
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Documents.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,9 +22,21 @@ public static class DocumentsServiceExtensions
             .Bind(builder.Configuration.GetSection(ParserWorkerOptions.SectionName))
             .ValidateDataAnnotations();
         builder.AddWorkbenchDbContext<DocumentsDbContext>(DocumentsDbContext.HistoryTable);
+        builder.AddWorkbenchAudit(); // uploads, parse failures and deletions are audited
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ParserWorkerClient>();
         builder.Services.AddSingleton<DocumentLibrary>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The background jobs (parsing of stored uploads, map-reduce summaries): needs <see cref="AddDocuments"/> and the
+    /// inference engine (<c>AddInference</c>), whose <see cref="Microsoft.Extensions.AI.IChatClient"/> summaries use.
+    /// </summary>
+    public static IHostApplicationBuilder AddDocumentJobs(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<DocumentJobs>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DocumentJobs>());
         return builder;
     }
 }

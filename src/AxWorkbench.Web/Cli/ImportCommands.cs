@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
@@ -53,6 +54,7 @@ internal static class ImportCommands
         }
 
         var documents = scope.ServiceProvider.GetRequiredService<DocumentLibrary>();
+        var actor = await scope.ServiceProvider.GetRequiredService<IAuditActorSource>().GetActorAsync(cancellationToken);
         var files = folder.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System })
             .OrderBy(f => f.FullName, StringComparer.Ordinal)
             .ToList();
@@ -66,7 +68,7 @@ internal static class ImportCommands
             try
             {
                 await using var stream = file.OpenRead();
-                var result = await documents.ImportAsync(stream, file.Name, declared, authorization, ownerName, library, cancellationToken: cancellationToken);
+                var result = await documents.ImportAsync(stream, file.Name, declared, authorization, ownerName, library, actor: actor, cancellationToken: cancellationToken);
                 failure = result.Succeeded ? null : result.Document.FailureReason;
                 if (failure is null)
                 {

@@ -22,9 +22,19 @@ public sealed class DocumentsTestHost : IAsyncDisposable
 
     public DocumentLibrary Library => _host.Services.GetRequiredService<DocumentLibrary>();
 
-    public static async Task<DocumentsTestHost> StartAsync(Dictionary<string, string?>? settings = null)
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Stops the host (as at app shutdown) without deleting the data folder.</summary>
+    public Task StopAsync() => _host.StopAsync();
+
+    /// <summary>
+    /// The host, optionally over an existing data folder (a restart), with extra registrations, and started (hosted
+    /// services such as the document job runner running) when <paramref name="start"/> is true.
+    /// </summary>
+    public static async Task<DocumentsTestHost> StartAsync(Dictionary<string, string?>? settings = null, Action<IHostApplicationBuilder>? configure = null,
+        bool start = false, string? directory = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
+        directory ??= Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -39,18 +49,19 @@ public sealed class DocumentsTestHost : IAsyncDisposable
         builder.AddWorkbenchData();
         builder.AddMarkings();
         builder.AddDocuments();
+        configure?.Invoke(builder);
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        if (start)
+        {
+            await host.StartAsync();
+        }
         return new DocumentsTestHost(host, directory);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_host is IAsyncDisposable disposable)
-        {
-            await disposable.DisposeAsync();
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await DisposeHostAsync();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -59,5 +70,15 @@ public sealed class DocumentsTestHost : IAsyncDisposable
         {
             // Cleaned by the OS later.
         }
+    }
+
+    /// <summary>Disposes the host and keeps the data folder (to start another host over it).</summary>
+    public async ValueTask DisposeHostAsync()
+    {
+        if (_host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 }

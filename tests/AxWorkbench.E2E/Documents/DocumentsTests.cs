@@ -48,6 +48,45 @@ public sealed class DocumentsTests(WorkbenchFixture fixture, ITestOutputHelper o
         await Expect(refused.GetByTestId("document-status")).ToContainTextAsync(UiText.En("DocumentsStatusFailed"));
     }
 
+    [Fact]
+    public async Task UploadPdf_ParsedInBackground_ThenBlufSummary_ShowsProgressCitationsAndBanner()
+    {
+        await LogInAsync("analyst");
+        await Page.GotoAsync("/documents");
+        await Shell.WaitUntilInteractiveAsync();
+
+        var name = $"e2e-summary-{Guid.NewGuid():N}.pdf";
+        await DeclareAsync("UNCLASSIFIED");
+        await Page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
+        {
+            Name = name,
+            MimeType = "application/pdf",
+            Buffer = SimplePdf("(U) The fuel depot at the river crossing holds four days of supply.", "(U) Resupply convoys run every second night."),
+        });
+        // Stored first, then parsed by the background job: the row appears and turns ready without a page reload.
+        var row = Page.GetByTestId("document-list").Locator("tr", new() { HasText = name });
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(row.GetByTestId("document-status")).ToContainTextAsync(UiText.En("DocumentsStatusReady"), new() { Timeout = 30_000 });
+
+        await row.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
+        await Expect(Shell.PageTitle).ToHaveTextAsync(name);
+        await Shell.WaitUntilInteractiveAsync();
+        await Expect(Page.GetByTestId("fixture-notice")).ToBeVisibleAsync();
+        await Page.GetByTestId("summary-run").ClickAsync();
+
+        var summary = Page.GetByTestId("summary").First;
+        await Expect(summary).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = 120_000 });
+        await Expect(summary.GetByTestId("summary-steps")).ToHaveTextAsync("1 of 1 steps");
+        await Expect(summary).ToContainTextAsync(UiText.En("SummariesModeBluf"));
+        await Expect(summary.GetByTestId("summary-citation").First).ToHaveTextAsync("[p. 1]");
+        await Expect(Shell.BannerTop).ToHaveTextAsync("UNCLASSIFIED");
+
+        // The saved summary is still there after leaving and coming back.
+        await Page.ReloadAsync();
+        await Shell.WaitUntilInteractiveAsync();
+        await Expect(Page.GetByTestId("summary").First.GetByTestId("summary-citation").First).ToHaveTextAsync("[p. 1]");
+    }
+
     private async Task DeclareAsync(string level)
     {
         await Page.GetByTestId("upload-marking").ClickAsync();

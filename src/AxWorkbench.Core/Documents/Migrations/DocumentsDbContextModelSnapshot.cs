@@ -43,6 +43,13 @@ namespace AxWorkbench.Core.Documents.Migrations
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("DeletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DeletedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("FailureReason")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
@@ -98,6 +105,86 @@ namespace AxWorkbench.Core.Documents.Migrations
                     b.ToTable("Documents", (string)null);
                 });
 
+            modelBuilder.Entity("AxWorkbench.Core.Documents.Summaries.SummaryChunkRecord", b =>
+                {
+                    b.Property<Guid>("SummaryId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FirstPage")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastPage")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("SummaryId", "Index");
+
+                    b.ToTable("DocumentSummaryChunks", (string)null);
+                });
+
+            modelBuilder.Entity("AxWorkbench.Core.Documents.Summaries.SummaryRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ChunksDone")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ChunksTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("DocumentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Marking")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Mode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("DocumentId", "StartedAt");
+
+                    b.ToTable("DocumentSummaries", (string)null);
+                });
+
             modelBuilder.Entity("AxWorkbench.Core.Documents.DocumentPage", b =>
                 {
                     b.HasOne("AxWorkbench.Core.Documents.DocumentRecord", null)
@@ -107,9 +194,32 @@ namespace AxWorkbench.Core.Documents.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("AxWorkbench.Core.Documents.Summaries.SummaryChunkRecord", b =>
+                {
+                    b.HasOne("AxWorkbench.Core.Documents.Summaries.SummaryRecord", null)
+                        .WithMany("Chunks")
+                        .HasForeignKey("SummaryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AxWorkbench.Core.Documents.Summaries.SummaryRecord", b =>
+                {
+                    b.HasOne("AxWorkbench.Core.Documents.DocumentRecord", null)
+                        .WithMany()
+                        .HasForeignKey("DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("AxWorkbench.Core.Documents.DocumentRecord", b =>
                 {
                     b.Navigation("Pages");
+                });
+
+            modelBuilder.Entity("AxWorkbench.Core.Documents.Summaries.SummaryRecord", b =>
+                {
+                    b.Navigation("Chunks");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using AxWorkbench.Core.Documents.Parsing;
+using AxWorkbench.Core.Inference;
 using Microsoft.Extensions.AI;
 
 namespace AxWorkbench.Core.Documents.Summaries;
@@ -42,6 +44,9 @@ public sealed record SummarizerSettings
 
     public int MaxSummaryTokens { get; init; } = 300;
 
+    /// <summary>The user the summary is for (sent as <see cref="LocalChatClient.UserIdKey"/>, so the engine shares fairly between users).</summary>
+    public string? UserId { get; init; }
+
     /// <summary>A conservative characters-per-token estimate (no tokenizer here; Korean packs fewer characters per token).</summary>
     public double CharactersPerToken { get; init; } = 2.5;
 
@@ -49,15 +54,21 @@ public sealed record SummarizerSettings
 }
 
 /// <summary>
+/// Map results already made (<see cref="Done"/>, in chunk order) and where to save each new one as soon as it is made:
+/// a job interrupted by a shutdown resumes from its saved chunk summaries instead of starting over.
+/// </summary>
+public sealed record SummaryCheckpoint(IReadOnlyList<ChunkSummary> Done, Func<int, ChunkSummary, CancellationToken, Task> SaveAsync);
+
+/// <summary>
 /// Summarizes a document of any length: pages are packed into chunks that fit the context, each chunk is summarized
 /// citing its pages (map), then summaries are combined in groups that fit, level by level, until one remains (reduce).
-/// Every call asks for background priority (<c>AdditionalProperties["priority"] = "background"</c>) so chat overtakes
-/// it in the engine; cancellation stops it within one step.
+/// Every call asks for background priority (<see cref="LocalChatClient.PriorityKey"/> = "background") so chat overtakes
+/// it in the engine; cancellation stops it within one step. Every paragraph of the result cites pages.
 /// </summary>
-public sealed class MapReduceSummarizer(IChatClient chat, SummarizerSettings? settings = null)
+public sealed partial class MapReduceSummarizer(IChatClient chat, SummarizerSettings? settings = null)
 {
-    public const string PriorityKey = "priority";
-    public const string BackgroundPriority = "background";
+    public const string PriorityKey = LocalChatClient.PriorityKey;
+    public const string BackgroundPriority = LocalChatClient.BackgroundPriority;
 
     private readonly SummarizerSettings _settings = settings ?? new SummarizerSettings();
 
@@ -98,8 +109,16 @@ public sealed class MapReduceSummarizer(IChatClient chat, SummarizerSettings? se
         return chunks;
     }
 
-    public async Task<DocumentSummary> SummarizeAsync(IReadOnlyList<ParsedPage> pages, SummaryMode mode, IProgress<SummaryProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<DocumentSummary> SummarizeAsync(IReadOnlyList<ParsedPage> pages, SummaryMode mode, IProgress<SummaryProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        SummarizeAsync(pages, mode, null, progress, cancellationToken);
+
+    /// <summary>
+    /// As above, resuming from <paramref name="checkpoint"/>: map results already saved whose pages match the plan are
+    /// reused, and each new one is saved through it before the next model call.
+    /// </summary>
+    public async Task<DocumentSummary> SummarizeAsync(IReadOnlyList<ParsedPage> pages, SummaryMode mode, SummaryCheckpoint? checkpoint, IProgress<SummaryProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(pages);
         var chunks = Chunk(pages);
         if (chunks.Count == 0)
         {
@@ -110,11 +129,23 @@ public sealed class MapReduceSummarizer(IChatClient chat, SummarizerSettings? se
         progress?.Report(new SummaryProgress(done, total, "map"));
 
         var mapped = new List<ChunkSummary>(chunks.Count);
-        foreach (var (firstPage, lastPage, text) in chunks)
+        var saved = checkpoint?.Done ?? [];
+        for (var i = 0; i < chunks.Count; i++)
         {
+            var (firstPage, lastPage, text) = chunks[i];
+            if (i < saved.Count && saved[i].FirstPage == firstPage && saved[i].LastPage == lastPage)
+            {
+                mapped.Add(saved[i]);
+                progress?.Report(new SummaryProgress(++done, total, "map"));
+                continue;
+            }
             cancellationToken.ThrowIfCancellationRequested();
-            var summary = await AskAsync(MapInstruction(mode, firstPage, lastPage), text, cancellationToken);
-            mapped.Add(new ChunkSummary(firstPage, lastPage, summary));
+            var summary = new ChunkSummary(firstPage, lastPage, await AskAsync(MapInstruction(mode, firstPage, lastPage), text, cancellationToken));
+            mapped.Add(summary);
+            if (checkpoint is not null)
+            {
+                await checkpoint.SaveAsync(i, summary, cancellationToken);
+            }
             progress?.Report(new SummaryProgress(++done, total, "map"));
         }
 
@@ -141,9 +172,30 @@ public sealed class MapReduceSummarizer(IChatClient chat, SummarizerSettings? se
         }
 
         progress?.Report(new SummaryProgress(total, total, "done"));
-        var final = level[0].Text;
-        return new DocumentSummary(mode, final.Contains("[p", StringComparison.Ordinal) ? final : $"{final} {level[0].Citation}", mapped);
+        return new DocumentSummary(mode, CiteEveryParagraph(level[0].Text, level[0].Citation), mapped);
     }
+
+    /// <summary>
+    /// Paragraphs (separated by blank lines) that cite no page get the citation of the pages they were made from, so
+    /// every paragraph of a saved summary points back into the document.
+    /// </summary>
+    public static string CiteEveryParagraph(string text, string fallbackCitation)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var paragraphs = ParagraphBreak().Split(text.Trim())
+            .Select(p => p.Trim())
+            .Where(p => p.Length > 0)
+            .Select(p => Citation().IsMatch(p) ? p : $"{p} {fallbackCitation}")
+            .ToList();
+        return paragraphs.Count == 0 ? fallbackCitation : string.Join("\n\n", paragraphs);
+    }
+
+    /// <summary>Page citations: [p. 3], [pp. 2-5].</summary>
+    [GeneratedRegex(@"\[pp?\. ?(?<first>\d+)(?:\s*[-–]\s*(?<last>\d+))?\]")]
+    public static partial Regex Citation();
+
+    [GeneratedRegex(@"\n\s*\n")]
+    private static partial Regex ParagraphBreak();
 
     private List<List<ChunkSummary>> Group(List<ChunkSummary> summaries)
     {
@@ -172,6 +224,10 @@ public sealed class MapReduceSummarizer(IChatClient chat, SummarizerSettings? se
             Temperature = 0.2f,
             AdditionalProperties = new AdditionalPropertiesDictionary { [PriorityKey] = BackgroundPriority },
         };
+        if (_settings.UserId is { Length: > 0 } userId)
+        {
+            options.AdditionalProperties[LocalChatClient.UserIdKey] = userId;
+        }
         var response = await chat.GetResponseAsync(
             [new ChatMessage(ChatRole.System, instruction), new ChatMessage(ChatRole.User, text)], options, cancellationToken);
         return response.Text.Trim();
