@@ -8,6 +8,7 @@ using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Model;
+using AxWorkbench.Web.Review;
 using AxWorkbench.Web.Shell;
 using Microsoft.Extensions.Options;
 
@@ -55,6 +56,7 @@ builder.AddWorkbenchModel();
 builder.AddLightweighting();
 builder.AddDocuments();
 builder.AddChat();
+builder.AddReviewWeb();
 
 var app = builder.Build();
 
@@ -65,6 +67,7 @@ app.MapWorkbenchIdentity();
 app.MapWorkbenchHealth();
 app.MapWorkbenchPages();
 app.MapChatEndpoints();
+app.MapReviewEndpoints();
 
 await app.RunAsync();
 return 0;
