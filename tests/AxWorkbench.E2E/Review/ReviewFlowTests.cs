@@ -80,4 +80,43 @@ public sealed class ReviewFlowTests(WorkbenchFixture fixture, ITestOutputHelper 
                 .Filter(new() { HasText = sessionId.ToString() }).First).ToBeVisibleAsync();
         }
     }
+
+    [Fact]
+    public async Task OthersSessions_AnalystByUrlAndExport_SupervisorOutsideUnitByUrlAndExport_AreRefusedAndAudited()
+    {
+        // The admin (Headquarters) owns a session: outside the battalion supervisor's unit, and not the analyst's.
+        await LogInAsync("admin");
+        await Page.GotoAsync("/chat");
+        await Shell.WaitUntilInteractiveAsync();
+        var sessionId = await Chat.CreateSessionAsync();
+        await LogOutAsync();
+
+        await LogInAsync("analyst");
+        await Page.GotoAsync($"/chat/{sessionId}");
+        await Shell.WaitUntilInteractiveAsync();
+        await Expect(Chat.Error).ToBeVisibleAsync();
+        await Expect(Page.GetByTestId("session-title")).ToHaveCountAsync(0);
+        var analystExport = await Page.APIRequest.GetAsync($"/chat/export/{sessionId}.md");
+        Assert.Equal(404, analystExport.Status);
+        await LogOutAsync();
+
+        await LogInAsync("supervisor");
+        await Page.GotoAsync($"/review/{sessionId}");
+        await Shell.WaitUntilInteractiveAsync();
+        await Expect(Page.GetByTestId("review-denied")).ToBeVisibleAsync();
+        await Expect(Page.GetByTestId("review-transcript")).ToHaveCountAsync(0);
+        var supervisorExport = await Page.APIRequest.GetAsync($"/review/export/{sessionId}.md");
+        Assert.Equal(404, supervisorExport.Status);
+        await LogOutAsync();
+
+        await LogInAsync("admin");
+        await Page.GotoAsync("/admin/audit");
+        await Shell.WaitUntilInteractiveAsync();
+        ILocator Denied(string actor, string target) => Page.Locator("tr")
+            .Filter(new() { Has = Page.GetByTestId("audit-action").GetByText(AuditActions.AccessDenied, new() { Exact = true }) })
+            .Filter(new() { Has = Page.GetByTestId("audit-actor").GetByText(actor, new() { Exact = true }) })
+            .Filter(new() { HasText = target });
+        await Expect(Denied("analyst", $"/chat/{sessionId}").First).ToBeVisibleAsync();
+        await Expect(Denied("supervisor", $"/review/{sessionId}")).ToHaveCountAsync(2); // the page and the export
+    }
 }
