@@ -9,6 +9,7 @@ using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Model;
+using AxWorkbench.Web.Review;
 using AxWorkbench.Web.Shell;
 using Microsoft.Extensions.Options;
 
@@ -58,6 +59,7 @@ builder.AddDocuments();
 builder.AddChat();
 builder.AddRetrieval();
 builder.AddDocumentJobs();
+builder.AddReviewWeb();
 
 var app = builder.Build();
 
@@ -68,6 +70,7 @@ app.MapWorkbenchIdentity();
 app.MapWorkbenchHealth();
 app.MapWorkbenchPages();
 app.MapChatEndpoints();
+app.MapReviewEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -26,6 +26,9 @@ public interface IConversationAudit
 
     /// <summary>Written before the change is made; if it cannot be written the change is refused.</summary>
     Task SessionChangedAsync(SessionAuditEvent e, CancellationToken cancellationToken);
+
+    /// <summary>Someone tried to open or export a session that is not theirs (denied; written before the refusal).</summary>
+    Task AccessDeniedAsync(SessionAuditEvent e, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The chat feature's events in the hash-chained audit log.</summary>
@@ -76,6 +79,13 @@ public sealed class AuditLogConversationAudit(IAuditLog log) : IConversationAudi
             _ => SessionUpdated,
         };
         await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), action, e.SessionId.ToString(), details: new { change = e.Change }) with { Marking = e.Marking }, cancellationToken);
+    }
+
+    public async Task AccessDeniedAsync(SessionAuditEvent e, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), AuditActions.AccessDenied, "/chat/" + e.SessionId, AuditOutcomes.Denied,
+            new { sessionId = e.SessionId, reason = e.Change }), cancellationToken);
     }
 }
 

@@ -22,6 +22,13 @@ public sealed class ConversationExporter(ConversationService conversations, IMar
     {
         await conversations.AuditExportAsync(actor, sessionId, "markdown", cancellationToken);
         var view = await conversations.GetConversationAsync(actor, sessionId, cancellationToken);
+        return RenderMarkdown(view);
+    }
+
+    /// <summary>The Markdown export of a view already authorized and audited by the caller (the owner's export, a supervisor's review export).</summary>
+    public string RenderMarkdown(ConversationView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
         var banner = scheme.FormatBanner(view.Session.Marking);
         var md = new StringBuilder();
         md.Append(banner).Append("\n\n");
@@ -63,6 +70,14 @@ public sealed class ConversationExporter(ConversationService conversations, IMar
         await conversations.AuditExportAsync(actor, sessionId, "json", cancellationToken);
         var view = await conversations.GetConversationAsync(actor, sessionId, cancellationToken);
         var all = await conversations.GetAllMessagesAsync(actor, sessionId, cancellationToken);
+        return RenderJson(view, all);
+    }
+
+    /// <summary>The JSON export (every message of every branch) of a view already authorized and audited by the caller.</summary>
+    public string RenderJson(ConversationView view, IReadOnlyList<ChatMessageRecord> all)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(all);
         var selected = view.Path.Select(p => p.Message.Id).ToHashSet();
         var banner = scheme.FormatBanner(view.Session.Marking);
         var document = new

@@ -519,11 +519,20 @@ public sealed class ConversationService(
         }
     }
 
-    private static async Task<ChatSession> OwnedSessionAsync(ConversationsDbContext db, ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
+    private async Task<ChatSession> OwnedSessionAsync(ConversationsDbContext db, ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.OwnerId == actor.UserId && s.DeletedAt == null, cancellationToken)
-            ?? throw new ConversationNotFoundException(sessionId);
+        var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.OwnerId == actor.UserId && s.DeletedAt == null, cancellationToken);
+        if (session is null)
+        {
+            // Someone else's session (a guessed or shared URL, an export link): the attempt is on record, the answer is "not found".
+            if (await db.Sessions.AsNoTracking().AnyAsync(s => s.Id == sessionId && s.OwnerId != actor.UserId, cancellationToken))
+            {
+                await audit.AccessDeniedAsync(new SessionAuditEvent(actor.AuditName, sessionId, "open-not-owner", Marking.Unclassified), cancellationToken);
+            }
+
+            throw new ConversationNotFoundException(sessionId);
+        }
         if (!Access.Dominates(actor.Authorization, session.Marking))
         {
             throw new MarkingNotPermittedException($"This session is marked {session.Marking}, above your current clearance; ask your security officer.");

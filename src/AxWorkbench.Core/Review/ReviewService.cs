@@ -1,0 +1,313 @@
+using System.Security.Cryptography;
+using System.Text;
+using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Markings;
+using Microsoft.EntityFrameworkCore;
+
+namespace AxWorkbench.Core.Review;
+
+/// <summary>
+/// Supervisor review of analysts' sessions. Scope: sessions of other users whose unit is the reviewer's unit or below it.
+/// A session the reviewer does not dominate is never listed nor counted, and opening it is refused exactly like one
+/// outside the unit (and audited). Every action is on record before it happens (if the audit cannot be written, nothing happens).
+/// </summary>
+public sealed class ReviewService(
+    IDbContextFactory<ReviewDbContext> reviews,
+    IDbContextFactory<ConversationsDbContext> conversations,
+    IDbContextFactory<WorkbenchDbContext> identity,
+    UnitDirectory units,
+    ConversationExporter exporter,
+    IAuditLog audit)
+{
+    public const int QueueLimit = 200;
+    public const int MaxCommentLength = 4000;
+
+    private sealed record Owner(string Id, string UserName, string DisplayName, string Unit);
+
+    // ---- queue ----
+
+    public async Task<ReviewQueue> QueueAsync(Reviewer reviewer, ReviewQueueFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reviewer);
+        ArgumentNullException.ThrowIfNull(filter);
+        var owners = await OwnersInScopeAsync(reviewer, cancellationToken);
+        if (!string.IsNullOrWhiteSpace(filter.Analyst))
+        {
+            var term = filter.Analyst.Trim();
+            owners = owners.Where(o => o.Value.UserName.Contains(term, StringComparison.OrdinalIgnoreCase)
+                || o.Value.DisplayName.Contains(term, StringComparison.OrdinalIgnoreCase)).ToDictionary();
+        }
+
+        if (owners.Count == 0)
+        {
+            return new ReviewQueue([], 0);
+        }
+
+        var ownerIds = owners.Keys.ToList();
+        await using var db = await conversations.CreateDbContextAsync(cancellationToken);
+        var query = db.Sessions.AsNoTracking().Where(s => ownerIds.Contains(s.OwnerId));
+        if (filter.From is { } from)
+        {
+            query = query.Where(s => s.UpdatedAt >= from);
+        }
+
+        if (filter.To is { } to)
+        {
+            var end = to.Date.AddDays(1);
+            query = query.Where(s => s.UpdatedAt < end);
+        }
+
+        if (filter.Level is { } level)
+        {
+            query = query.Where(s => s.MarkingLevel == (int)level);
+        }
+
+        if (!string.IsNullOrWhiteSpace(filter.Text))
+        {
+            var text = "%" + filter.Text.Trim() + "%";
+            query = query.Where(s => EF.Functions.Like(s.Title, text) || db.Messages.Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, text)));
+        }
+
+        // Dominance is decided here, before status filters, counting and paging: what the reviewer may not see does not exist for them.
+        var visible = (await query.OrderByDescending(s => s.UpdatedAt).ToListAsync(cancellationToken))
+            .Where(s => Access.Dominates(reviewer.Authorization, s.Marking))
+            .ToList();
+        var ids = visible.Select(s => s.Id).ToList();
+        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        var states = await rdb.Reviews.AsNoTracking().Where(r => ids.Contains(r.SessionId)).ToDictionaryAsync(r => r.SessionId, r => r.Status, cancellationToken);
+        var items = visible
+            .Select(s => Item(s, owners[s.OwnerId], states.GetValueOrDefault(s.Id, ReviewStatus.New)))
+            .Where(i => filter.Status is null || i.Status == filter.Status)
+            .ToList();
+        return new ReviewQueue([.. items.Take(QueueLimit)], items.Count);
+    }
+
+    // ---- one session ----
+
+    /// <summary>Opens a session for review: audited as viewed (by anyone but its owner) and remembered for the owner to see.</summary>
+    public async Task<SessionForReview> OpenAsync(Reviewer reviewer, Guid sessionId, CancellationToken cancellationToken)
+    {
+        var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "open", cancellationToken);
+        if (session.OwnerId != reviewer.UserId)
+        {
+            await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.SessionViewed, sessionId.ToString(), details: new { sessionId, owner = owner.UserName })
+                with { Marking = session.Marking }, cancellationToken);
+            await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+            rdb.Views.Add(new SessionViewRecord { SessionId = sessionId, ViewerName = reviewer.UserName, ViewedAt = DateTime.UtcNow });
+            if (!await rdb.Reviews.AnyAsync(r => r.SessionId == sessionId, cancellationToken))
+            {
+                rdb.Reviews.Add(new SessionReview { SessionId = sessionId, Status = ReviewStatus.InReview, UpdatedAt = DateTime.UtcNow });
+            }
+
+            await rdb.SaveChangesAsync(cancellationToken);
+        }
+
+        return await LoadAsync(session, owner, cancellationToken);
+    }
+
+    /// <summary>The session as the review page shows it, without recording a view (after a comment, flag or sign-off).</summary>
+    public async Task<SessionForReview> ReloadAsync(Reviewer reviewer, Guid sessionId, CancellationToken cancellationToken)
+    {
+        var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "open", cancellationToken);
+        return await LoadAsync(session, owner, cancellationToken);
+    }
+
+    public async Task<ReviewComment> CommentAsync(Reviewer reviewer, Guid sessionId, Guid messageId, string text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var clean = text.Trim();
+        if (clean.Length == 0 || clean.Length > MaxCommentLength)
+        {
+            throw new ReviewOperationException($"A comment needs between 1 and {MaxCommentLength} characters.");
+        }
+
+        await AuthorizeAsync(reviewer, sessionId, "comment", cancellationToken);
+        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        var message = await cdb.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == messageId && m.SessionId == sessionId, cancellationToken)
+            ?? throw new ReviewOperationException("That turn is not part of this session; reload the page.");
+        var comment = new ReviewComment
+        {
+            Id = Guid.CreateVersion7(), SessionId = sessionId, MessageId = messageId, AuthorName = reviewer.UserName, Text = clean, CreatedAt = DateTime.UtcNow,
+        };
+        await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.Comment, sessionId.ToString(), details: new
+        {
+            sessionId, messageId, commentId = comment.Id, textSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clean))),
+        }) with { Marking = message.Marking }, cancellationToken);
+        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        rdb.Comments.Add(comment);
+        await SetStateAsync(rdb, sessionId, r => r.Status = r.Status == ReviewStatus.New ? ReviewStatus.InReview : r.Status, cancellationToken);
+        await rdb.SaveChangesAsync(cancellationToken);
+        return comment;
+    }
+
+    public async Task FlagAsync(Reviewer reviewer, Guid sessionId, string reason, CancellationToken cancellationToken)
+    {
+        var clean = reason?.Trim() ?? "";
+        if (clean.Length == 0 || clean.Length > 2000)
+        {
+            throw new ReviewOperationException("A flag needs a reason (1 to 2000 characters) so the analyst and other reviewers know what is wrong.");
+        }
+
+        var (session, _) = await AuthorizeAsync(reviewer, sessionId, "flag", cancellationToken);
+        await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.Flag, sessionId.ToString(), details: new { sessionId, reason = clean })
+            with { Marking = session.Marking }, cancellationToken);
+        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        await SetStateAsync(rdb, sessionId, r =>
+        {
+            r.Status = ReviewStatus.Flagged;
+            r.FlagReason = clean;
+            r.FlaggedBy = reviewer.UserName;
+            r.FlaggedAt = DateTime.UtcNow;
+        }, cancellationToken);
+        await rdb.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task SignOffAsync(Reviewer reviewer, Guid sessionId, CancellationToken cancellationToken)
+    {
+        var (session, _) = await AuthorizeAsync(reviewer, sessionId, "sign-off", cancellationToken);
+        await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.SignOff, sessionId.ToString(), details: new { sessionId })
+            with { Marking = session.Marking }, cancellationToken);
+        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        await SetStateAsync(rdb, sessionId, r =>
+        {
+            r.Status = ReviewStatus.SignedOff;
+            r.SignedOffBy = reviewer.UserName;
+            r.SignedOffAt = DateTime.UtcNow;
+        }, cancellationToken);
+        await rdb.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The chat export (banners, portion marks) of a session under review; audited as an export by the reviewer.</summary>
+    public async Task<string> ExportAsync(Reviewer reviewer, Guid sessionId, string format, CancellationToken cancellationToken)
+    {
+        if (format is not ("md" or "json"))
+        {
+            throw new ReviewOperationException("Export formats are md and json.");
+        }
+
+        var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "export", cancellationToken);
+        await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.Export, sessionId.ToString(), details: new { sessionId, format, owner = owner.UserName, via = "review" })
+            with { Marking = session.Marking }, cancellationToken);
+        var data = await LoadAsync(session, owner, cancellationToken);
+        var all = data.Messages.ToList();
+        var byParent = all.ToLookup(m => m.ParentId);
+        var path = PathTo(all, session.SelectedLeafId ?? all.LastOrDefault()?.Id);
+        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        var persona = session.PersonaId is { } pid ? await cdb.Personas.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pid, cancellationToken) : null;
+        var view = new ConversationView(
+            new SessionSummary(session.Id, session.Title, session.Pinned, session.Archived, session.Marking, session.PersonaId, session.CreatedAt, session.UpdatedAt),
+            [.. path.Select(m => new MessageView(m, [.. byParent[m.ParentId].Select(s => s.Id)]))],
+            persona);
+        return format == "md" ? exporter.RenderMarkdown(view) : exporter.RenderJson(view, all);
+    }
+
+    // ---- the owner's side ----
+
+    /// <summary>For the owner's session list: the latest view of each of their sessions by someone else.</summary>
+    public async Task<IReadOnlyDictionary<Guid, SessionViewed>> ViewsOfOwnSessionsAsync(string ownerId, CancellationToken cancellationToken)
+    {
+        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        var ids = await cdb.Sessions.AsNoTracking().Where(s => s.OwnerId == ownerId).Select(s => s.Id).ToListAsync(cancellationToken);
+        if (ids.Count == 0)
+        {
+            return new Dictionary<Guid, SessionViewed>();
+        }
+
+        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        var views = await rdb.Views.AsNoTracking().Where(v => ids.Contains(v.SessionId)).ToListAsync(cancellationToken);
+        return views.GroupBy(v => v.SessionId)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.ViewedAt).Select(v => new SessionViewed(v.ViewerName, v.ViewedAt)).First());
+    }
+
+    // ---- internals ----
+
+    private async Task<(ChatSession Session, Owner Owner)> AuthorizeAsync(Reviewer reviewer, Guid sessionId, string attempt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reviewer);
+        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        var session = await cdb.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
+        var owners = await OwnersInScopeAsync(reviewer, cancellationToken);
+        string? reason = session is null ? "no-such-session"
+            : !owners.ContainsKey(session.OwnerId) ? "outside-unit"
+            : !Access.Dominates(reviewer.Authorization, session.Marking) ? "above-clearance"
+            : null;
+        if (reason is not null)
+        {
+            // The record names the reason; the reviewer hears the same thing in every case.
+            await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.AccessDenied, "/review/" + sessionId, AuditOutcomes.Denied,
+                new { sessionId, attempt, reason }), cancellationToken);
+            throw new ReviewAccessDeniedException(sessionId);
+        }
+
+        return (session!, owners[session!.OwnerId]);
+    }
+
+    private async Task<SessionForReview> LoadAsync(ChatSession session, Owner owner, CancellationToken cancellationToken)
+    {
+        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        var messages = await cdb.Messages.AsNoTracking().Where(m => m.SessionId == session.Id).OrderBy(m => m.Sequence).ToListAsync(cancellationToken);
+        var personas = await cdb.Personas.AsNoTracking().ToDictionaryAsync(p => p.Id, p => p.Name, cancellationToken);
+        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        var comments = await rdb.Comments.AsNoTracking().Where(c => c.SessionId == session.Id).OrderBy(c => c.CreatedAt).ToListAsync(cancellationToken);
+        var state = await rdb.Reviews.AsNoTracking().FirstOrDefaultAsync(r => r.SessionId == session.Id, cancellationToken);
+        return new SessionForReview(
+            Item(session, owner, state?.Status ?? ReviewStatus.New),
+            messages,
+            session.SelectedLeafId,
+            session.PersonaId is { } pid ? personas.GetValueOrDefault(pid) : null,
+            personas,
+            comments,
+            state);
+    }
+
+    /// <summary>Users (other than the reviewer) whose unit is the reviewer's unit or one below it.</summary>
+    private async Task<Dictionary<string, Owner>> OwnersInScopeAsync(Reviewer reviewer, CancellationToken cancellationToken)
+    {
+        var scope = await units.SubtreeNamesAsync(reviewer.Unit, cancellationToken);
+        if (scope.Count == 0)
+        {
+            return [];
+        }
+
+        var names = scope.ToList();
+        await using var idb = await identity.CreateDbContextAsync(cancellationToken);
+        var users = await idb.Users.AsNoTracking()
+            .Where(u => names.Contains(u.Unit) && u.Id != reviewer.UserId)
+            .Select(u => new Owner(u.Id, u.UserName ?? u.Id, u.DisplayName, u.Unit))
+            .ToListAsync(cancellationToken);
+        return users.ToDictionary(u => u.Id);
+    }
+
+    private static async Task SetStateAsync(ReviewDbContext rdb, Guid sessionId, Action<SessionReview> change, CancellationToken cancellationToken)
+    {
+        var state = await rdb.Reviews.FirstOrDefaultAsync(r => r.SessionId == sessionId, cancellationToken);
+        if (state is null)
+        {
+            state = new SessionReview { SessionId = sessionId, Status = ReviewStatus.New };
+            rdb.Reviews.Add(state);
+        }
+
+        change(state);
+        state.UpdatedAt = DateTime.UtcNow;
+    }
+
+    private static ReviewQueueItem Item(ChatSession s, Owner owner, ReviewStatus status) =>
+        new(s.Id, s.Title, owner.UserName, owner.DisplayName, owner.Unit, s.Marking, status, s.CreatedAt, s.UpdatedAt, s.DeletedAt is not null);
+
+    private static List<ChatMessageRecord> PathTo(List<ChatMessageRecord> messages, Guid? leafId)
+    {
+        var byId = messages.ToDictionary(m => m.Id);
+        var path = new List<ChatMessageRecord>();
+        var current = leafId;
+        while (current is { } id && byId.TryGetValue(id, out var message))
+        {
+            path.Add(message);
+            current = message.ParentId;
+        }
+
+        path.Reverse();
+        return path;
+    }
+}

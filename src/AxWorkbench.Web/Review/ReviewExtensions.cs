@@ -1,0 +1,62 @@
+using System.Security.Claims;
+using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Identity;
+using AxWorkbench.Core.Review;
+using AxWorkbench.Web.Audit;
+using AxWorkbench.Web.Identity;
+
+namespace AxWorkbench.Web.Review;
+
+public static class ReviewExtensions
+{
+    /// <summary>Supervisor review (Core) plus who is reviewing on the web.</summary>
+    public static IHostApplicationBuilder AddReviewWeb(this IHostApplicationBuilder builder)
+    {
+        builder.AddReview();
+        builder.Services.AddScoped<ReviewerAccessor>();
+        return builder;
+    }
+
+    /// <summary>A supervisor's export of a session under review: /review/export/{id}.md and .json (Supervisor policy; audited).</summary>
+    public static WebApplication MapReviewEndpoints(this WebApplication app)
+    {
+        app.MapGet("/review/export/{id:guid}.{format}", async (Guid id, string format, HttpContext context, ReviewService review, CancellationToken cancellationToken) =>
+        {
+            var reviewer = ReviewerAccessor.From(context.User, context.Connection.RemoteIpAddress?.ToString());
+            try
+            {
+                var text = await review.ExportAsync(reviewer, id, format, cancellationToken);
+                return format == "md"
+                    ? Results.File(System.Text.Encoding.UTF8.GetBytes(text), "text/markdown; charset=utf-8", $"review-{id}.md")
+                    : Results.File(System.Text.Encoding.UTF8.GetBytes(text), "application/json; charset=utf-8", $"review-{id}.json");
+            }
+            catch (ReviewAccessDeniedException)
+            {
+                return Results.NotFound();
+            }
+            catch (ReviewOperationException)
+            {
+                return Results.NotFound();
+            }
+        }).RequireAuthorization(Roles.Supervisor);
+        return app;
+    }
+}
+
+/// <summary>The signed-in supervisor as review sees them (id, name, clearance, unit, client address).</summary>
+public sealed class ReviewerAccessor(CurrentUser currentUser, IAuditActorSource actors)
+{
+    public async Task<Reviewer> GetAsync()
+    {
+        var principal = await currentUser.GetPrincipalAsync();
+        var actor = await actors.GetActorAsync();
+        return From(principal, actor.ClientAddress);
+    }
+
+    public static Reviewer From(ClaimsPrincipal principal, string? clientAddress) => new(
+        principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The signed-in user has no id claim."),
+        principal.Identity?.Name ?? "unknown",
+        CurrentUser.ToAuthorization(principal),
+        principal.FindFirstValue(WorkbenchClaims.Unit) ?? "",
+        clientAddress);
+}
