@@ -8,6 +8,9 @@ public sealed class DemoOptions
     /// <summary>Seed the demo users (analyst, supervisor, admin) when the database has no users.</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Import the fictional demo briefs (documents and a "Demo briefs" library) on a fresh install.</summary>
+    public bool Briefs { get; set; } = true;
+
     /// <summary>Password for every demo user. Empty: a random password per user is generated and printed once, at first start.</summary>
     public string? Password { get; set; }
 }

@@ -23,6 +23,7 @@ public static partial class ShellExtensions
         builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");
         builder.Services.AddScoped<BannerState>();
         builder.Services.AddScoped<ThemeState>();
+        builder.Services.AddHostedService<DemoData.DemoBriefsSeeder>();
 
         // Keys that protect the login cookie live with the data, so sign-ins survive a restart.
         var data = builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>() ?? new DataOptions();

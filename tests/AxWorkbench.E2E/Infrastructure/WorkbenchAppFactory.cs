@@ -37,6 +37,8 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Data:DataDirectory", DataDirectory);
         builder.UseSetting("Demo:Enabled", "true");
         builder.UseSetting("Demo:Password", DemoPassword);
+        // Tests make their own documents; the demo briefs would change what each page shows.
+        builder.UseSetting("Demo:Briefs", "false");
         builder.UseSetting("Security:RevalidationIntervalSeconds", "2");
         builder.UseSetting("Markings:Scheme", "Us");
     }
