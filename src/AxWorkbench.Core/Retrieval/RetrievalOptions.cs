@@ -19,9 +19,18 @@ public sealed class RetrievalOptions
     [Range(0, 500, ErrorMessage = "Retrieval:OverlapWords must be between 0 and 500 and less than Retrieval:ChunkWords.")]
     public int OverlapWords { get; set; } = 40;
 
-    /// <summary>"MiniLm" (default, English only) or "None" (BM25 only).</summary>
-    [RegularExpression("^(MiniLm|None)$", ErrorMessage = "Retrieval:Embedder must be 'MiniLm' or 'None'.")]
+    /// <summary>"MiniLm" (default, English only), "Gguf" (a GGUF embedding model through LLamaSharp, e.g. a multilingual
+    /// bge-m3; set <see cref="EmbeddingModelPath"/> and <see cref="EmbeddingLanguages"/>) or "None" (BM25 only).</summary>
+    [RegularExpression("^(MiniLm|Gguf|None)$", ErrorMessage = "Retrieval:Embedder must be 'MiniLm', 'Gguf' or 'None'.")]
     public string Embedder { get; set; } = "MiniLm";
+
+    /// <summary>With Embedder "Gguf": the GGUF embedding model's path.</summary>
+    public string? EmbeddingModelPath { get; set; }
+
+    /// <summary>With Embedder "Gguf": the languages the model reads, comma separated ("en,ko" for a multilingual model).
+    /// Vectors take part in ranking only for text and queries in these languages.</summary>
+    [RegularExpression("^(en|ko)(,(en|ko))*$", ErrorMessage = "Retrieval:EmbeddingLanguages must be 'en', 'ko' or 'en,ko'.")]
+    public string EmbeddingLanguages { get; set; } = "en,ko";
 
     /// <summary>Reciprocal rank fusion's k (hybrid search): smaller trusts each list's top ranks more.</summary>
     [Range(1, 1000, ErrorMessage = "Retrieval:RrfK must be between 1 and 1000.")]

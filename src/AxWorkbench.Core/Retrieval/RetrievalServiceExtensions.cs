@@ -15,12 +15,20 @@ public static class RetrievalServiceExtensions
         builder.Services.AddOptionsWithValidateOnStart<RetrievalOptions>()
             .Bind(builder.Configuration.GetSection(RetrievalOptions.SectionName))
             .ValidateDataAnnotations()
-            .Validate(o => o.OverlapWords < o.ChunkWords, "Retrieval:OverlapWords must be less than Retrieval:ChunkWords.");
+            .Validate(o => o.OverlapWords < o.ChunkWords, "Retrieval:OverlapWords must be less than Retrieval:ChunkWords.")
+            .Validate(o => o.Embedder != "Gguf" || File.Exists(o.EmbeddingModelPath),
+                "Retrieval:EmbeddingModelPath must name an existing GGUF file when Retrieval:Embedder is 'Gguf'.");
         builder.AddWorkbenchDbContext<RetrievalDbContext>(RetrievalDbContext.HistoryTable);
         builder.Services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
-            sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Embedder == "MiniLm"
-                ? new MiniLmEmbeddingGenerator { BatchSize = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.EmbeddingBatchSize }
-                : new NoEmbeddingGenerator());
+        {
+            var options = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value;
+            return options.Embedder switch
+            {
+                "MiniLm" => new MiniLmEmbeddingGenerator { BatchSize = options.EmbeddingBatchSize },
+                "Gguf" => ProfiledEmbeddingGenerator.ForGguf(options),
+                _ => new NoEmbeddingGenerator(),
+            };
+        });
         builder.Services.AddSingleton<RetrievalIndexHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrievalIndexHost>());
         builder.Services.AddSingleton<RetrievalService>();
@@ -28,6 +36,24 @@ public static class RetrievalServiceExtensions
         builder.Services.AddSingleton(sp => new CitedAnswerService(
             sp.GetRequiredService<RetrievalService>(), sp.GetRequiredService<RetrievalIndexHost>(), sp.GetRequiredService<IChatClient>()));
         return builder;
+    }
+
+    /// <summary>A GGUF embedder (Inference) with the profile retrieval needs: its id (file and hash) and the languages it reads.</summary>
+    internal sealed class ProfiledEmbeddingGenerator(Inference.GgufEmbeddingGenerator inner, EmbedderProfile profile)
+        : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
+    {
+        public static ProfiledEmbeddingGenerator ForGguf(RetrievalOptions options)
+        {
+            var path = options.EmbeddingModelPath!;
+            var inner = new Inference.GgufEmbeddingGenerator(path);
+            using var file = File.OpenRead(path);
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file))[..16];
+            var languages = options.EmbeddingLanguages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            return new ProfiledEmbeddingGenerator(inner, new EmbedderProfile($"gguf:{Path.GetFileName(path)}:{hash}", inner.Dimensions, languages));
+        }
+
+        public override object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceKey is null && serviceType == typeof(EmbedderProfile) ? profile : base.GetService(serviceType, serviceKey);
     }
 
     /// <summary>Stands for "no embedder configured": BM25 only.</summary>
