@@ -9,6 +9,7 @@ using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Model;
+using AxWorkbench.Web.Rag;
 using AxWorkbench.Web.Shell;
 using Microsoft.Extensions.Options;
 
@@ -57,6 +58,7 @@ builder.AddLightweighting();
 builder.AddDocuments();
 builder.AddChat();
 builder.AddRetrieval();
+builder.AddRagWeb();
 
 var app = builder.Build();
 
