@@ -29,8 +29,12 @@ public sealed partial class GroundedChat(
     CitedAnswerService answers,
     RetrievalService retrieval,
     IAuditLog audit,
-    ILogger<GroundedChat> logger)
+    ILogger<GroundedChat> logger,
+    Inference.IModelStatus? modelStatus = null)
 {
+    /// <summary>Most of the context the sources may take, in estimated tokens (less when the model's context is small).</summary>
+    public const int MaxSourceTokens = 1500;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<IReadOnlyList<Guid>> GetLibrariesAsync(ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
@@ -65,7 +69,11 @@ public sealed partial class GroundedChat(
             return await conversations.SendAsync(actor, sessionId, text, marking, sampling, cancellationToken);
         }
 
-        var prepared = await answers.PrepareAsync(principal, new AnswerRequest(text, libraries), cancellationToken);
+        // The sources get what the model's context leaves after the answer's tokens and the prompt's own text.
+        var sample = await conversations.ResolveSamplingAsync(actor, sampling, cancellationToken);
+        var context = modelStatus?.Info?.ContextLength ?? 2048;
+        var budget = Math.Clamp((context - sample.MaxTokens) * 3 / 4 - 150, 100, MaxSourceTokens);
+        var prepared = await answers.PrepareAsync(principal, new AnswerRequest(text, libraries, budget), cancellationToken);
         await audit.WriteAsync(new AuditEvent
         {
             Action = AuditActions.Retrieval,
