@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
@@ -28,12 +29,39 @@ public sealed class GroundedChatTests(WorkbenchFixture fixture, ITestOutputHelpe
         var run = Guid.NewGuid().ToString("N")[..8];
         var libraryName = $"Harbor {run}";
         var lowAnalyst = $"conf-{run}";
+        Guid libraryId;
         await using (var scope = Fixture.App.Services.CreateAsyncScope())
         {
             var owner = await scope.ServiceProvider.GetRequiredService<UserManager<WorkbenchUser>>().FindByNameAsync("analyst");
-            await scope.ServiceProvider.GetRequiredService<RetrievalService>().CreateLibraryAsync(owner!.Id, libraryName, new Marking(ClassificationLevel.Secret), [Unit], CancellationToken.None);
+            libraryId = (await scope.ServiceProvider.GetRequiredService<RetrievalService>().CreateLibraryAsync(owner!.Id, libraryName, new Marking(ClassificationLevel.Secret), [Unit], CancellationToken.None)).Id;
             await scope.ServiceProvider.GetRequiredService<UserAdministration>().AddAsync(lowAnalyst, WorkbenchAppFactory.DemoPassword, [Roles.Analyst], "CONFIDENTIAL", Unit, lowAnalyst);
         }
+
+        try
+        {
+            await RunAsync(libraryName, lowAnalyst, run);
+        }
+        finally
+        {
+            // The app is shared by the collection: other tests expect the documents page to hold nothing above UNCLASSIFIED.
+            await RemoveUploadsAsync(libraryId);
+        }
+    }
+
+    private readonly List<Guid> _uploads = [];
+
+    private async Task RemoveUploadsAsync(Guid libraryId)
+    {
+        var everything = new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA");
+        foreach (var id in _uploads)
+        {
+            await Fixture.App.Services.GetRequiredService<RetrievalService>().RemoveDocumentAsync(libraryId, id, "e2e", administrator: true, CancellationToken.None);
+            await Fixture.App.Services.GetRequiredService<DocumentLibrary>().DeleteAsync(id, everything, "e2e", CancellationToken.None);
+        }
+    }
+
+    private async Task RunAsync(string libraryName, string lowAnalyst, string run)
+    {
 
         // The library's owner (SECRET//NOFORN) uploads both briefs and adds them to the library from the reader.
         await LogInAsync("analyst");
@@ -87,7 +115,9 @@ public sealed class GroundedChatTests(WorkbenchFixture fixture, ITestOutputHelpe
         await Page.Locator(".mud-popover-open .mud-list-item", new() { HasText = library }).First.ClickAsync();
         await Page.GetByTestId("add-to-library-button").ClickAsync();
         await Expect(Page.GetByTestId("add-to-library-result")).ToContainTextAsync(library);
-        return Guid.Parse(new Uri(Page.Url).AbsolutePath.Split('/')[^1]);
+        var id = Guid.Parse(new Uri(Page.Url).AbsolutePath.Split('/')[^1]);
+        _uploads.Add(id);
+        return id;
     }
 
     /// <summary>A new session with the library picked; the question is sent and its answer has finished.</summary>
