@@ -10,6 +10,7 @@ using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Model;
 using AxWorkbench.Web.Review;
+using AxWorkbench.Web.Rag;
 using AxWorkbench.Web.Shell;
 using Microsoft.Extensions.Options;
 
@@ -60,6 +61,7 @@ builder.AddChat();
 builder.AddRetrieval();
 builder.AddDocumentJobs();
 builder.AddReviewWeb();
+builder.AddRagWeb();
 
 var app = builder.Build();
 

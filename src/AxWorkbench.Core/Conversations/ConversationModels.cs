@@ -28,3 +28,10 @@ public sealed record ConversationView(SessionSummary Session, IReadOnlyList<Mess
 
 /// <summary>What a send, edit or regenerate committed: the user turn (null for regenerate) and the answer that is generating.</summary>
 public sealed record TurnStarted(Guid? UserMessageId, Guid AnswerId, EffectiveSampling Sampling, int DroppedMessages);
+
+/// <summary>
+/// A turn answered from retrieved sources: <see cref="Prompt"/> replaces the conversation prompt, the answer's marking
+/// also joins <see cref="SourcesMarking"/> (every chunk placed in the prompt), and a <see cref="FixedAnswer"/> (nothing
+/// found) is stored as the complete answer without asking the model.
+/// </summary>
+public sealed record GroundedPrompt(IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> Prompt, Marking SourcesMarking, string? FixedAnswer = null);

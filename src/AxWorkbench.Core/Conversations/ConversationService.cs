@@ -163,13 +163,13 @@ public sealed class ConversationService(
     // ---- turns ----
 
     /// <summary>Appends a user turn to the selected branch and starts its answer.</summary>
-    public async Task<TurnStarted> SendAsync(ChatActor actor, Guid sessionId, string text, Marking? marking, SamplingRequest? sampling, CancellationToken cancellationToken)
+    public async Task<TurnStarted> SendAsync(ChatActor actor, Guid sessionId, string text, Marking? marking, SamplingRequest? sampling, CancellationToken cancellationToken, GroundedPrompt? grounding = null)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var session = await OwnedSessionAsync(db, actor, sessionId, cancellationToken);
         var messages = await db.Messages.AsNoTracking().Where(m => m.SessionId == sessionId).OrderBy(m => m.Sequence).ToListAsync(cancellationToken);
         var parentPath = PathTo(messages, session.SelectedLeafId ?? messages.LastOrDefault()?.Id);
-        return await StartTurnAsync(db, actor, session, messages, parentPath, text, marking, sampling, cancellationToken);
+        return await StartTurnAsync(db, actor, session, messages, parentPath, text, marking, sampling, cancellationToken, grounding);
     }
 
     /// <summary>Edit an earlier user turn: a new sibling turn (a new branch) with its own answer; the old branch stays selectable.</summary>
@@ -241,7 +241,7 @@ public sealed class ConversationService(
 
     private async Task<TurnStarted> StartTurnAsync(
         ConversationsDbContext db, ChatActor actor, ChatSession session, List<ChatMessageRecord> messages, IReadOnlyList<ChatMessageRecord> parentPath,
-        string text, Marking? marking, SamplingRequest? sampling, CancellationToken cancellationToken)
+        string text, Marking? marking, SamplingRequest? sampling, CancellationToken cancellationToken, GroundedPrompt? grounding = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var settings = options.Value;
@@ -290,18 +290,26 @@ public sealed class ConversationService(
         await audit.PromptSubmittedAsync(new PromptAuditEvent(actor.AuditName, session.Id, user.Id, Sha256(text), promptMarking), cancellationToken);
         db.Messages.Add(user);
         messages.Add(user);
-        var started = await AddAnswerAsync(db, actor, session, messages, [.. parentPath, user], promptMarking, sample, cancellationToken);
+        var started = await AddAnswerAsync(db, actor, session, messages, [.. parentPath, user], promptMarking, sample, cancellationToken, grounding);
         return started with { UserMessageId = user.Id };
     }
 
     /// <summary>Builds the prompt (dropping the oldest turns that do not fit), commits the answer row (and a pending user turn), then starts it.</summary>
     private async Task<TurnStarted> AddAnswerAsync(
         ConversationsDbContext db, ChatActor actor, ChatSession session, List<ChatMessageRecord> messages, IReadOnlyList<ChatMessageRecord> path,
-        Marking promptMarking, EffectiveSampling sample, CancellationToken cancellationToken)
+        Marking promptMarking, EffectiveSampling sample, CancellationToken cancellationToken, GroundedPrompt? grounding = null)
     {
         var persona = session.PersonaId is { } pid ? await db.Personas.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pid, cancellationToken) : null;
         var (prompt, included, dropped) = BuildPrompt(persona, path, sample.MaxTokens);
-        var answerMarking = Marking.Join(included.Select(m => m.Marking).Append(promptMarking));
+        if (grounding is not null)
+        {
+            // Grounded (retrieval) turn: the prompt is the fenced sources and the question, built by retrieval within its budget.
+            prompt = [.. grounding.Prompt];
+            included = [path[^1]];
+            dropped = 0;
+        }
+
+        var answerMarking = Marking.Join(included.Select(m => m.Marking).Append(promptMarking).Append(grounding?.SourcesMarking ?? Marking.Unclassified));
         var now = DateTime.UtcNow;
         var answer = new ChatMessageRecord
         {
@@ -323,6 +331,15 @@ public sealed class ConversationService(
             CreatedAt = now,
             UpdatedAt = now,
         };
+        if (grounding?.FixedAnswer is { } fixedAnswer)
+        {
+            // Nothing was retrieved: the answer says so and the model is not asked.
+            answer.Content = fixedAnswer;
+            answer.Status = MessageStatus.Complete;
+            answer.FinishReason = "nothing-found";
+            answer.CompletedAt = now;
+        }
+
         db.Messages.Add(answer);
         session.SelectedLeafId = answer.Id;
         session.Marking = Marking.Join(session.Marking, answerMarking);
@@ -334,6 +351,11 @@ public sealed class ConversationService(
 
         // Durability: the user's turn and the answer's row are on disk before the model sees anything.
         await db.SaveChangesAsync(cancellationToken);
+        if (answer.Status != MessageStatus.Generating)
+        {
+            return new TurnStarted(null, answer.Id, sample, dropped);
+        }
+
         coordinator.Start(new GenerationJob(answer.Id, session.Id, actor.UserId, prompt, sample.Temperature, sample.TopP, sample.MaxTokens, sample.Seed, answerMarking, actor.AuditName));
         return new TurnStarted(null, answer.Id, sample, dropped);
     }

@@ -134,26 +134,45 @@ public sealed class CitedAnswerService(RetrievalService retrieval, RetrievalInde
 
     public async Task<CitedAnswer> AnswerAsync(SearchPrincipal principal, AnswerRequest request, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        var prepared = await PrepareAsync(principal, request, cancellationToken);
+        if (prepared.NothingFound)
+        {
+            return new CitedAnswer(NothingFoundText, prepared.Marking, [], [], true, Record(prepared, null, null, options));
+        }
+
+        var response = await chatClient.GetResponseAsync(prepared.Messages, options, cancellationToken);
+        var text = response.Text;
+        var modelHash = response.AdditionalProperties?.TryGetValue(ModelHashKey, out var hash) == true ? hash?.ToString() : null;
+        var modelId = response.ModelId ?? chatClient.GetService<ChatClientMetadata>()?.DefaultModelId;
+        return new CitedAnswer(text, prepared.Marking, prepared.Sources, ContextAssembler.CheckCitations(text, prepared.Sources), false, Record(prepared, modelId, modelHash, options));
+    }
+
+    /// <summary>
+    /// Retrieval (the principal's access decided before ranking) and context assembly, without asking the model: for
+    /// callers that stream the answer themselves (chat). <see cref="PreparedAnswer.Marking"/> joins every placed chunk.
+    /// </summary>
+    public async Task<PreparedAnswer> PrepareAsync(SearchPrincipal principal, AnswerRequest request, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(request);
         var results = await retrieval.SearchAsync(principal, new SearchRequest(request.Question, Math.Max(request.MaxSources * 2, 10), request.Libraries), cancellationToken);
         var (sources, messages) = ContextAssembler.Build(request.Question, results.Hits, request.ContextTokenBudget, request.MaxSources, ContextAssembler.NewNonce());
-        var marking = Marking.Join(sources.Select(s => s.Hit.Marking));
         var prompt = string.Join("\n", messages.Select(m => m.Role + ": " + m.Text));
-        if (sources.Count == 0)
-        {
-            return new CitedAnswer(NothingFoundText, marking, [], [], true, Record(sources, null, null, options, prompt));
-        }
-
-        var response = await chatClient.GetResponseAsync(messages, options, cancellationToken);
-        var text = response.Text;
-        var modelHash = response.AdditionalProperties?.TryGetValue(ModelHashKey, out var hash) == true ? hash?.ToString() : null;
-        var modelId = response.ModelId ?? chatClient.GetService<ChatClientMetadata>()?.DefaultModelId;
-        return new CitedAnswer(text, marking, sources, ContextAssembler.CheckCitations(text, sources), false, Record(sources, modelId, modelHash, options, prompt));
+        return new PreparedAnswer(sources, messages, Marking.Join(sources.Select(s => s.Hit.Marking)), indexHost.Embedder?.Id,
+            Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(prompt))));
     }
 
-    private AnswerReproducibility Record(IReadOnlyList<AnswerSource> sources, string? modelId, string? modelHash, ChatOptions? options, string prompt) =>
-        new([.. sources.Select(s => (s.Hit.ChunkId, s.Hit.DocumentId, s.Hit.Version))], indexHost.Embedder?.Id, modelId, modelHash,
-            options?.Temperature, options?.TopP, options?.Seed, options?.MaxOutputTokens,
-            Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(prompt))));
+    /// <summary>The reproducibility record of a prepared answer once the model (id, file hash) and sampling are known.</summary>
+    public static AnswerReproducibility Record(PreparedAnswer prepared, string? modelId, string? modelHash, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        return new([.. prepared.Sources.Select(s => (s.Hit.ChunkId, s.Hit.DocumentId, s.Hit.Version))], prepared.Embedder, modelId, modelHash,
+            options?.Temperature, options?.TopP, options?.Seed, options?.MaxOutputTokens, prepared.PromptSha256);
+    }
+}
+
+/// <summary>Sources placed in the prompt, the prompt itself, the join of their markings, the embedder and the prompt hash.</summary>
+public sealed record PreparedAnswer(IReadOnlyList<AnswerSource> Sources, IReadOnlyList<ChatMessage> Messages, Marking Marking, string? Embedder, string PromptSha256)
+{
+    public bool NothingFound => Sources.Count == 0;
 }

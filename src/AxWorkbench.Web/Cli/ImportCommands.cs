@@ -3,6 +3,8 @@ using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Rag;
+using AxWorkbench.Core.Retrieval;
 using Microsoft.AspNetCore.Identity;
 
 namespace AxWorkbench.Web.Cli;
@@ -15,7 +17,7 @@ internal static class ImportCommands
         var folder = new Argument<DirectoryInfo>("folder") { Description = "Folder whose files (recursively) are imported." };
         var marking = new Option<string>("--marking") { Description = "Declared marking of every file, as a banner line, e.g. \"SECRET//NOFORN\" or \"Ⅱ급비밀\".", Required = true };
         var owner = new Option<string>("--owner") { Description = "User the documents belong to; the marking may not exceed their clearance.", Required = true };
-        var library = new Option<string?>("--library") { Description = "Library to file the documents in (recorded with each document)." };
+        var library = new Option<string?>("--library") { Description = "Library (by name) to add every imported document to; it is indexed there, within the library's ceiling." };
         var import = new Command("import", "Import every file under a folder: one line per file (imported, or rejected with the reason), then counts. Exits 0 when the run finished, whatever was rejected.")
         {
             folder, marking, owner, library,
@@ -32,7 +34,11 @@ internal static class ImportCommands
             return 1;
         }
 
-        using var host = await context.StartDataHostAsync(cancellationToken);
+        using var host = await context.StartDataHostAsync(cancellationToken, library is null ? null : builder =>
+        {
+            builder.AddRetrieval();
+            builder.AddRag();
+        });
         await using var scope = host.Services.CreateAsyncScope();
         var scheme = scope.ServiceProvider.GetRequiredService<IMarkingScheme>();
         if (!scheme.TryParse(markingText, out var declared))
@@ -55,6 +61,20 @@ internal static class ImportCommands
 
         var documents = scope.ServiceProvider.GetRequiredService<DocumentLibrary>();
         var actor = await scope.ServiceProvider.GetRequiredService<IAuditActorSource>().GetActorAsync(cancellationToken);
+        LibraryIndexing? indexing = null;
+        var libraryActor = new LibraryActor(owner.Id, $"operator:{Environment.UserName}", authorization, owner.Unit, Administrator: true);
+        if (library is not null)
+        {
+            await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(cancellationToken);
+            indexing = scope.ServiceProvider.GetRequiredService<LibraryIndexing>();
+            var targets = await indexing.ListTargetsAsync(libraryActor, cancellationToken);
+            if (!targets.Any(l => string.Equals(l.Name, library.Trim(), StringComparison.Ordinal)))
+            {
+                await context.Error.WriteLineAsync($"error: {new LibraryNotFoundByNameException(library).Message}");
+                return 1;
+            }
+        }
+
         var files = folder.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System })
             .OrderBy(f => f.FullName, StringComparer.Ordinal)
             .ToList();
@@ -74,7 +94,21 @@ internal static class ImportCommands
                 {
                     imported++;
                     pages += result.Document.PageCount;
-                    await context.Output.WriteLineAsync($"imported  {name} ({result.Document.Kind}, {result.Document.PageCount} pages)");
+                    var filed = "";
+                    if (indexing is not null)
+                    {
+                        try
+                        {
+                            await indexing.AddToLibraryAsync(library!, result.Document.Id, libraryActor, cancellationToken);
+                            filed = $", added to '{library}'";
+                        }
+                        catch (MarkingAboveCeilingException ex)
+                        {
+                            filed = $", NOT added to '{library}': {ex.Message}";
+                        }
+                    }
+
+                    await context.Output.WriteLineAsync($"imported  {name} ({result.Document.Kind}, {result.Document.PageCount} pages{filed})");
                     continue;
                 }
             }
@@ -98,7 +132,7 @@ internal static class ImportCommands
         clock.Stop();
         await context.Output.WriteLineAsync(
             $"{files.Count} files: {imported} imported ({pages} pages), {rejected} rejected, in {clock.Elapsed.TotalSeconds:N1} s"
-            + (library is null ? "" : $"; library '{library}' recorded"));
+            + (library is null ? "" : $"; library '{library}'"));
         return 0;
     }
 }

@@ -43,7 +43,7 @@ public static class OperatorCli
 internal sealed record CliContext(TextWriter Output, TextWriter Error, IReadOnlyDictionary<string, string?> Settings)
 {
     /// <summary>A host with the app's configuration and data services but no web server; the database is migrated.</summary>
-    public async Task<IHost> StartDataHostAsync(CancellationToken cancellationToken)
+    public async Task<IHost> StartDataHostAsync(CancellationToken cancellationToken, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -57,6 +57,7 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, IReadOnly
         builder.AddMarkings();
         builder.AddWorkbenchIdentityCore();
         builder.AddDocuments();
+        configure?.Invoke(builder);
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(cancellationToken);
         return host;

@@ -294,6 +294,19 @@ S = {
  "UnitsNone": ("(top level)", "(최상위)"),
  "UnitsCreate": ("Create unit", "부대 추가"),
  "UnitsMove": ("Set parent", "상급 부대 지정"),
+ # --- RAG (issue 6: documents into libraries, chat over libraries) ---
+ "RagAddToLibrary": ("Add to library", "자료실에 추가"),
+ "RagLibrary": ("Library", "자료실"),
+ "RagAdded": ("Added to library '{0}' and indexed.", "자료실 '{0}'에 추가하고 색인했습니다."),
+ "RagNoTargets": ("You own no library to add documents to.", "문서를 추가할 수 있는 본인 소유 자료실이 없습니다."),
+ "RagChatLibraries": ("Answer from libraries", "자료실 기반 답변"),
+ "RagSources": ("Sources in the prompt", "프롬프트에 넣은 출처"),
+ "RagCitations": ("Citations", "인용"),
+ "RagUnsupported": ("unsupported: not found in the cited source", "근거 없음: 인용한 출처에 없는 내용"),
+ "RagNoSource": ("unsupported: no such source", "근거 없음: 해당 출처 없음"),
+ "RagNothingFound": ("Nothing in the selected libraries answers this question.", "선택한 자료실에서 이 질문에 답하는 내용을 찾지 못했습니다."),
+ "RagCheckingCitations": ("Citations are checked when the answer is complete.", "답변이 끝나면 인용을 확인합니다."),
+ # --- end RAG ---
 }
 def resx(lang_index):
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<root>',

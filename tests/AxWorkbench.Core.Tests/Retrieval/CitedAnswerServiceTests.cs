@@ -125,7 +125,7 @@ public sealed class CitedAnswerServiceTests(ITestOutputHelper output)
         Assert.Equal(16, nonce.Length);
         Assert.Equal(answer.Sources.Count, System.Text.RegularExpressions.Regex.Matches(prompt[1].Text, "<<<SOURCE-" + nonce + " ").Count);
         Assert.Equal(answer.Sources.Count, System.Text.RegularExpressions.Regex.Matches(prompt[1].Text, "<<<END-SOURCE-" + nonce + " ").Count);
-        Assert.DoesNotContain("<<<END-SOURCE-0", prompt[1].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("<<<END-SOURCE-0 1>>>", prompt[1].Text, StringComparison.Ordinal);
         Assert.Contains(answer.Sources, s => s.Hit.Title == "Harbor notes");
         Assert.Equal(Marking.Join(answer.Sources.Select(s => s.Hit.Marking)), answer.Marking);
         Assert.True(answer.Marking.IsAtLeast(_secret) || answer.Sources.All(s => s.Hit.Title != "Harbor"));

@@ -1,0 +1,108 @@
+using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Documents;
+using AxWorkbench.Core.Documents.Parsing;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Retrieval;
+using Microsoft.Extensions.Logging;
+using RetrievalPage = AxWorkbench.Core.Retrieval.DocumentPage;
+
+namespace AxWorkbench.Core.Rag;
+
+/// <summary>Who adds a document to a library: id (library ownership), audit name, authorization, unit and whether an administrator.</summary>
+public sealed record LibraryActor(string UserId, string AuditName, UserAuthorization Authorization, string Unit, bool Administrator)
+{
+    public SearchPrincipal Principal => new(UserId, Authorization, Unit);
+}
+
+/// <summary>The document is not ready for indexing (still parsing, failed, or not visible to the user).</summary>
+public sealed class DocumentNotIndexableException(string message) : InvalidOperationException(message);
+
+/// <summary>
+/// Files stored documents in libraries: builds an <see cref="IndexedDocument"/> from the stored pages and their portion
+/// marks and hands it to <see cref="RetrievalService.AddDocumentAsync"/> (which enforces ownership and the ceiling).
+/// Every attempt is audited, refusals included.
+/// </summary>
+public sealed partial class LibraryIndexing(DocumentLibrary documents, RetrievalService retrieval, IAuditLog audit, ILogger<LibraryIndexing> logger)
+{
+    public const string AuditAction = "library.document-added";
+
+    /// <summary>The libraries this actor may add documents to (owner, or any as administrator).</summary>
+    public async Task<IReadOnlyList<LibrarySummary>> ListTargetsAsync(LibraryActor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var all = await retrieval.ListLibrariesAsync(actor.Principal, actor.Administrator, cancellationToken);
+        return [.. all.Where(l => actor.Administrator || l.OwnerId == actor.UserId)];
+    }
+
+    /// <summary>Adds a library by its name (the import command).</summary>
+    public async Task AddToLibraryAsync(string libraryName, Guid documentId, LibraryActor actor, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(libraryName);
+        ArgumentNullException.ThrowIfNull(actor);
+        var all = await retrieval.ListLibrariesAsync(actor.Principal, administrator: true, cancellationToken);
+        var library = all.FirstOrDefault(l => string.Equals(l.Name, libraryName.Trim(), StringComparison.Ordinal))
+            ?? throw new LibraryNotFoundByNameException(libraryName);
+        await AddToLibraryAsync(library.Id, documentId, actor, cancellationToken);
+    }
+
+    public async Task AddToLibraryAsync(Guid libraryId, Guid documentId, LibraryActor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var record = await documents.GetAsync(documentId, actor.Authorization, cancellationToken);
+        try
+        {
+            if (record is null || record.Status != DocumentStatus.Ready)
+            {
+                throw new DocumentNotIndexableException(record is null
+                    ? "The document does not exist or is above your clearance."
+                    : $"'{record.FileName}' is {record.Status.ToString().ToLowerInvariant()}; only parsed documents can be added to a library.");
+            }
+
+            await retrieval.AddDocumentAsync(libraryId, ToIndexed(record), actor.UserId, actor.Administrator, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DocumentNotIndexableException or MarkingAboveCeilingException or LibraryAccessDeniedException or LibraryNotFoundException)
+        {
+            await audit.WriteAsync(Event(actor, libraryId, documentId, record, AuditOutcomes.Denied, ex.Message), cancellationToken);
+            LogRefused(logger, documentId, libraryId, actor.AuditName, ex.Message);
+            throw;
+        }
+
+        await audit.WriteAsync(Event(actor, libraryId, documentId, record, AuditOutcomes.Success, null), cancellationToken);
+        LogAdded(logger, documentId, libraryId, actor.AuditName);
+    }
+
+    /// <summary>
+    /// The stored document as retrieval indexes it: its pages, and for each paragraph that carries its own portion
+    /// mark a <see cref="PortionMarking"/> over that paragraph (other text inherits the document's marking).
+    /// </summary>
+    public static IndexedDocument ToIndexed(DocumentRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var marking = MarkingStorage.FromStorage(record.Marking);
+        var parsed = record.Pages.OrderBy(p => p.Number).Select(p => new ParsedPage(p.Number, p.Text)).ToList();
+        var marks = MarkingDetector.Detect(parsed).Where(m => !m.IsBanner).ToDictionary(m => (m.Page, m.Paragraph), m => m.Marking);
+        var pages = parsed.Select(page => new RetrievalPage(page.Number, page.Text,
+            [.. page.Paragraphs().Where(p => marks.ContainsKey((page.Number, p.Index)))
+                .Select(p => new PortionMarking(p.Start, p.Length, marks[(page.Number, p.Index)]))])).ToList();
+        return new IndexedDocument(record.Id, 1, record.FileName, marking, pages);
+    }
+
+    private static AuditEvent Event(LibraryActor actor, Guid libraryId, Guid documentId, DocumentRecord? record, string outcome, string? reason) => new()
+    {
+        Action = AuditAction,
+        Actor = actor.AuditName,
+        Target = documentId.ToString(),
+        Outcome = outcome,
+        Marking = record is null ? null : MarkingStorage.FromStorage(record.Marking),
+        Details = System.Text.Json.JsonSerializer.Serialize(new { libraryId, documentId, reason }),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Document {DocumentId} added to library {LibraryId} by {Actor}")]
+    private static partial void LogAdded(ILogger logger, Guid documentId, Guid libraryId, string actor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Document {DocumentId} refused for library {LibraryId} ({Actor}): {Reason}")]
+    private static partial void LogRefused(ILogger logger, Guid documentId, Guid libraryId, string actor, string reason);
+}
+
+/// <summary>No library has that name.</summary>
+public sealed class LibraryNotFoundByNameException(string name) : KeyNotFoundException($"There is no library named '{name}' (create it on the Libraries page first).");

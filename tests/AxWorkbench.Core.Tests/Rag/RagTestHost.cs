@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Rag;
+using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Core.Tests.Retrieval;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using DocumentPage = AxWorkbench.Core.Documents.DocumentPage;
+
+namespace AxWorkbench.Core.Tests.Rag;
+
+/// <summary>
+/// Documents, retrieval, conversations and grounded chat over one real SQLite file and a real on-disk index in a temp
+/// folder; the model is a scripted streaming <see cref="IChatClient"/> (these tests are about what reaches the prompt
+/// and what is stored, not about the model). Documents are stored as parsed pages directly (parsing has its own tests).
+/// </summary>
+public sealed class RagTestHost : IAsyncDisposable
+{
+    private RagTestHost(IHost host, string directory, StreamingScriptedChatClient model)
+    {
+        Host = host;
+        Directory = directory;
+        Model = model;
+    }
+
+    public IHost Host { get; }
+
+    public string Directory { get; }
+
+    public StreamingScriptedChatClient Model { get; }
+
+    public GroundedChat Chat => Host.Services.GetRequiredService<GroundedChat>();
+
+    public LibraryIndexing Indexing => Host.Services.GetRequiredService<LibraryIndexing>();
+
+    public RetrievalService Retrieval => Host.Services.GetRequiredService<RetrievalService>();
+
+    public ConversationService Conversations => Host.Services.GetRequiredService<ConversationService>();
+
+    public static async Task<RagTestHost> StartAsync(Func<IReadOnlyList<ChatMessage>, string>? answer = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Data:DataDirectory"] = directory,
+            ["Markings:Scheme"] = "Us",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Retrieval:ChunkWords"] = "60",
+            ["Retrieval:OverlapWords"] = "10",
+        });
+        var model = new StreamingScriptedChatClient(answer ?? (_ => "An answer without citations."));
+        builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbedder());
+        builder.Services.AddSingleton<IChatClient>(model);
+        builder.AddWorkbenchData();
+        builder.AddMarkings();
+        builder.AddDocuments();
+        builder.AddRetrieval();
+        builder.AddConversations();
+        builder.AddRag();
+        var host = builder.Build();
+        await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(CancellationToken.None);
+        return new RagTestHost(host, directory, model);
+    }
+
+    /// <summary>A parsed, ready document stored as the Documents feature stores one.</summary>
+    public async Task<Guid> StoreDocumentAsync(string fileName, Marking marking, params string[] pages)
+    {
+        var id = Guid.NewGuid();
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<DocumentsDbContext>>().CreateDbContextAsync();
+        db.Documents.Add(new DocumentRecord
+        {
+            Id = id,
+            FileName = fileName,
+            Sha256 = new string('0', 64),
+            Marking = MarkingStorage.ToStorage(marking),
+            Status = DocumentStatus.Ready,
+            Uploader = "admin",
+            PageCount = pages.Length,
+            CreatedAt = DateTimeOffset.UtcNow,
+            Pages = [.. pages.Select((text, i) => new DocumentPage { DocumentId = id, Number = i + 1, Text = text })],
+        });
+        await db.SaveChangesAsync();
+        return id;
+    }
+
+    public static LibraryActor Admin { get; } = new("admin-id", "admin", new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA"), "HQ", true);
+
+    public static (ChatActor Actor, SearchPrincipal Principal) Analyst(string id, ClassificationLevel clearance, string unit = "J2") =>
+        (new ChatActor(id, new UserAuthorization(clearance, new HashSet<string>(), "USA"), [Core.Identity.Roles.Analyst], id),
+         new SearchPrincipal(id, new UserAuthorization(clearance, new HashSet<string>(), "USA"), unit));
+
+    public async Task<ChatMessageRecord> FinishedAsync(Guid answerId)
+    {
+        if (Conversations.Coordinator.Find(answerId) is { } active)
+        {
+            await active.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<ConversationsDbContext>>().CreateDbContextAsync();
+        return await db.Messages.AsNoTracking().SingleAsync(m => m.Id == answerId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Conversations.Coordinator.StopAllAsync(CancellationToken.None);
+        await Host.Services.GetRequiredService<RetrievalIndexHost>().StopAsync(CancellationToken.None);
+        Host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned by the OS.
+        }
+    }
+}
+
+/// <summary>Streams a scripted answer (a function of the prompt) in small pieces and records every prompt.</summary>
+public sealed class StreamingScriptedChatClient(Func<IReadOnlyList<ChatMessage>, string> answer) : IChatClient
+{
+    public List<IReadOnlyList<ChatMessage>> Calls { get; } = [];
+
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Chat streams.");
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var list = messages.ToList();
+        lock (Calls)
+        {
+            Calls.Add(list);
+        }
+
+        var text = answer(list);
+        for (var i = 0; i < text.Length; i += 8)
+        {
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new ChatResponseUpdate(ChatRole.Assistant, text.Substring(i, Math.Min(8, text.Length - i)));
+        }
+
+        yield return new ChatResponseUpdate { FinishReason = ChatFinishReason.Stop };
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose()
+    {
+    }
+}
