@@ -100,7 +100,7 @@ public sealed partial class DemoBriefsSeeder(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or AuditUnavailableException or MarkingFormatException or TimeoutException or DocumentRejectedException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or AuditUnavailableException or MarkingFormatException or TimeoutException or DocumentRejectedException or UnauthorizedAccessException or KeyNotFoundException)
         {
             LogSeedFailed(logger, ex);
         }

@@ -1,18 +1,30 @@
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Rag;
+using AxWorkbench.Core.Retrieval;
 
 namespace AxWorkbench.Web.DemoData;
 
-/// <summary>Puts the imported demo briefs into the searchable "Demo briefs" library.</summary>
+/// <summary>Puts the imported demo briefs into the searchable "Demo briefs" library, open to the demo units.</summary>
 internal static class DemoLibrary
 {
-    public static Task AddAsync(IServiceProvider services, WorkbenchUser owner, IReadOnlyList<DocumentRecord> documents, CancellationToken cancellationToken)
+    public static async Task AddAsync(IServiceProvider services, WorkbenchUser owner, IReadOnlyList<DocumentRecord> documents, CancellationToken cancellationToken)
     {
-        // Filled in once documents can be added to libraries (retrieval integration).
-        _ = services;
-        _ = owner;
-        _ = documents;
-        _ = cancellationToken;
-        return Task.CompletedTask;
+        if (documents.Count == 0)
+        {
+            return;
+        }
+        await services.GetRequiredService<RetrievalIndexHost>().GetAsync(cancellationToken);
+        var ceiling = Marking.Join(documents.Select(d => MarkingStorage.FromStorage(d.Marking)));
+        var units = DemoUserSeeder.Users.Select(u => u.Unit).Distinct().ToList();
+        var library = await services.GetRequiredService<RetrievalService>()
+            .CreateLibraryAsync(owner.Id, DemoBriefsSeeder.LibraryName, ceiling, units, cancellationToken);
+        var actor = new LibraryActor(owner.Id, "system:demo", owner.ToAuthorization(), owner.Unit, Administrator: true);
+        var indexing = services.GetRequiredService<LibraryIndexing>();
+        foreach (var document in documents)
+        {
+            await indexing.AddToLibraryAsync(library.Id, document.Id, actor, cancellationToken);
+        }
     }
 }
