@@ -34,7 +34,9 @@ public sealed partial class ShellNavigationTests(WorkbenchFixture fixture, ITest
             await Shell.Nav(name).ClickAsync();
             await Expect(Page).ToHaveURLAsync(new Regex($"/{name}$"));
             await Expect(Shell.PageTitle).ToHaveTextAsync(UiText.En(TitleKey(name)));
-            await ExpectBannersAsync("UNCLASSIFIED");
+            // Feature pages show what other tests in this shared app left there (sessions, documents), so the banner
+            // may rise; it must still be the same top and bottom and never above what this user may see.
+            await ExpectBannersWithinClearanceAsync(userName);
         }
         await Shell.Nav("home").ClickAsync();
         await Expect(Page).ToHaveURLAsync(new Regex("/$"));
@@ -44,6 +46,17 @@ public sealed partial class ShellNavigationTests(WorkbenchFixture fixture, ITest
         await Expect(Page).ToHaveURLAsync(new Regex("/account/login$"));
         await Expect(Login.UserName).ToBeVisibleAsync();
         await ExpectBannersAsync("UNCLASSIFIED");
+    }
+
+    private async Task ExpectBannersWithinClearanceAsync(string userName)
+    {
+        await Expect(Shell.BannerTop).ToBeVisibleAsync();
+        await Expect(Shell.BannerBottom).ToBeVisibleAsync();
+        var top = (await Shell.BannerTop.TextContentAsync())!.Trim();
+        await Expect(Shell.BannerBottom).ToHaveTextAsync(top);
+        var shown = AxWorkbench.Core.Markings.MarkingSchemes.Us.ParseBanner(top);
+        var clearance = AxWorkbench.Core.Markings.MarkingSchemes.Us.ParseBanner(DemoUserSeeder.Users.Single(u => u.UserName == userName).UsClearance);
+        Assert.True(shown.Level <= clearance.Level, $"{userName} sees a {top} banner above their clearance");
     }
 
     [Fact]
