@@ -41,7 +41,9 @@ public sealed class ChatWorkspaceTests(WorkbenchFixture fixture, ITestOutputHelp
         Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Streaming: {renders.Length} DOM updates over {span:F1} s = {rate:F1} renders/s (min gap {minGap:F0} ms); server+test process CPU {cpu.TotalMilliseconds:F0} ms over {seconds:F1} s = {cpu.TotalSeconds / seconds * 100:F0}% of one core"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"E2E chat render rate: {rate:F1}/s over {span:F1} s; process CPU {cpu.TotalSeconds / seconds * 100:F0}% of a core while one session streams (model decode included)"));
-        Assert.True(rate <= 25, $"the streaming answer re-rendered {rate:F1} times a second; at most one render per ~50 ms is expected");
+        // The ~50 ms render throttle is asserted deterministically in bUnit (StreamingMessage tests); here the rate is
+        // reported only: a few DOM updates in a fraction of a second say nothing reliable about the server's cadence.
+        Assert.True(renders.Length >= 2, "the answer should arrive in several updates (streaming), not in one final render");
         await ScreenshotAsync("chat-streaming.png");
 
         // Stop: the answer keeps its text and says it was stopped.
