@@ -85,7 +85,7 @@ public sealed partial class GroundedChat(
         var grounding = new GroundedPrompt(prepared.Messages, prepared.Marking, prepared.NothingFound ? CitedAnswerService.NothingFoundText : null);
         var started = await conversations.SendAsync(actor, sessionId, text, marking, sampling, cancellationToken, grounding);
         var sources = prepared.Sources.Select(s => new StoredSource(s.Number, s.Hit.ChunkId, s.Hit.DocumentId, s.Hit.Version, s.Hit.Title, s.Hit.Page,
-            s.Hit.Start, s.Hit.Length, s.Hit.Text, Documents.MarkingStorage.ToStorage(s.Hit.Marking))).ToList();
+            s.Hit.Start, s.Hit.Length, s.Hit.Text, Markings.MarkingStorage.ToStorage(s.Hit.Marking))).ToList();
         var options = new Microsoft.Extensions.AI.ChatOptions
         {
             Temperature = started.Sampling.Temperature,
@@ -157,7 +157,7 @@ public sealed partial class GroundedChat(
     {
         ArgumentNullException.ThrowIfNull(sources);
         var asSources = sources.Select(s => new AnswerSource(s.Number, new SearchHit(s.ChunkId, s.DocumentId, s.Version, s.Title, s.Page, s.Start, s.Length,
-            Documents.MarkingStorage.FromStorage(s.Marking), s.Text, [], 0, null, null, null, null))).ToList();
+            Markings.MarkingStorage.FromStorage(s.Marking), s.Text, [], 0, null, null, null, null))).ToList();
         return [.. ContextAssembler.CheckCitations(answer, asSources).Select(c => new StoredCitation(c.Number, c.Source?.Hit.ChunkId, c.Source?.Hit.DocumentId,
             c.Source?.Hit.Page, c.Source?.Hit.Title, c.Quote, c.Supported))];
     }

@@ -77,7 +77,7 @@ public sealed class Library
 
     public required string OwnerId { get; set; }
 
-    /// <summary>The ceiling marking in <see cref="MarkingCodec"/> form.</summary>
+    /// <summary>The ceiling marking in <see cref="Markings.MarkingStorage"/> form.</summary>
     public required string Ceiling { get; set; }
 
     public DateTimeOffset CreatedUtc { get; set; }

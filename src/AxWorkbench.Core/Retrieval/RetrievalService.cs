@@ -35,7 +35,7 @@ public sealed partial class RetrievalService(
             Id = Guid.NewGuid(),
             Name = name.Trim(),
             OwnerId = ownerId,
-            Ceiling = MarkingCodec.Encode(ceiling),
+            Ceiling = MarkingStorage.ToStorage(ceiling),
             CreatedUtc = _time.GetUtcNow(),
             Units = [.. units.Select(u => u.Trim()).Where(u => u.Length > 0).Distinct(StringComparer.Ordinal).Select(u => new LibraryUnit { Unit = u })],
         };
@@ -81,7 +81,7 @@ public sealed partial class RetrievalService(
                 throw new LibraryAccessDeniedException($"Only the owner of library '{library.Name}' or an administrator may add documents to it.");
             }
 
-            var ceiling = MarkingCodec.Decode(library.Ceiling);
+            var ceiling = MarkingStorage.FromStorage(library.Ceiling);
             if (!ceiling.IsAtLeast(document.Marking))
             {
                 throw new MarkingAboveCeilingException($"'{document.Title}' is marked {document.Marking}, above the ceiling of library '{library.Name}' ({ceiling}); it cannot be added.");
@@ -101,13 +101,13 @@ public sealed partial class RetrievalService(
                 await db.Chunks.Where(c => c.DocumentId == document.DocumentId).ExecuteDeleteAsync(cancellationToken);
                 if (existing is null)
                 {
-                    db.Documents.Add(new RetrievalDocument { DocumentId = document.DocumentId, Version = document.Version, Title = document.Title, Marking = MarkingCodec.Encode(document.Marking), IndexedUtc = _time.GetUtcNow() });
+                    db.Documents.Add(new RetrievalDocument { DocumentId = document.DocumentId, Version = document.Version, Title = document.Title, Marking = MarkingStorage.ToStorage(document.Marking), IndexedUtc = _time.GetUtcNow() });
                 }
                 else
                 {
                     existing.Version = document.Version;
                     existing.Title = document.Title;
-                    existing.Marking = MarkingCodec.Encode(document.Marking);
+                    existing.Marking = MarkingStorage.ToStorage(document.Marking);
                     existing.IndexedUtc = _time.GetUtcNow();
                 }
 
@@ -199,7 +199,7 @@ public sealed partial class RetrievalService(
             Start = c.Start,
             Length = c.Length,
             Text = c.Text,
-            Marking = MarkingCodec.Encode(c.Marking),
+            Marking = MarkingStorage.ToStorage(c.Marking),
             Language = c.Language,
             Tokens = analyzer.Analyze(c.Text).Count,
         }).ToList();
@@ -208,7 +208,7 @@ public sealed partial class RetrievalService(
     }
 
     private static LibrarySummary ToSummary(Library library, int documents) =>
-        new(library.Id, library.Name, library.OwnerId, MarkingCodec.Decode(library.Ceiling), [.. library.Units.Select(u => u.Unit).Order(StringComparer.Ordinal)], documents);
+        new(library.Id, library.Name, library.OwnerId, MarkingStorage.FromStorage(library.Ceiling), [.. library.Units.Select(u => u.Unit).Order(StringComparer.Ordinal)], documents);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Library {LibraryId} '{Name}' created by {OwnerId}")]
     private static partial void LogLibraryCreated(ILogger logger, Guid libraryId, string name, string ownerId);

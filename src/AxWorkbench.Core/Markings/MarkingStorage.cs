@@ -1,8 +1,9 @@
-using AxWorkbench.Core.Markings;
+namespace AxWorkbench.Core.Markings;
 
-namespace AxWorkbench.Core.Documents;
-
-/// <summary>A scheme-neutral text form of a <see cref="Marking"/> for storage: "Secret|NOFORN,SI|" or "Secret||KOR,USA".</summary>
+/// <summary>
+/// The one scheme-neutral text form in which features store a <see cref="Marking"/>:
+/// "Secret|NOFORN,SI|" or "Secret||REL:KOR,USA" (level name, caveats, REL TO).
+/// </summary>
 public static class MarkingStorage
 {
     public static string ToStorage(Marking marking)
@@ -12,13 +13,14 @@ public static class MarkingStorage
         return $"{marking.Level}|{string.Join(',', marking.Caveats)}|{relTo}";
     }
 
+    /// <exception cref="MarkingFormatException">The stored text is damaged.</exception>
     public static Marking FromStorage(string stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
         var parts = stored.Split('|');
-        if (parts.Length != 3 || !Enum.TryParse<ClassificationLevel>(parts[0], out var level))
+        if (parts.Length != 3 || !Enum.TryParse<ClassificationLevel>(parts[0], out var level) || !Enum.IsDefined(level))
         {
-            throw new FormatException($"'{stored}' is not a stored marking.");
+            throw new MarkingFormatException(stored, "a stored marking has the form 'Level|caveats|REL:countries' (the stored data is damaged)");
         }
         var caveats = parts[1].Split(',', StringSplitOptions.RemoveEmptyEntries);
         IEnumerable<string>? relTo = parts[2].StartsWith("REL:", StringComparison.Ordinal)
