@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Security.Cryptography;
 using System.Text;
 using AxWorkbench.Core.Identity;

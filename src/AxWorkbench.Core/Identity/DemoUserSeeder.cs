@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Security.Cryptography;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Markings;

@@ -1,7 +1,7 @@
 namespace AxWorkbench.Core.Inference;
 
-/// <summary>Interactive chat is served before background work (summaries), which yields between steps.</summary>
-public enum RequestPriority { Interactive, Background }
+/// <summary>Who goes first when the engine is saturated: analysts, then API callers, then background work.</summary>
+public enum RequestPriority { Interactive, Api, Background }
 
 /// <summary>Why a generation ended.</summary>
 public enum GenerationFinish { EndOfText, Length, StopSequence, Cancelled }

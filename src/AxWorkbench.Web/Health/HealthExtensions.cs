@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Text.Json;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;

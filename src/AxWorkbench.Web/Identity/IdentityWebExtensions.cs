@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.ComponentModel.DataAnnotations;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Identity;

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Security.Claims;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Rag;

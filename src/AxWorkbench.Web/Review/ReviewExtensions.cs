@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Security.Claims;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Identity;

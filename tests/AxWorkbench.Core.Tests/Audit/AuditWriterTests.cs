@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using AxWorkbench.Core.Conversations;

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Tests.Data;

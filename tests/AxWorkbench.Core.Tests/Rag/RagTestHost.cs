@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Runtime.CompilerServices;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Data;
@@ -94,7 +95,7 @@ public sealed class RagTestHost : IAsyncDisposable
     public static LibraryActor Admin { get; } = new("admin-id", "admin", new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA"), "HQ", true);
 
     public static (ChatActor Actor, SearchPrincipal Principal) Analyst(string id, ClassificationLevel clearance, string unit = "J2") =>
-        (new ChatActor(id, new UserAuthorization(clearance, new HashSet<string>(), "USA"), [Core.Identity.Roles.Analyst], id),
+        (new ChatActor(id, new UserAuthorization(clearance, new HashSet<string>(), "USA"), [Core.Actors.Roles.Analyst], id),
          new SearchPrincipal(id, new UserAuthorization(clearance, new HashSet<string>(), "USA"), unit));
 
     public async Task<ChatMessageRecord> FinishedAsync(Guid answerId)

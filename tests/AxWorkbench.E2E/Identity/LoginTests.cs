@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Text.RegularExpressions;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.E2E.Infrastructure;

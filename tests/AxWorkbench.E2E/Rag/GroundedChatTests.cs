@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Text;
 using System.Text.RegularExpressions;
 using AxWorkbench.Core.Documents;

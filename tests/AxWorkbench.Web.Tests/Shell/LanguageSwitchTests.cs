@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Web.Components.Layout;
 using AxWorkbench.Web.Components.Shell;

@@ -1,4 +1,4 @@
-namespace AxWorkbench.Core.Identity;
+namespace AxWorkbench.Core.Actors;
 
 public static class Roles
 {
