@@ -74,7 +74,7 @@ public static class AuditLogExtensions
 public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
 {
     private readonly Channel<Pending> _channel = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly IDbContextFactory<AuditDbContext> _contexts;
+    private readonly IDbContextFactory<WorkbenchDbContext> _contexts;
     private readonly IMarkingScheme _scheme;
     private readonly ILogger<AuditLog> _logger;
     private readonly AuditOptions _options;
@@ -86,7 +86,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
     private DateTime _lastCheckpointTime = DateTime.UtcNow;
     private int _disposed;
 
-    public AuditLog(IDbContextFactory<AuditDbContext> contexts, IMarkingScheme scheme, IOptions<AuditOptions> options,
+    public AuditLog(IDbContextFactory<WorkbenchDbContext> contexts, IMarkingScheme scheme, IOptions<AuditOptions> options,
         IOptions<DataOptions> data, IHostEnvironment environment, ILogger<AuditLog> logger)
     {
         _contexts = contexts;
@@ -233,7 +233,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
             await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText =
-                $"INSERT INTO {AuditDbContext.TableName} (Sequence, TimestampUtc, Actor, Action, Target, Outcome, ClientAddress, Marking, Details, Hash) " +
+                $"INSERT INTO {AuditData.TableName} (Sequence, TimestampUtc, Actor, Action, Target, Outcome, ClientAddress, Marking, Details, Hash) " +
                 "VALUES ($seq, $time, $actor, $action, $target, $outcome, $address, $marking, $details, $hash)";
             var parameters = new[] { "$seq", "$time", "$actor", "$action", "$target", "$outcome", "$address", "$marking", "$details", "$hash" }
                 .Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
@@ -289,7 +289,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
     {
         await using var tail = connection.CreateCommand();
         tail.Transaction = transaction;
-        tail.CommandText = $"SELECT Sequence, Hash FROM {AuditDbContext.TableName} ORDER BY Sequence DESC LIMIT 1";
+        tail.CommandText = $"SELECT Sequence, Hash FROM {AuditData.TableName} ORDER BY Sequence DESC LIMIT 1";
         await using var row = await tail.ExecuteReaderAsync();
         return await row.ReadAsync()
             ? (row.GetInt64(0), AuditCanonicalForm.FromHex(row.GetString(1)))

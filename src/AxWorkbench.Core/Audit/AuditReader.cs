@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace AxWorkbench.Core.Audit;
@@ -8,12 +9,12 @@ public sealed record AuditFilter(string? Actor = null, string? Action = null, st
 public sealed record AuditPage(IReadOnlyList<AuditRecord> Records, int Total);
 
 /// <summary>Reads the audit table for the viewer, newest first, one context per query.</summary>
-public sealed class AuditReader(IDbContextFactory<AuditDbContext> contexts)
+public sealed class AuditReader(IDbContextFactory<WorkbenchDbContext> contexts)
 {
     public async Task<AuditPage> SearchAsync(AuditFilter filter, int skip, int take, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        IQueryable<AuditRecord> query = db.Records.AsNoTracking();
+        IQueryable<AuditRecord> query = db.AuditRecords.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(filter.Actor))
         {
             query = query.Where(r => r.Actor == filter.Actor.Trim());

@@ -20,7 +20,7 @@ public static class AuditServiceExtensions
         builder.Services.AddOptionsWithValidateOnStart<AuditOptions>()
             .Bind(builder.Configuration.GetSection(AuditOptions.SectionName))
             .ValidateDataAnnotations();
-        builder.AddWorkbenchDbContext<AuditDbContext>(AuditDbContext.HistoryTable);
+        builder.AddWorkbenchData();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditLog>());
         builder.Services.AddSingleton<AuditVerifier>();

@@ -53,11 +53,11 @@ public sealed class AuditVerifier(IOptions<AuditOptions> options, IOptions<DataO
             await connection.OpenAsync(cancellationToken);
             if (!await TableExistsAsync(connection, cancellationToken))
             {
-                throw new AuditVerificationException($"'{connection.DataSource}' has no audit table ({AuditDbContext.TableName}); is it the workbench database?");
+                throw new AuditVerificationException($"'{connection.DataSource}' has no audit table ({AuditData.TableName}); is it the workbench database?");
             }
             await using var command = connection.CreateCommand();
             command.CommandText =
-                $"SELECT Sequence, TimestampUtc, Actor, Action, Target, Outcome, ClientAddress, Marking, Details, Hash FROM {AuditDbContext.TableName} ORDER BY Sequence";
+                $"SELECT Sequence, TimestampUtc, Actor, Action, Target, Outcome, ClientAddress, Marking, Details, Hash FROM {AuditData.TableName} ORDER BY Sequence";
             await using var row = await command.ExecuteReaderAsync(cancellationToken);
             while (await row.ReadAsync(cancellationToken))
             {
@@ -120,7 +120,7 @@ public sealed class AuditVerifier(IOptions<AuditOptions> options, IOptions<DataO
     {
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
-        command.Parameters.AddWithValue("$name", AuditDbContext.TableName);
+        command.Parameters.AddWithValue("$name", AuditData.TableName);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
     }
 

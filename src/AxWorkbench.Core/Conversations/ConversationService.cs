@@ -1,6 +1,7 @@
 using AxWorkbench.Core.Actors;
 using System.Security.Cryptography;
 using System.Text;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Markings;
@@ -17,7 +18,7 @@ namespace AxWorkbench.Core.Conversations;
 /// and the answer's marking is the join of the prompt's and of every message placed in the prompt.
 /// </summary>
 public sealed class ConversationService(
-    IDbContextFactory<ConversationsDbContext> contextFactory,
+    IDbContextFactory<WorkbenchDbContext> contextFactory,
     GenerationCoordinator coordinator,
     IChatClient chatClient,
     IConversationAudit audit,
@@ -65,7 +66,7 @@ public sealed class ConversationService(
         {
             var term = search.Trim();
             query = query.Where(s => EF.Functions.Like(s.Title, "%" + term + "%")
-                || db.Messages.Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, "%" + term + "%")));
+                || db.Set<ChatMessageRecord>().Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, "%" + term + "%")));
         }
 
         var sessions = await query.OrderByDescending(s => s.Pinned).ThenByDescending(s => s.UpdatedAt).Take(500).ToListAsync(cancellationToken);
@@ -241,7 +242,7 @@ public sealed class ConversationService(
     }
 
     private async Task<TurnStarted> StartTurnAsync(
-        ConversationsDbContext db, ChatActor actor, ChatSession session, List<ChatMessageRecord> messages, IReadOnlyList<ChatMessageRecord> parentPath,
+        WorkbenchDbContext db, ChatActor actor, ChatSession session, List<ChatMessageRecord> messages, IReadOnlyList<ChatMessageRecord> parentPath,
         string text, Marking? marking, SamplingRequest? sampling, CancellationToken cancellationToken, GroundedPrompt? grounding = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -297,7 +298,7 @@ public sealed class ConversationService(
 
     /// <summary>Builds the prompt (dropping the oldest turns that do not fit), commits the answer row (and a pending user turn), then starts it.</summary>
     private async Task<TurnStarted> AddAnswerAsync(
-        ConversationsDbContext db, ChatActor actor, ChatSession session, List<ChatMessageRecord> messages, IReadOnlyList<ChatMessageRecord> path,
+        WorkbenchDbContext db, ChatActor actor, ChatSession session, List<ChatMessageRecord> messages, IReadOnlyList<ChatMessageRecord> path,
         Marking promptMarking, EffectiveSampling sample, CancellationToken cancellationToken, GroundedPrompt? grounding = null)
     {
         var persona = session.PersonaId is { } pid ? await db.Personas.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pid, cancellationToken) : null;
@@ -415,7 +416,7 @@ public sealed class ConversationService(
         return await SamplingForAsync(db, actor, sampling, cancellationToken);
     }
 
-    private async Task<EffectiveSampling> SamplingForAsync(ConversationsDbContext db, ChatActor actor, SamplingRequest? sampling, CancellationToken cancellationToken)
+    private async Task<EffectiveSampling> SamplingForAsync(WorkbenchDbContext db, ChatActor actor, SamplingRequest? sampling, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var settings = options.Value;
@@ -542,7 +543,7 @@ public sealed class ConversationService(
         }
     }
 
-    private async Task<ChatSession> OwnedSessionAsync(ConversationsDbContext db, ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
+    private async Task<ChatSession> OwnedSessionAsync(WorkbenchDbContext db, ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId && s.OwnerId == actor.UserId && s.DeletedAt == null, cancellationToken);

@@ -20,7 +20,7 @@ public static class ConversationsServiceExtensions
         builder.Services.AddOptionsWithValidateOnStart<ConversationOptions>()
             .Bind(builder.Configuration.GetSection(ConversationOptions.SectionName))
             .ValidateDataAnnotations();
-        builder.AddWorkbenchDbContext<ConversationsDbContext>(ConversationsDbContext.HistoryTable);
+        builder.AddWorkbenchData();
         builder.AddWorkbenchAudit();
         builder.Services.TryAddSingleton<IConversationAudit, AuditLogConversationAudit>();
         builder.Services.AddSingleton<GenerationCoordinator>();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Markings;
 using Microsoft.EntityFrameworkCore;
@@ -102,7 +103,7 @@ public sealed class ActiveGeneration
 /// </summary>
 public sealed partial class GenerationCoordinator(
     IChatClient chatClient,
-    IDbContextFactory<ConversationsDbContext> contextFactory,
+    IDbContextFactory<WorkbenchDbContext> contextFactory,
     IOptions<ConversationOptions> options,
     IConversationAudit audit,
     ILogger<GenerationCoordinator> logger,

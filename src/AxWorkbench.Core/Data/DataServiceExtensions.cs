@@ -7,27 +7,32 @@ namespace AxWorkbench.Core.Data;
 
 public static class DataServiceExtensions
 {
-    /// <summary>SQLite through EF Core: one context per operation from <see cref="IDbContextFactory{TContext}"/>.</summary>
+    /// <summary>
+    /// SQLite through EF Core: the feature-data context (<see cref="WorkbenchDbContext"/>), one context per operation
+    /// from <see cref="IDbContextFactory{TContext}"/>, migrated at start by <see cref="DatabaseInitializer"/>.
+    /// Safe to call more than once.
+    /// </summary>
     public static IHostApplicationBuilder AddWorkbenchData(this IHostApplicationBuilder builder)
     {
+        if (builder.Services.Any(s => s.ServiceType == typeof(DatabaseInitializer)))
+        {
+            return builder;
+        }
         builder.Services.AddOptionsWithValidateOnStart<DataOptions>()
             .Bind(builder.Configuration.GetSection(DataOptions.SectionName))
             .ValidateDataAnnotations();
-        builder.AddWorkbenchDbContext<WorkbenchDbContext>(historyTable: null);
-        // Identity's stores need a scoped context; it lives for one request (login/logout endpoints)
-        // or one revalidation scope, never for a whole circuit.
-        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContext());
+        builder.AddWorkbenchDbContext<WorkbenchDbContext>(WorkbenchDbContext.HistoryTable);
         builder.Services.AddSingleton<DatabaseInitializer>();
         return builder;
     }
 
     /// <summary>
-    /// Registers a feature's own context on the shared database (same file, same pragmas), with its own
-    /// migrations and migration history table, migrated at start by <see cref="DatabaseInitializer"/>.
-    /// Features own their tables this way, so their migrations never collide.
+    /// Registers another context on the same database (same file, same pragmas) with its own migrations and
+    /// migration history table, migrated at start by <see cref="DatabaseInitializer"/>. Only a context with a reason
+    /// to stand apart earns this (today: ASP.NET Identity's, whose model is fixed by its base class).
     /// </summary>
-    /// <param name="historyTable">The feature's migration history table, e.g. "__Migrations_Audit"; null for EF's default.</param>
-    public static IHostApplicationBuilder AddWorkbenchDbContext<TContext>(this IHostApplicationBuilder builder, string? historyTable)
+    /// <param name="historyTable">The context's migration history table, e.g. "__Migrations_Identity".</param>
+    public static IHostApplicationBuilder AddWorkbenchDbContext<TContext>(this IHostApplicationBuilder builder, string historyTable)
         where TContext : DbContext
     {
         var contentRoot = builder.Environment.ContentRootPath;
@@ -47,24 +52,4 @@ public static class DataServiceExtensions
                 }
             })
             .AddInterceptors(new SqlitePragmaInterceptor(data.BusyTimeoutSeconds));
-}
-
-/// <summary>A context whose migrations are applied at start.</summary>
-public interface IMigratedContext
-{
-    string Name { get; }
-
-    Task MigrateAsync(CancellationToken cancellationToken);
-}
-
-internal sealed class MigratedContext<TContext>(IDbContextFactory<TContext> factory) : IMigratedContext
-    where TContext : DbContext
-{
-    public string Name => typeof(TContext).Name;
-
-    public async Task MigrateAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        await db.Database.MigrateAsync(cancellationToken);
-    }
 }

@@ -25,8 +25,12 @@ public sealed partial class DatabaseInitializer(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         try
         {
-            // Identity's context first, then each feature's own tables.
-            foreach (var context in contexts.OrderBy(c => c is MigratedContext<WorkbenchDbContext> ? 0 : 1))
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            if (await LegacySchema.UpgradeAsync(db.Database.GetDbConnection(), contexts, cancellationToken))
+            {
+                LogLegacyUpgraded(logger, db.Database.GetDbConnection().DataSource);
+            }
+            foreach (var context in contexts)
             {
                 await context.MigrateAsync(cancellationToken);
             }
@@ -68,6 +72,9 @@ public sealed partial class DatabaseInitializer(
         command.CommandText = sql;
         return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) ?? "";
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database at {Path} was made before the contexts were consolidated: its baselines were recorded and the old migration history tables dropped")]
+    private static partial void LogLegacyUpgraded(ILogger logger, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready at {Path} (journal_mode={Journal}, synchronous={Synchronous})")]
     private static partial void LogReady(ILogger logger, string path, string journal, string synchronous);

@@ -4,9 +4,9 @@ using Microsoft.EntityFrameworkCore.Design;
 namespace AxWorkbench.Core.Data;
 
 /// <summary>
-/// For `dotnet ef migrations add` only. A feature context derives its own factory:
-/// <c>internal sealed class AuditDesignTimeFactory() : DesignTimeFactory&lt;AuditDbContext&gt;("__Migrations_Audit");</c>
-/// then `dotnet ef migrations add Name --project src/AxWorkbench.Core --context AuditDbContext --output-dir Audit/Migrations`.
+/// For `dotnet ef migrations add` only (run `dotnet tool restore` once):
+/// <c>dotnet ef migrations add Name --project src/AxWorkbench.Core --context WorkbenchDbContext --output-dir Data/Migrations</c>.
+/// The Identity context derives its own: <c>internal sealed class IdentityDesignTimeFactory() : DesignTimeFactory&lt;WorkbenchIdentityDbContext&gt;(...)</c>.
 /// </summary>
 public abstract class DesignTimeFactory<TContext>(string? historyTable) : IDesignTimeDbContextFactory<TContext>
     where TContext : DbContext
@@ -19,4 +19,4 @@ public abstract class DesignTimeFactory<TContext>(string? historyTable) : IDesig
     }
 }
 
-internal sealed class DesignTimeDbContextFactory() : DesignTimeFactory<WorkbenchDbContext>(null);
+internal sealed class DesignTimeDbContextFactory() : DesignTimeFactory<WorkbenchDbContext>(WorkbenchDbContext.HistoryTable);

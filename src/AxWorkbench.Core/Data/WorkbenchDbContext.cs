@@ -1,23 +1,17 @@
-using AxWorkbench.Core.Identity;
-using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace AxWorkbench.Core.Data;
 
-public sealed class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options)
-    : IdentityDbContext<WorkbenchUser>(options)
+/// <summary>
+/// The workbench's feature data: one context, one model, one migration history ("__Migrations_Data").
+/// Data references no feature: each feature maps its own tables with <see cref="IEntityTypeConfiguration{TEntity}"/>
+/// classes in its own folder (found here by assembly scan) and reaches them through <c>db.Set&lt;T&gt;()</c> or the
+/// extension properties it declares beside them (e.g. <c>db.Sessions</c> in Conversations).
+/// </summary>
+public sealed class WorkbenchDbContext(DbContextOptions<WorkbenchDbContext> options) : DbContext(options)
 {
-    protected override void OnModelCreating(ModelBuilder builder)
-    {
-        base.OnModelCreating(builder);
-        builder.Entity<WorkbenchUser>(user =>
-        {
-            user.Property(u => u.DisplayName).HasMaxLength(200);
-            user.Property(u => u.Unit).HasMaxLength(200);
-            user.Property(u => u.CaveatAuthorizations).HasMaxLength(500);
-            user.Property(u => u.Nationality).HasMaxLength(3);
-            user.Property(u => u.Clearance).HasConversion<int>();
-            user.Ignore(u => u.CaveatSet);
-        });
-    }
+    public const string HistoryTable = "__Migrations_Data";
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(WorkbenchDbContext).Assembly);
 }

@@ -32,7 +32,7 @@ public sealed record ImportResult(DocumentRecord Document)
 /// process (see <see cref="ParseStoredAsync"/>), refuses text marked above the declared marking (naming page and mark) and keeps pages for the reader.
 /// </summary>
 public sealed partial class DocumentLibrary(
-    IDbContextFactory<DocumentsDbContext> contextFactory,
+    IDbContextFactory<WorkbenchDbContext> contextFactory,
     ParserWorkerClient worker,
     IOptions<DocumentOptions> options,
     IOptions<DataOptions> dataOptions,

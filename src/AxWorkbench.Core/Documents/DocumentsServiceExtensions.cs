@@ -21,7 +21,7 @@ public static class DocumentsServiceExtensions
         builder.Services.AddOptionsWithValidateOnStart<ParserWorkerOptions>()
             .Bind(builder.Configuration.GetSection(ParserWorkerOptions.SectionName))
             .ValidateDataAnnotations();
-        builder.AddWorkbenchDbContext<DocumentsDbContext>(DocumentsDbContext.HistoryTable);
+        builder.AddWorkbenchData();
         builder.AddWorkbenchAudit(); // uploads, parse failures and deletions are audited
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ParserWorkerClient>();

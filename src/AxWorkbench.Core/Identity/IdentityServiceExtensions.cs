@@ -1,6 +1,7 @@
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -14,7 +15,12 @@ public static class IdentityServiceExtensions
         builder.Services.AddOptionsWithValidateOnStart<DemoOptions>()
             .Bind(builder.Configuration.GetSection(DemoOptions.SectionName))
             .ValidateDataAnnotations();
+        builder.AddWorkbenchData();
         builder.AddWorkbenchAudit(); // every user change is audited
+        builder.AddWorkbenchDbContext<WorkbenchIdentityDbContext>(WorkbenchIdentityDbContext.HistoryTable);
+        // Identity's stores need a scoped context; it lives for one request (login/logout endpoints)
+        // or one revalidation scope, never for a whole circuit.
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WorkbenchIdentityDbContext>>().CreateDbContext());
         builder.Services.AddScoped<UserAdministration>();
         builder.Services.AddScoped<DemoUserSeeder>();
         return builder.Services.AddIdentityCore<WorkbenchUser>(options =>
@@ -28,6 +34,6 @@ public static class IdentityServiceExtensions
                 options.SignIn.RequireConfirmedAccount = false;
             })
             .AddRoles<IdentityRole>()
-            .AddEntityFrameworkStores<WorkbenchDbContext>();
+            .AddEntityFrameworkStores<WorkbenchIdentityDbContext>();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Inference;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -56,7 +57,7 @@ public sealed record VariantRow(
 /// model's variants, and promote one to serve analysts without a restart (through <see cref="InferenceEngine.ReloadAsync"/>).
 /// </summary>
 public sealed partial class LightweightingLab(
-    IDbContextFactory<LightweightingDbContext> dbFactory,
+    IDbContextFactory<WorkbenchDbContext> dbFactory,
     InferenceEngine engine,
     IOptions<InferenceOptions> inference,
     IOptions<LightweightingOptions> options,

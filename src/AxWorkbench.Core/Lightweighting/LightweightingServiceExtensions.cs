@@ -18,7 +18,7 @@ public static class LightweightingServiceExtensions
         builder.Services.AddOptionsWithValidateOnStart<LightweightingOptions>()
             .Bind(builder.Configuration.GetSection(LightweightingOptions.SectionName))
             .ValidateDataAnnotations();
-        builder.AddWorkbenchDbContext<LightweightingDbContext>(LightweightingDbContext.HistoryTable);
+        builder.AddWorkbenchData();
         builder.Services.TryAddSingleton<ILabAuditTrail, LoggingLabAuditTrail>();
         builder.Services.TryAddSingleton<LightweightingLab>();
         return builder;

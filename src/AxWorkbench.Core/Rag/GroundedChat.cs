@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
 using Microsoft.EntityFrameworkCore;
@@ -24,7 +25,7 @@ public sealed record GroundedAnswerView(Guid AnswerId, IReadOnlyList<StoredSourc
 /// every chunk placed in the prompt, and its sources, checked citations and reproducibility record are stored with it.
 /// </summary>
 public sealed partial class GroundedChat(
-    IDbContextFactory<RagDbContext> contexts,
+    IDbContextFactory<WorkbenchDbContext> contexts,
     ConversationService conversations,
     CitedAnswerService answers,
     RetrievalService retrieval,

@@ -9,7 +9,7 @@ public static class RagServiceExtensions
     /// <summary>Documents into libraries, and chat over libraries. Needs AddDocuments, AddRetrieval, the audit log and (for chat) conversations.</summary>
     public static IHostApplicationBuilder AddRag(this IHostApplicationBuilder builder)
     {
-        builder.AddWorkbenchDbContext<RagDbContext>(RagDbContext.HistoryTable);
+        builder.AddWorkbenchData();
         builder.Services.AddSingleton<LibraryIndexing>();
         builder.Services.AddSingleton<GroundedChat>();
         return builder;

@@ -17,7 +17,7 @@ namespace AxWorkbench.Core.Retrieval;
 /// it is missing, stale or damaged. Searches wait for this to finish.
 /// </summary>
 public sealed partial class RetrievalIndexHost(
-    IDbContextFactory<RetrievalDbContext> contexts,
+    IDbContextFactory<WorkbenchDbContext> contexts,
     IOptions<RetrievalOptions> options,
     IOptions<DataOptions> data,
     IHostEnvironment environment,
@@ -82,7 +82,7 @@ public sealed partial class RetrievalIndexHost(
     private async Task ReembedIfChangedAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var recorded = await db.Settings.FirstOrDefaultAsync(s => s.Key == EmbedderSetting, cancellationToken);
+        var recorded = await db.RetrievalSettings.FirstOrDefaultAsync(s => s.Key == EmbedderSetting, cancellationToken);
         var current = Embedder?.Id ?? "none";
         if (recorded?.Value == current)
         {
@@ -107,11 +107,11 @@ public sealed partial class RetrievalIndexHost(
 
         if (recorded is null)
         {
-            db.Settings.Add(new RetrievalSetting { Key = EmbedderSetting, Value = current });
+            db.RetrievalSettings.Add(new RetrievalSetting { Key = EmbedderSetting, Value = current });
         }
         else
         {
-            db.Settings.Attach(recorded);
+            db.RetrievalSettings.Attach(recorded);
             recorded.Value = current;
         }
 
@@ -142,7 +142,7 @@ public sealed partial class RetrievalIndexHost(
     private async Task<List<StoredChunk>> LoadAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var titles = await db.Documents.AsNoTracking().ToDictionaryAsync(d => d.DocumentId, d => d.Title, cancellationToken);
+        var titles = await db.RetrievalDocuments.AsNoTracking().ToDictionaryAsync(d => d.DocumentId, d => d.Title, cancellationToken);
         var links = (await db.LibraryDocuments.AsNoTracking().Select(l => new { l.DocumentId, l.LibraryId }).ToListAsync(cancellationToken))
             .GroupBy(l => l.DocumentId).ToDictionary(g => g.Key, g => (IReadOnlyCollection<Guid>)g.Select(l => l.LibraryId).ToList());
         var chunks = new List<StoredChunk>();

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
@@ -16,7 +17,7 @@ public sealed record LibrarySummary(Guid Id, string Name, string OwnerId, Markin
 /// before anything is ranked.
 /// </summary>
 public sealed partial class RetrievalService(
-    IDbContextFactory<RetrievalDbContext> contexts,
+    IDbContextFactory<WorkbenchDbContext> contexts,
     RetrievalIndexHost host,
     IOptions<RetrievalOptions> options,
     ILogger<RetrievalService> logger,
@@ -88,7 +89,7 @@ public sealed partial class RetrievalService(
             }
 
             var index = await host.GetAsync(cancellationToken);
-            var existing = await db.Documents.FirstOrDefaultAsync(d => d.DocumentId == document.DocumentId, cancellationToken);
+            var existing = await db.RetrievalDocuments.FirstOrDefaultAsync(d => d.DocumentId == document.DocumentId, cancellationToken);
             if (!await db.LibraryDocuments.AnyAsync(l => l.LibraryId == libraryId && l.DocumentId == document.DocumentId, cancellationToken))
             {
                 db.LibraryDocuments.Add(new LibraryDocument { LibraryId = libraryId, DocumentId = document.DocumentId, AddedBy = actorId, AddedUtc = _time.GetUtcNow() });
@@ -101,7 +102,7 @@ public sealed partial class RetrievalService(
                 await db.Chunks.Where(c => c.DocumentId == document.DocumentId).ExecuteDeleteAsync(cancellationToken);
                 if (existing is null)
                 {
-                    db.Documents.Add(new RetrievalDocument { DocumentId = document.DocumentId, Version = document.Version, Title = document.Title, Marking = MarkingStorage.ToStorage(document.Marking), IndexedUtc = _time.GetUtcNow() });
+                    db.RetrievalDocuments.Add(new RetrievalDocument { DocumentId = document.DocumentId, Version = document.Version, Title = document.Title, Marking = MarkingStorage.ToStorage(document.Marking), IndexedUtc = _time.GetUtcNow() });
                 }
                 else
                 {
@@ -151,7 +152,7 @@ public sealed partial class RetrievalService(
             if (libraries.Count == 0)
             {
                 await db.Chunks.Where(c => c.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
-                await db.Documents.Where(d => d.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
+                await db.RetrievalDocuments.Where(d => d.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
                 index.RemoveDocument(documentId);
             }
             else

@@ -18,7 +18,7 @@ public static class RetrievalServiceExtensions
             .Validate(o => o.OverlapWords < o.ChunkWords, "Retrieval:OverlapWords must be less than Retrieval:ChunkWords.")
             .Validate(o => o.Embedder != "Gguf" || File.Exists(o.EmbeddingModelPath),
                 "Retrieval:EmbeddingModelPath must name an existing GGUF file when Retrieval:Embedder is 'Gguf'.");
-        builder.AddWorkbenchDbContext<RetrievalDbContext>(RetrievalDbContext.HistoryTable);
+        builder.AddWorkbenchData();
         builder.Services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value;

@@ -3,6 +3,7 @@ using System.Text;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,9 +15,9 @@ namespace AxWorkbench.Core.Review;
 /// outside the unit (and audited). Every action is on record before it happens (if the audit cannot be written, nothing happens).
 /// </summary>
 public sealed class ReviewService(
-    IDbContextFactory<ReviewDbContext> reviews,
-    IDbContextFactory<ConversationsDbContext> conversations,
-    IDbContextFactory<WorkbenchDbContext> identity,
+    IDbContextFactory<WorkbenchDbContext> reviews,
+    IDbContextFactory<WorkbenchDbContext> conversations,
+    IDbContextFactory<WorkbenchIdentityDbContext> identity,
     UnitDirectory units,
     ConversationExporter exporter,
     IAuditLog audit)
@@ -67,7 +68,7 @@ public sealed class ReviewService(
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {
             var text = "%" + filter.Text.Trim() + "%";
-            query = query.Where(s => EF.Functions.Like(s.Title, text) || db.Messages.Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, text)));
+            query = query.Where(s => EF.Functions.Like(s.Title, text) || db.Set<ChatMessageRecord>().Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, text)));
         }
 
         // Dominance is decided here, before status filters, counting and paging: what the reviewer may not see does not exist for them.
@@ -280,7 +281,7 @@ public sealed class ReviewService(
         return users.ToDictionary(u => u.Id);
     }
 
-    private static async Task SetStateAsync(ReviewDbContext rdb, Guid sessionId, Action<SessionReview> change, CancellationToken cancellationToken)
+    private static async Task SetStateAsync(WorkbenchDbContext rdb, Guid sessionId, Action<SessionReview> change, CancellationToken cancellationToken)
     {
         var state = await rdb.Reviews.FirstOrDefaultAsync(r => r.SessionId == sessionId, cancellationToken);
         if (state is null)

@@ -11,7 +11,7 @@ public static class ReviewServiceExtensions
     public static IHostApplicationBuilder AddReview(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddWorkbenchDbContext<ReviewDbContext>(ReviewDbContext.HistoryTable);
+        builder.AddWorkbenchData();
         builder.AddWorkbenchAudit();
         builder.Services.AddSingleton<UnitDirectory>();
         builder.Services.AddSingleton<ReviewService>();

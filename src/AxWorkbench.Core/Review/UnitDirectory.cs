@@ -1,10 +1,11 @@
 using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace AxWorkbench.Core.Review;
 
 /// <summary>The unit tree: list, create, move (set parent). Users refer to a unit by its name. Every change is audited first.</summary>
-public sealed class UnitDirectory(IDbContextFactory<ReviewDbContext> contexts, IAuditLog audit)
+public sealed class UnitDirectory(IDbContextFactory<WorkbenchDbContext> contexts, IAuditLog audit)
 {
     public const int MaxNameLength = 200;
 

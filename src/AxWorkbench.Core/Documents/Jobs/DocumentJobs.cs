@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents.Parsing;
 using AxWorkbench.Core.Documents.Summaries;
 using AxWorkbench.Core.Inference;
@@ -32,7 +33,7 @@ public sealed record ParseJobUpdate(Guid DocumentId, DocumentStatus Status, stri
 /// waiting to be parsed are queued again.
 /// </summary>
 public sealed partial class DocumentJobs(
-    IDbContextFactory<DocumentsDbContext> contextFactory,
+    IDbContextFactory<WorkbenchDbContext> contextFactory,
     DocumentLibrary library,
     IChatClient chat,
     IModelStatus model,

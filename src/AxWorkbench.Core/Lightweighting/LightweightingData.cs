@@ -1,33 +1,41 @@
 using AxWorkbench.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AxWorkbench.Core.Lightweighting;
 
-/// <summary>The lab's own tables (quantizations, evaluations, promotions) on the shared database, with its own migrations.</summary>
-public sealed class LightweightingDbContext(DbContextOptions<LightweightingDbContext> options) : DbContext(options)
+/// <summary>The lab's tables on <see cref="WorkbenchDbContext"/>: quantizations, evaluations, promotions.</summary>
+public static class LightweightingData
 {
-    public const string HistoryTable = "__Migrations_Lightweighting";
-
-    public DbSet<QuantizationRecord> Quantizations => Set<QuantizationRecord>();
-
-    public DbSet<EvaluationRecord> Evaluations => Set<EvaluationRecord>();
-
-    public DbSet<PromotionRecord> Promotions => Set<PromotionRecord>();
-
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    extension(WorkbenchDbContext db)
     {
-        modelBuilder.Entity<QuantizationRecord>(e =>
-        {
-            e.ToTable("LabQuantizations");
-            e.HasIndex(q => q.SourcePath);
-        });
-        modelBuilder.Entity<EvaluationRecord>(e =>
-        {
-            e.ToTable("LabEvaluations");
-            e.HasIndex(v => new { v.BasePath, v.VariantPath });
-        });
-        modelBuilder.Entity<PromotionRecord>(e => e.ToTable("LabPromotions"));
+        public DbSet<QuantizationRecord> Quantizations => db.Set<QuantizationRecord>();
+        public DbSet<EvaluationRecord> Evaluations => db.Set<EvaluationRecord>();
+        public DbSet<PromotionRecord> Promotions => db.Set<PromotionRecord>();
     }
+}
+
+internal sealed class QuantizationConfiguration : IEntityTypeConfiguration<QuantizationRecord>
+{
+    public void Configure(EntityTypeBuilder<QuantizationRecord> e)
+    {
+        e.ToTable("LabQuantizations");
+        e.HasIndex(q => q.SourcePath);
+    }
+}
+
+internal sealed class EvaluationConfiguration : IEntityTypeConfiguration<EvaluationRecord>
+{
+    public void Configure(EntityTypeBuilder<EvaluationRecord> e)
+    {
+        e.ToTable("LabEvaluations");
+        e.HasIndex(v => new { v.BasePath, v.VariantPath });
+    }
+}
+
+internal sealed class PromotionConfiguration : IEntityTypeConfiguration<PromotionRecord>
+{
+    public void Configure(EntityTypeBuilder<PromotionRecord> e) => e.ToTable("LabPromotions");
 }
 
 /// <summary>One finished quantization: what went in, what came out, how long it took.</summary>
@@ -85,5 +93,3 @@ public sealed class PromotionRecord
     public string? Message { get; set; }
     public DateTime CreatedUtc { get; set; }
 }
-
-internal sealed class LightweightingDesignTimeFactory() : DesignTimeFactory<LightweightingDbContext>(LightweightingDbContext.HistoryTable);
