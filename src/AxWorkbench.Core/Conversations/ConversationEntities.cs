@@ -7,20 +7,6 @@ public enum MessageRole { System, User, Assistant }
 /// <summary>Life of a stored message. User turns are <see cref="Complete"/> when committed.</summary>
 public enum MessageStatus { Generating, Complete, Cancelled, Failed, Interrupted }
 
-/// <summary>A marking stored losslessly as three columns: level, caveats (space separated, canonical) and REL TO
-/// (null = no list; "" = releasable to no one; otherwise space separated country codes).</summary>
-public static class StoredMarking
-{
-    public static string Caveats(Marking marking) => string.Join(' ', marking.Caveats);
-
-    public static string? RelTo(Marking marking) => marking.RelTo is null ? null : string.Join(' ', marking.RelTo);
-
-    public static Marking Read(int level, string caveats, string? relTo) => new(
-        (ClassificationLevel)level,
-        caveats.Split(' ', StringSplitOptions.RemoveEmptyEntries),
-        relTo?.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-}
-
 /// <summary>One conversation. Its marking is the join of the markings of all its messages (every branch).</summary>
 public sealed class ChatSession
 {
@@ -35,19 +21,13 @@ public sealed class ChatSession
     public DateTime UpdatedAt { get; set; }
     /// <summary>The leaf of the branch the user last looked at.</summary>
     public Guid? SelectedLeafId { get; set; }
-    public int MarkingLevel { get; set; }
-    public string MarkingCaveats { get; set; } = "";
-    public string? MarkingRelTo { get; set; }
+    /// <summary>The marking in <see cref="Markings.MarkingStorage"/> form ("Secret|NOFORN|"); filter by level with <see cref="ConversationsData.LevelPrefix"/>.</summary>
+    public string MarkingStorage { get; set; } = ConversationsData.UnclassifiedStorage;
 
     public Marking Marking
     {
-        get => StoredMarking.Read(MarkingLevel, MarkingCaveats, MarkingRelTo);
-        set
-        {
-            MarkingLevel = (int)value.Level;
-            MarkingCaveats = StoredMarking.Caveats(value);
-            MarkingRelTo = StoredMarking.RelTo(value);
-        }
+        get => Markings.MarkingStorage.FromStorage(MarkingStorage);
+        set => MarkingStorage = Markings.MarkingStorage.ToStorage(value);
     }
 }
 
@@ -62,9 +42,8 @@ public sealed class ChatMessageRecord
     public MessageRole Role { get; set; }
     public string Content { get; set; } = "";
     public MessageStatus Status { get; set; }
-    public int MarkingLevel { get; set; }
-    public string MarkingCaveats { get; set; } = "";
-    public string? MarkingRelTo { get; set; }
+    /// <summary>The marking in <see cref="Markings.MarkingStorage"/> form ("Secret|NOFORN|"); filter by level with <see cref="ConversationsData.LevelPrefix"/>.</summary>
+    public string MarkingStorage { get; set; } = ConversationsData.UnclassifiedStorage;
     public string? AuthorId { get; set; }
     public string? ModelName { get; set; }
     public string? ModelSha256 { get; set; }
@@ -85,13 +64,8 @@ public sealed class ChatMessageRecord
 
     public Marking Marking
     {
-        get => StoredMarking.Read(MarkingLevel, MarkingCaveats, MarkingRelTo);
-        set
-        {
-            MarkingLevel = (int)value.Level;
-            MarkingCaveats = StoredMarking.Caveats(value);
-            MarkingRelTo = StoredMarking.RelTo(value);
-        }
+        get => Markings.MarkingStorage.FromStorage(MarkingStorage);
+        set => MarkingStorage = Markings.MarkingStorage.ToStorage(value);
     }
 }
 

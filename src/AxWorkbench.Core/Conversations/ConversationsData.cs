@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Markings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -23,6 +24,14 @@ public static class ConversationsData
         public DbSet<GroundedAnswerRecord> GroundedAnswers => db.Set<GroundedAnswerRecord>();
     }
 
+    internal static readonly string UnclassifiedStorage = MarkingStorage.ToStorage(Marking.Unclassified);
+
+    /// <summary>
+    /// The start of every stored marking of <paramref name="level"/> ("Secret|"): sessions and messages are filtered by
+    /// level with <c>s.MarkingStorage.StartsWith(LevelPrefix(level))</c>, which the database answers as a prefix match.
+    /// </summary>
+    public static string LevelPrefix(ClassificationLevel level) => level + "|";
+
     internal static readonly DateTime Seeded = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 }
 
@@ -34,6 +43,7 @@ internal sealed class ChatSessionConfiguration : IEntityTypeConfiguration<ChatSe
         session.Ignore(s => s.Marking);
         session.Property(s => s.OwnerId).HasMaxLength(450);
         session.Property(s => s.Title).HasMaxLength(200);
+        session.Property(s => s.MarkingStorage).HasMaxLength(500);
         session.HasIndex(s => new { s.OwnerId, s.UpdatedAt });
     }
 }
@@ -46,6 +56,7 @@ internal sealed class ChatMessageConfiguration : IEntityTypeConfiguration<ChatMe
         message.Ignore(m => m.Marking);
         message.Property(m => m.Role).HasConversion<string>().HasMaxLength(16);
         message.Property(m => m.Status).HasConversion<string>().HasMaxLength(16);
+        message.Property(m => m.MarkingStorage).HasMaxLength(500);
         message.HasOne<ChatSession>().WithMany().HasForeignKey(m => m.SessionId).OnDelete(DeleteBehavior.Restrict);
         message.HasOne<ChatMessageRecord>().WithMany().HasForeignKey(m => m.ParentId).OnDelete(DeleteBehavior.Restrict);
         message.HasIndex(m => new { m.SessionId, m.Sequence });

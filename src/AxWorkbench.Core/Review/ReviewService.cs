@@ -62,7 +62,7 @@ public sealed class ReviewService(
 
         if (filter.Level is { } level)
         {
-            query = query.Where(s => s.MarkingLevel == (int)level);
+            query = query.Where(s => s.MarkingStorage.StartsWith(ConversationsData.LevelPrefix(level)));
         }
 
         if (!string.IsNullOrWhiteSpace(filter.Text))

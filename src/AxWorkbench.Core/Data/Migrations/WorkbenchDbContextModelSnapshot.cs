@@ -105,14 +105,9 @@ namespace AxWorkbench.Core.Data.Migrations
                     b.Property<string>("FinishReason")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("MarkingCaveats")
+                    b.Property<string>("MarkingStorage")
                         .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("MarkingLevel")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("MarkingRelTo")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("MaxTokens")
@@ -187,14 +182,9 @@ namespace AxWorkbench.Core.Data.Migrations
                     b.Property<DateTime?>("DeletedAt")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("MarkingCaveats")
+                    b.Property<string>("MarkingStorage")
                         .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("MarkingLevel")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("MarkingRelTo")
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("OwnerId")
