@@ -79,7 +79,7 @@ public sealed class AuditWriterTests
     {
         await using var host = await AuditTestKit.StartAsync();
         var second = new AuditLog(
-            host.Services.GetRequiredService<IDbContextFactory<AuditDbContext>>(), host.Services.GetRequiredService<IMarkingScheme>(),
+            host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>(), host.Services.GetRequiredService<IMarkingScheme>(),
             host.Services.GetRequiredService<IOptions<AuditOptions>>(), host.Services.GetRequiredService<IOptions<DataOptions>>(),
             host.Services.GetRequiredService<IHostEnvironment>(), host.Services.GetRequiredService<ILogger<AuditLog>>());
         var first = host.Log();

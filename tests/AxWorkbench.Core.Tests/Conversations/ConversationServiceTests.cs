@@ -279,10 +279,10 @@ public sealed class ConversationServiceTests
         (await model.NextCallAsync()).Complete();
         await host.FinishedAsync(turn.AnswerId);
 
-        var audit = host.Host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Audit.AuditDbContext>>();
+        var audit = host.Host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Data.WorkbenchDbContext>>();
         await using var db = await audit.CreateDbContextAsync();
         var records = await db.Database.SqlQueryRaw<AuditRow>(
-            $"SELECT Action, Actor, Marking, Details FROM {AxWorkbench.Core.Audit.AuditDbContext.TableName} ORDER BY Sequence").ToListAsync();
+            $"SELECT Action, Actor, Marking, Details FROM {AxWorkbench.Core.Audit.AuditData.TableName} ORDER BY Sequence").ToListAsync();
         var prompt = Assert.Single(records, r => r.Action == "chat.prompt");
         var generation = Assert.Single(records, r => r.Action == "chat.generation");
         Assert.Equal("analyst", prompt.Actor);

@@ -101,13 +101,13 @@ public sealed class ConversationTestHost : IAsyncDisposable
 
     public async Task<ChatMessageRecord> MessageAsync(Guid id)
     {
-        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<ConversationsDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         return await db.Messages.AsNoTracking().SingleAsync(m => m.Id == id);
     }
 
-    public async Task<T> DbAsync<T>(Func<ConversationsDbContext, Task<T>> action)
+    public async Task<T> DbAsync<T>(Func<WorkbenchDbContext, Task<T>> action)
     {
-        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<ConversationsDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         return await action(db);
     }
 

@@ -11,7 +11,7 @@ public sealed class FixtureModelConversationTests
     {
         await using var host = await ConversationTestHost.StartAsync(settings: new() { ["Conversations:DefaultMaxTokens"] = "24" });
         var actor = ConversationTestHost.Analyst();
-        var session = await host.Service.CreateSessionAsync(actor, null, ConversationsDbContext.BlufPersonaId, default);
+        var session = await host.Service.CreateSessionAsync(actor, null, ConversationsData.BlufPersonaId, default);
 
         var first = await host.Service.SendAsync(actor, session.Id, "Summarize the situation.", null, new SamplingRequest(Seed: 11), default);
         var answer = await host.FinishedAsync(first.AnswerId);

@@ -22,9 +22,10 @@ public sealed class TempDataHost : IAsyncDisposable
 
     public IServiceProvider Services => Host.Services;
 
-    public static async Task<TempDataHost> StartAsync(MarkingSchemeKind scheme = MarkingSchemeKind.Us, Dictionary<string, string?>? settings = null)
+    /// <param name="directory">An existing data folder to start on (it is deleted at the end too); a fresh one by default.</param>
+    public static async Task<TempDataHost> StartAsync(MarkingSchemeKind scheme = MarkingSchemeKind.Us, Dictionary<string, string?>? settings = null, string? directory = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
+        directory ??= NewDirectory();
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -43,6 +44,8 @@ public sealed class TempDataHost : IAsyncDisposable
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         return new TempDataHost(host, directory);
     }
+
+    public static string NewDirectory() => Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
 
     public async ValueTask DisposeAsync()
     {

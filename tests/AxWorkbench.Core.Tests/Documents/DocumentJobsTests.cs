@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Documents.Summaries;
@@ -159,7 +160,7 @@ public sealed partial class DocumentJobsTests
         var mapCalls = second.Prompts.Count(p => p.Contains("Summarize only", StringComparison.Ordinal));
         Assert.Equal(12 - 5, mapCalls); // the five saved chunk summaries were not asked again
         Assert.Equal(done.ChunksTotal, done.ChunksDone);
-        await using var db = await restarted.Services.GetRequiredService<IDbContextFactory<DocumentsDbContext>>().CreateDbContextAsync();
+        await using var db = await restarted.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         var chunks = await db.SummaryChunks.Where(c => c.SummaryId == id).ToListAsync();
         Assert.All(Enumerable.Range(1, 12), page => Assert.Contains(chunks, c => c.FirstPage <= page && page <= c.LastPage));
     }
@@ -170,7 +171,7 @@ public sealed partial class DocumentJobsTests
         var first = await DocumentsTestHost.StartAsync(SmallContext);
         var document = await SeedAsync(first, 3, Marking.Unclassified);
         var crashed = Guid.NewGuid();
-        await using (var db = await first.Services.GetRequiredService<IDbContextFactory<DocumentsDbContext>>().CreateDbContextAsync())
+        await using (var db = await first.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
         {
             db.Summaries.Add(new SummaryRecord { Id = crashed, DocumentId = document, Mode = SummaryMode.Bluf, Status = SummaryStatus.Running, Marking = "U", RequestedBy = "kim", StartedAt = DateTimeOffset.UtcNow });
             await db.SaveChangesAsync();
@@ -195,7 +196,7 @@ public sealed partial class DocumentJobsTests
 
         Assert.Null(await host.Library.GetAsync(id, SecretAnalyst));
         Assert.DoesNotContain(await host.Library.ListAsync(SecretAnalyst), d => d.Id == id);
-        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<DocumentsDbContext>>().CreateDbContextAsync())
+        await using (var db = await host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
         {
             var kept = await db.Documents.SingleAsync(d => d.Id == id);
             Assert.Equal("kim", kept.DeletedBy);
@@ -225,7 +226,7 @@ public sealed partial class DocumentJobsTests
                 Text = string.Join(' ', Enumerable.Repeat($"Page {n} reports fuel stocks at depot {n}.", 12)),
             }).ToList(),
         };
-        await using var db = await host.Services.GetRequiredService<IDbContextFactory<DocumentsDbContext>>().CreateDbContextAsync();
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         db.Documents.Add(document);
         await db.SaveChangesAsync();
         return document.Id;
@@ -236,7 +237,7 @@ public sealed partial class DocumentJobsTests
         SummaryRecord? found = null;
         await WaitUntilAsync(async () =>
         {
-            await using var db = await host.Services.GetRequiredService<IDbContextFactory<DocumentsDbContext>>().CreateDbContextAsync();
+            await using var db = await host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
             found = await db.Summaries.AsNoTracking().SingleAsync(s => s.Id == summaryId);
             return condition(found);
         });

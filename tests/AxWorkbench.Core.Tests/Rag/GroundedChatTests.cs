@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Rag;
 using AxWorkbench.Core.Retrieval;
@@ -135,7 +136,7 @@ public sealed class GroundedChatTests
         Assert.Equal(new[] { library }, kept);
         Assert.Equal(new[] { library }, await host.Chat.GetLibrariesAsync(analyst.Actor, session.Id, CancellationToken.None));
         await host.Chat.SendAsync(analyst.Actor, analyst.Principal, session.Id, "When does the convoy move?", null, null, CancellationToken.None);
-        await using var db = await host.Host.Services.GetRequiredService<IDbContextFactory<AuditDbContext>>().CreateDbContextAsync();
+        await using var db = await host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         Assert.Contains(await db.Set<AuditRecord>().AsNoTracking().ToListAsync(), r => r.Action == AuditActions.Retrieval && r.Actor == "c-analyst");
     }
 

@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Rag;
@@ -47,7 +48,7 @@ public sealed class LibraryIndexingTests
         Assert.Contains("ceiling", refusal.Message, StringComparison.Ordinal);
         var principal = new SearchPrincipal("x", new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA"), "J2");
         Assert.Empty((await host.Retrieval.SearchAsync(principal, new SearchRequest("harbors"), CancellationToken.None)).Hits);
-        await using var db = await host.Host.Services.GetRequiredService<IDbContextFactory<AuditDbContext>>().CreateDbContextAsync();
+        await using var db = await host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         var record = Assert.Single(await db.Set<AuditRecord>().AsNoTracking().Where(r => r.Action == LibraryIndexing.AuditAction).ToListAsync());
         Assert.Equal(AuditOutcomes.Denied, record.Outcome);
     }

@@ -75,7 +75,7 @@ public sealed class RagTestHost : IAsyncDisposable
     public async Task<Guid> StoreDocumentAsync(string fileName, Marking marking, params string[] pages)
     {
         var id = Guid.NewGuid();
-        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<DocumentsDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         db.Documents.Add(new DocumentRecord
         {
             Id = id,
@@ -105,7 +105,7 @@ public sealed class RagTestHost : IAsyncDisposable
             await active.Completion.WaitAsync(TimeSpan.FromSeconds(60));
         }
 
-        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<ConversationsDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         return await db.Messages.AsNoTracking().SingleAsync(m => m.Id == answerId);
     }
 

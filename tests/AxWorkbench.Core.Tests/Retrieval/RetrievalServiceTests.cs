@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
 using Microsoft.EntityFrameworkCore;
@@ -71,7 +72,7 @@ public sealed class RetrievalServiceTests
         Assert.Empty((await host.Service.SearchAsync(user, new SearchRequest("empty", Mode: RetrievalMode.Bm25), default)).Hits);
         var hit = Assert.Single((await host.Service.SearchAsync(user, new SearchRequest("submarine"), default)).Hits);
         Assert.Equal(2, hit.Version);
-        await using var db = await host.Host.Services.GetRequiredService<IDbContextFactory<RetrievalDbContext>>().CreateDbContextAsync();
+        await using var db = await host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         Assert.Equal(1, await db.Chunks.CountAsync());
     }
 
@@ -114,8 +115,8 @@ public sealed class RetrievalServiceTests
         var other = new OtherEmbedder();
         await using var second = await StartAsync(directory, other);
         Assert.Equal(1, other.Calls);
-        await using var db = await second.Host.Services.GetRequiredService<IDbContextFactory<RetrievalDbContext>>().CreateDbContextAsync();
-        Assert.Equal(OtherEmbedder.Profile.Id, (await db.Settings.SingleAsync(s => s.Key == RetrievalIndexHost.EmbedderSetting)).Value);
+        await using var db = await second.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+        Assert.Equal(OtherEmbedder.Profile.Id, (await db.RetrievalSettings.SingleAsync(s => s.Key == RetrievalIndexHost.EmbedderSetting)).Value);
         Assert.All(await db.Chunks.ToListAsync(), c => Assert.Equal(OtherEmbedder.Profile.Dimensions * sizeof(float), c.Vector!.Length));
     }
 

@@ -195,14 +195,14 @@ public sealed class ReviewServiceTests : IAsyncLifetime
     public async Task Units_NewSubUnitWidensScope_AndAUnitCannotMoveUnderItsOwnSubUnit()
     {
         var actor = new AuditActor("admin", "127.0.0.1");
-        var company = await _host.Units.CreateAsync(actor, "Alpha Company", ReviewDbContext.FirstIntelligenceBattalionId, default);
+        var company = await _host.Units.CreateAsync(actor, "Alpha Company", ReviewData.FirstIntelligenceBattalionId, default);
         var supervisor = await _host.AddUserAsync("sup", Battalion, ClassificationLevel.Secret);
         var analyst = await _host.AddUserAsync("alpha-analyst", "Alpha Company", ClassificationLevel.Secret);
         var session = await _host.AddSessionAsync(analyst, "alpha", Secret);
 
         var queue = await _host.Review.QueueAsync(ReviewTestHost.ReviewerFor(supervisor), new(), default);
-        var cycle = await Assert.ThrowsAsync<ReviewOperationException>(() => _host.Units.SetParentAsync(actor, ReviewDbContext.HeadquartersId, company.Id, default));
-        await _host.Units.SetParentAsync(actor, company.Id, ReviewDbContext.HeadquartersId, default);
+        var cycle = await Assert.ThrowsAsync<ReviewOperationException>(() => _host.Units.SetParentAsync(actor, ReviewData.HeadquartersId, company.Id, default));
+        await _host.Units.SetParentAsync(actor, company.Id, ReviewData.HeadquartersId, default);
         var afterMove = await _host.Review.QueueAsync(ReviewTestHost.ReviewerFor(supervisor), new(), default);
         var units = await _host.Units.ListAsync(default);
 

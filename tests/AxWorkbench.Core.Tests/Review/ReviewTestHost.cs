@@ -57,7 +57,7 @@ public sealed class ReviewTestHost : IAsyncDisposable
 
     public async Task<WorkbenchUser> AddUserAsync(string userName, string unit, ClassificationLevel clearance, params string[] caveats)
     {
-        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchIdentityDbContext>>().CreateDbContextAsync();
         var user = new WorkbenchUser
         {
             UserName = userName, NormalizedUserName = userName.ToUpperInvariant(), DisplayName = userName, Unit = unit, Clearance = clearance,
@@ -75,7 +75,7 @@ public sealed class ReviewTestHost : IAsyncDisposable
     /// <summary>A session with a user turn and an answer (and optionally a second answer: a branch), all at <paramref name="marking"/>.</summary>
     public async Task<(Guid SessionId, Guid UserTurn, Guid Answer)> AddSessionAsync(WorkbenchUser owner, string title, Marking marking, string text = "Where is the convoy?", DateTime? at = null, bool branch = false)
     {
-        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<ConversationsDbContext>>().CreateDbContextAsync();
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         var now = at ?? DateTime.UtcNow;
         var session = new ChatSession { Id = Guid.CreateVersion7(), OwnerId = owner.Id, Title = title, CreatedAt = now, UpdatedAt = now, Marking = marking };
         var turn = new ChatMessageRecord { Id = Guid.CreateVersion7(), SessionId = session.Id, Sequence = 1, Role = MessageRole.User, Content = text, Status = MessageStatus.Complete, Marking = marking, AuthorId = owner.Id, CreatedAt = now, UpdatedAt = now };
@@ -102,8 +102,8 @@ public sealed class ReviewTestHost : IAsyncDisposable
 
     public async Task<List<AuditRecord>> AuditAsync(string action)
     {
-        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<AuditDbContext>>().CreateDbContextAsync();
-        return await db.Records.AsNoTracking().Where(r => r.Action == action).OrderBy(r => r.Sequence).ToListAsync();
+        await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+        return await db.AuditRecords.AsNoTracking().Where(r => r.Action == action).OrderBy(r => r.Sequence).ToListAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -89,7 +89,7 @@ public sealed class XssRenderingTests(WorkbenchFixture fixture, ITestOutputHelpe
     /// <summary>One session whose selected branch is a chain of completed answers, one payload each.</summary>
     private async Task<Guid> StoreAsModelOutputAsync(string ownerId, string[] payloads)
     {
-        var factory = Fixture.App.Services.GetRequiredService<IDbContextFactory<ConversationsDbContext>>();
+        var factory = Fixture.App.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>();
         await using var db = await factory.CreateDbContextAsync();
         var now = DateTime.UtcNow;
         var session = new ChatSession { Id = Guid.CreateVersion7(), OwnerId = ownerId, Title = "XSS corpus", CreatedAt = now, UpdatedAt = now, Marking = Marking.Unclassified };
