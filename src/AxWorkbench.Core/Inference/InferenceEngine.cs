@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using LLama.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -8,7 +7,7 @@ namespace AxWorkbench.Core.Inference;
 
 /// <summary>
 /// The one owner of the model: loads the weights once, then runs a continuous-batching loop on one dedicated thread.
-/// A facade over its parts: <see cref="ModelLoader"/> (validation and loading), <see cref="RequestScheduler"/> and
+/// A facade over its parts: <see cref="ModelHost"/> and <see cref="ModelLoader"/> (the served model, validation, loading), <see cref="RequestScheduler"/> and
 /// <see cref="FairQueue{T}"/> (admission: bounded queue, priorities, round-robin between users), <see cref="DecodeStep"/>
 /// (batch, decode, sampling, stop sequences, UTF-8 streaming), <see cref="PrefixCache"/>, <see cref="HotSwap"/>,
 /// <see cref="ExclusiveWork"/> and <see cref="EngineMeters"/>.
@@ -28,15 +27,11 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
     private readonly ExclusiveWork _exclusive = new();
     private readonly HotSwap _swap = new();
 
-    private volatile LoadedModel? _model;
+    private readonly ModelHost _host;
     private Thread? _loop;
     private volatile bool _stopping;
     private long _nextId;
     private int _disposed;
-    private volatile ModelState _state = ModelState.NotLoaded;
-    private volatile string? _error;
-    private volatile ModelInfo? _info;
-    private double _loadProgress;
 
     public InferenceEngine(IOptions<InferenceOptions> options, ILogger<InferenceEngine>? logger = null)
         : this(options, logger, OpenStepGate.Instance)
@@ -54,12 +49,13 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
         _prefixCache = new PrefixCache(_options.PrefixCacheMinTokens, prefixSequence: _options.MaxParallelSequences);
         _meters = new EngineMeters(() => _scheduler.QueueDepth, () => _scheduler.ActiveCount);
         _step = new DecodeStep(_scheduler, _prefixCache, _meters, _options);
+        _host = new ModelHost(_options, _logger, onAdopted: _prefixCache.Reset);
     }
 
-    public ModelState State => _state;
-    public string? Error => _error;
-    public ModelInfo? Info => _info;
-    public double LoadProgress => Volatile.Read(ref _loadProgress);
+    public ModelState State => _host.State;
+    public string? Error => _host.Error;
+    public ModelInfo? Info => _host.Info;
+    public double LoadProgress => _host.LoadProgress;
 
     /// <summary>Decode steps run so far (one native decode call each).</summary>
     public long Steps => _meters.Steps;
@@ -69,99 +65,30 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
 
     public EngineMetrics Metrics => _meters.Snapshot(_scheduler.QueueDepth, _scheduler.ActiveCount, _scheduler.Rejected, _scheduler.Completed);
 
-    private LoadedModel Model => _model ?? throw new ModelUnavailableException(_state, _error);
+    private LoadedModel Model => _host.Require();
 
     private bool LoopRunning => _loop is { IsAlive: true } && !_stopping;
 
     /// <summary>Resolves, validates and loads the configured model, then starts the loop. Never throws for a bad model: it sets State Failed with the reason.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
-        if (_state is ModelState.Loading or ModelState.Ready)
+        if (_host.BeginLoad() is { } path)
         {
-            return;
+            await LoadPathAsync(path, validate: true, cancellationToken).ConfigureAwait(false);
         }
-
-        _state = ModelState.Loading;
-        Volatile.Write(ref _loadProgress, 0);
-        string path;
-        try
-        {
-            path = ModelLoader.ResolvePath(_options);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Fail($"The fixture model could not be written to '{_options.FixtureDirectory}': {ex.Message}");
-            return;
-        }
-
-        await LoadPathAsync(path, validate: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Loads <paramref name="path"/>; <paramref name="validate"/> false skips the managed check (tests of the native-log path).</summary>
     internal async Task LoadPathAsync(string path, bool validate, CancellationToken cancellationToken)
     {
-        _state = ModelState.Loading;
-        LlamaNative.LineLogged -= ForwardNativeLog;
-        LlamaNative.LineLogged += ForwardNativeLog;
-        ModelLoader.Outcome outcome;
-        try
+        if (await _host.LoadAsync(path, validate, cancellationToken).ConfigureAwait(false))
         {
-            outcome = await ModelLoader.LoadAsync(path, validate, _options, new Progress<float>(p => Volatile.Write(ref _loadProgress, p)), cancellationToken).ConfigureAwait(false);
+            _stopping = false;
+            _loop = new Thread(RunLoop) { IsBackground = true, Name = "ax-inference-loop" };
+            _loop.Start();
+            _host.MarkReady();
         }
-        catch (OperationCanceledException)
-        {
-            _state = ModelState.NotLoaded;
-            throw;
-        }
-
-        if (outcome.Model is not { } model)
-        {
-            Fail(outcome.Failure ?? "The model could not be loaded.");
-            return;
-        }
-
-        Adopt(model, outcome.Header, outcome.Mark);
-        _stopping = false;
-        _loop = new Thread(RunLoop) { IsBackground = true, Name = "ax-inference-loop" };
-        _loop.Start();
-        Volatile.Write(ref _loadProgress, 1);
-        _error = null;
-        _state = ModelState.Ready;
-        EngineLog.ModelReady(_logger, _info!.FileName, _info.Architecture, _info.ParameterCount, _info.Backend ?? "?");
-        HashInBackground(model.Path);
     }
-
-    private void Adopt(LoadedModel model, GgufHeader? header, long mark)
-    {
-        _prefixCache.Reset();
-        _model = model;
-        _info = model.Describe(header, _options, mark);
-    }
-
-    private void HashInBackground(string path) => _ = Task.Run(async () =>
-    {
-        try
-        {
-            var hash = await ModelLoader.HashAsync(path).ConfigureAwait(false);
-            if (_info is { } info && info.Path == Path.GetFullPath(path))
-            {
-                _info = info with { Sha256 = hash };
-            }
-        }
-        catch (IOException ex)
-        {
-            EngineLog.HashFailed(_logger, path, ex.Message);
-        }
-    }, CancellationToken.None);
-
-    private void Fail(string reason)
-    {
-        _error = reason;
-        _state = ModelState.Failed;
-        EngineLog.ModelFailed(_logger, reason);
-    }
-
-    private void ForwardNativeLog(LLamaLogLevel level, string line) => EngineLog.Native(_logger, level, line);
 
     /// <summary>Applies the model's chat template (from the GGUF) to the messages, with the assistant turn opened.</summary>
     public string ApplyChatTemplate(IEnumerable<(string Role, string Content)> messages) => Model.ApplyChatTemplate([.. messages]);
@@ -206,9 +133,9 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
                 throw new ModelUnavailableException(ModelState.Loading, null, $"The model is being switched to '{Path.GetFileName(swap.Path)}'; try again in a moment.");
             }
 
-            if (_state != ModelState.Ready || _model is not { } model)
+            if (_host.State != ModelState.Ready || _host.Current is not { } model)
             {
-                throw new ModelUnavailableException(_state, _error);
+                throw new ModelUnavailableException(_host.State, _host.Error);
             }
 
             var tokens = model.TokenizePrompt(request.Prompt);
@@ -249,13 +176,13 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
             try
             {
                 _exclusive.RunPending();
-                if (_swap.Pending is { } swap && _swap.IsDue(swap, _scheduler, _step, _model))
+                if (_swap.Pending is { } swap && _swap.IsDue(swap, _scheduler, _step, _host.Current))
                 {
-                    PerformSwap(swap);
+                    _host.Swap(swap, _swap);
                     continue;
                 }
 
-                if (_model is not { } model)
+                if (_host.Current is not { } model)
                 {
                     _wake.WaitOne(TimeSpan.FromSeconds(1)); // a switch failed and nothing could be loaded back: nothing to serve
                     continue;
@@ -273,12 +200,12 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
 #pragma warning restore CA1031
             {
                 EngineLog.LoopError(_logger, ex);
-                _step.FailAdmitted(_model, new GenerationFailedException($"The model failed while generating: {ex.Message}"), inBatchOnly: true);
+                _step.FailAdmitted(_host.Current, new GenerationFailedException($"The model failed while generating: {ex.Message}"), inBatchOnly: true);
             }
         }
 
         var stopped = new ModelUnavailableException(ModelState.NotLoaded, "the engine stopped");
-        _step.FailAdmitted(_model, stopped);
+        _step.FailAdmitted(_host.Current, stopped);
         _exclusive.RunPending();
         _swap.End()?.Done.TrySetException(stopped);
         _scheduler.FailWaiting(stopped, dispose: false);
@@ -310,9 +237,9 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
             throw new ModelSwapException($"'{path}' cannot be served: {verdict}");
         }
 
-        if (_state != ModelState.Ready || _loop is not { IsAlive: true })
+        if (_host.State != ModelState.Ready || _loop is not { IsAlive: true })
         {
-            throw new ModelUnavailableException(_state, _error);
+            throw new ModelUnavailableException(_host.State, _host.Error);
         }
 
         var swap = new SwapRequest(Path.GetFullPath(path), verdict.Header, Stopwatch.GetTimestamp() + (long)(drainTimeout.TotalSeconds * Stopwatch.Frequency));
@@ -321,44 +248,10 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
             throw new ModelSwapException("Another model switch is already in progress; wait for it to finish.");
         }
 
-        _state = ModelState.Loading;
-        Volatile.Write(ref _loadProgress, 0);
+        _host.BeginSwap();
         EngineLog.SwapStarted(_logger, swap.Path);
         _wake.Set();
         await swap.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>On the loop thread with nothing in flight: drop the old weights, load the new ones (or the old ones back), resume.</summary>
-    private void PerformSwap(SwapRequest swap)
-    {
-        var old = _model;
-        _model = null;
-        var outcome = HotSwap.Replace(old, swap, _options);
-        if (outcome.Model is { } model)
-        {
-            Adopt(model, outcome.Header, outcome.Mark);
-        }
-        else
-        {
-            _swap.End();
-            Fail(outcome.Fatal ?? outcome.Failure?.Message ?? "The model could not be loaded.");
-            swap.Done.TrySetException(outcome.Failure ?? new ModelSwapException(_error!));
-            return;
-        }
-
-        Volatile.Write(ref _loadProgress, 1);
-        _state = ModelState.Ready;
-        _swap.End();
-        if (outcome.Failure is { } failure)
-        {
-            EngineLog.SwapFailed(_logger, swap.Path, failure.Message);
-            swap.Done.TrySetException(failure);
-            return;
-        }
-
-        EngineLog.Swapped(_logger, outcome.OldPath ?? "-", swap.Path);
-        HashInBackground(swap.Path);
-        swap.Done.TrySetResult();
     }
 
     public void Dispose()
@@ -376,14 +269,7 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
         }
 
         _exclusive.RunPending();
-        LlamaNative.LineLogged -= ForwardNativeLog;
-        _model?.Dispose();
-        _model = null;
-        if (_state == ModelState.Ready)
-        {
-            _state = ModelState.NotLoaded;
-        }
-
+        _host.Dispose();
         _meters.Dispose();
         _wake.Dispose();
     }
