@@ -131,12 +131,7 @@ static async Task<(double Aggregate, List<double> Ttft)> RunStreams(IChatClient 
         double? first = null;
         double end = 0;
         long produced = 0;
-        var options = new ChatOptions
-        {
-            MaxOutputTokens = tokens,
-            Seed = i + 1,
-            AdditionalProperties = new() { [LocalChatClient.UserIdKey] = "bench" + i },
-        };
+        var options = new ChatOptions { MaxOutputTokens = tokens, Seed = i + 1 }.ForUser("bench" + i);
         await foreach (var u in client.GetStreamingResponseAsync(messages, options))
         {
             if (first is null && u.Text.Length > 0)

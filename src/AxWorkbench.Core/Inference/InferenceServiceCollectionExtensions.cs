@@ -11,7 +11,7 @@ public static class InferenceServiceCollectionExtensions
     /// <summary>
     /// Registers the "Inference" options (validated at start), the engine singleton (also as <see cref="IModelStatus"/>),
     /// a hosted service that loads the weights at start off the request path (a bad model sets State Failed, never crashes),
-    /// and <see cref="IChatClient"/> over the engine. Metrics: meter <see cref="InferenceEngine.MeterName"/>.
+    /// <see cref="IChatClient"/> over the engine, and <see cref="ITokenCounter"/> (the model's tokenizer). Metrics: meter <see cref="InferenceEngine.MeterName"/>.
     /// </summary>
     public static IHostApplicationBuilder AddInference(this IHostApplicationBuilder builder)
     {
@@ -22,6 +22,7 @@ public static class InferenceServiceCollectionExtensions
         builder.Services.TryAddSingleton<InferenceEngine>();
         builder.Services.TryAddSingleton<IModelStatus>(sp => sp.GetRequiredService<InferenceEngine>());
         builder.Services.TryAddSingleton<IChatClient>(sp => new LocalChatClient(sp.GetRequiredService<InferenceEngine>()));
+        builder.Services.TryAddSingleton<ITokenCounter, ModelTokenCounter>();
         builder.Services.AddHostedService<ModelLoaderService>();
         return builder;
     }

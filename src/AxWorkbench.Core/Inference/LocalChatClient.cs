@@ -5,22 +5,17 @@ namespace AxWorkbench.Core.Inference;
 
 /// <summary>
 /// <see cref="IChatClient"/> over the in-process engine. Applies the GGUF's chat template, fills usage and finish reason.
-/// Per-request settings: <see cref="ChatOptions.MaxOutputTokens"/>, Temperature, TopP, Seed, StopSequences, and the
-/// <see cref="ChatOptions.AdditionalProperties"/> keys <see cref="UserIdKey"/> and <see cref="PriorityKey"/>.
-/// While a streaming request waits for a slot, updates with no content carry <see cref="QueuePositionKey"/> (an int, 1 = next)
-/// in <see cref="ChatResponseUpdate.AdditionalProperties"/>, before the first token.
+/// Per-request settings: <see cref="ChatOptions.MaxOutputTokens"/>, Temperature, TopP, Seed, StopSequences, and who asks
+/// and how urgently through <see cref="InferenceChatOptions.ForUser"/> and <see cref="InferenceChatOptions.WithPriority"/>.
+/// While a streaming request waits for a slot, it yields <see cref="InferenceChatOptions.QueueUpdate"/> updates (read
+/// them with <see cref="InferenceChatOptions.GetQueuePosition"/>) before the first token.
 /// </summary>
 public sealed class LocalChatClient(InferenceEngine engine) : IChatClient
 {
-    /// <summary>AdditionalProperties key: the user a request is for (string); requests are admitted round-robin between users.</summary>
-    public const string UserIdKey = "ax.userId";
-
-    /// <summary>AdditionalProperties key: "interactive" (default, chat) or "background" (summaries; yields to chat).</summary>
-    public const string PriorityKey = "ax.priority";
-
-    /// <summary>AdditionalProperties key on a streamed update: the request's 1-based queue position while it waits.</summary>
-    public const string QueuePositionKey = "queuePosition";
-
+    // Forwarding constants for callers not yet on InferenceChatOptions (Conversations); same keys and values.
+    public const string UserIdKey = InferenceChatOptions.UserIdKey;
+    public const string PriorityKey = InferenceChatOptions.PriorityKey;
+    public const string QueuePositionKey = InferenceChatOptions.QueuePositionKey;
     public const string InteractivePriority = "interactive";
     public const string BackgroundPriority = "background";
 
@@ -66,12 +61,10 @@ public sealed class LocalChatClient(InferenceEngine engine) : IChatClient
                 switch (e)
                 {
                     case QueuePositionEvent q:
-                        yield return new ChatResponseUpdate
-                        {
-                            ResponseId = id,
-                            ModelId = modelId,
-                            AdditionalProperties = new AdditionalPropertiesDictionary { [QueuePositionKey] = q.Position },
-                        };
+                        var waiting = InferenceChatOptions.QueueUpdate(q.Position);
+                        waiting.ResponseId = id;
+                        waiting.ModelId = modelId;
+                        yield return waiting;
                         break;
                     case TextEvent t when t.Text.Length > 0:
                         var piece = started ? t.Text : TrimLeading(t.Text);
@@ -109,11 +102,8 @@ public sealed class LocalChatClient(InferenceEngine engine) : IChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var prompt = engine.ApplyChatTemplate(messages.Select(m => (m.Role.Value, m.Text)));
-        var props = options?.AdditionalProperties;
-        var priority = props?.TryGetValue(PriorityKey, out var p) == true && string.Equals(p?.ToString(), BackgroundPriority, StringComparison.OrdinalIgnoreCase)
-            ? RequestPriority.Background
-            : RequestPriority.Interactive;
-        var user = props?.TryGetValue(UserIdKey, out var u) == true && u?.ToString() is { Length: > 0 } userId ? userId : "anonymous";
+        var priority = options.GetPriority();
+        var user = options.GetUserId() ?? "anonymous";
         var request = new GenerationRequest
         {
             Prompt = prompt,

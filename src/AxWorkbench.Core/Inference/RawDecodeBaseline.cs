@@ -20,7 +20,7 @@ public static class RawDecodeBaseline
     {
         ArgumentNullException.ThrowIfNull(options);
         LlamaNative.EnsureInitialized(options.NativeLibraryPath);
-        var parameters = InferenceEngine.BuildParameters(modelPath, options);
+        var parameters = LoadedModel.BuildParameters(modelPath, options);
         using var weights = LLamaWeights.LoadFromFile(parameters);
         using var context = weights.CreateContext(parameters);
         var bias = fixtureBias ? FixtureBias(weights) : new Dictionary<LLamaToken, float>();

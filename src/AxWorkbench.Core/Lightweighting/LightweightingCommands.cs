@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AxWorkbench.Core.Inference;
+using AxWorkbench.Core.Inference.Offline;
 
 namespace AxWorkbench.Core.Lightweighting;
 
@@ -53,7 +54,7 @@ public static class LightweightingCommands
             output.WriteLine($"json:          {json}");
             return ModelCommands.Ok;
         }
-        catch (Exception ex) when (ex is EvaluationRefusedException or NativeLibraryUnavailableException or IOException or UnauthorizedAccessException or LLama.Exceptions.RuntimeError)
+        catch (Exception ex) when (ex is EvaluationRefusedException or NativeLibraryUnavailableException or IOException or UnauthorizedAccessException or OfflineModelException)
         {
             output.WriteLine($"refused: {ex.Message}");
             return ModelCommands.Unusable;

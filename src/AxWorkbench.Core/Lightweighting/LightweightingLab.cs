@@ -1,6 +1,7 @@
 using System.Globalization;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Inference;
+using AxWorkbench.Core.Inference.Offline;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -287,7 +288,7 @@ public sealed partial class LightweightingLab(
                 job.Message = "Cancelled; nothing was kept.";
             }
             catch (Exception ex) when (ex is QuantizationRefusedException or EvaluationRefusedException or IOException or UnauthorizedAccessException
-                or NativeLibraryUnavailableException or ModelUnavailableException or DbUpdateException or LLama.Exceptions.RuntimeError)
+                or NativeLibraryUnavailableException or ModelUnavailableException or DbUpdateException or OfflineModelException)
             {
                 job.Status = LabJobStatus.Failed;
                 job.Message = ex.Message;

@@ -1,11 +1,8 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using AxWorkbench.Core.Inference;
-using LLama;
-using LLama.Common;
-using LLama.Native;
+using AxWorkbench.Core.Inference.Offline;
 
 namespace AxWorkbench.Core.Lightweighting;
 
@@ -87,7 +84,6 @@ public static class ModelEvaluator
             }
         }
 
-        LlamaNative.EnsureInitialized(settings.NativeLibraryPath);
         var logProbFile = Path.Combine(Path.GetTempPath(), $"ax-eval-{Guid.NewGuid():N}.logprobs");
         try
         {
@@ -105,7 +101,7 @@ public static class ModelEvaluator
                 ScoredTokens = kl.Length,
                 TextSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))),
                 MeanKl = kl.Average(),
-                P99Kl = InferenceEngine.Percentile(sorted, 0.99),
+                P99Kl = EngineMeters.Percentile(sorted, 0.99),
                 MaxKl = sorted[^1],
                 Top1Agreement = variantPass.Agreements / (double)kl.Length,
             };
@@ -116,32 +112,20 @@ public static class ModelEvaluator
         }
     }
 
-    private sealed record Pass(ModelFigures Figures, LLamaToken[] Tokens, int Windows, int VocabSize, double[]? Kl, int Agreements);
+    private sealed record Pass(ModelFigures Figures, int[] Tokens, int Windows, int VocabSize, double[]? Kl, int Agreements);
 
     private static async Task<Pass> RunPassAsync(
         string path, string text, Pass? basePass, EvaluationSettings settings, string logProbFile, InferenceEngine? engine, Action<double> progress, CancellationToken ct)
     {
         var w = settings.WindowTokens;
-        var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
-        var parameters = new ModelParams(path)
-        {
-            ContextSize = (uint)w,
-            BatchSize = (uint)w,
-            UBatchSize = (uint)w,
-            SeqMax = 1,
-            Threads = threads,
-            BatchThreads = threads,
-            GpuLayerCount = 0,
-        };
-        using var weights = await LLamaWeights.LoadFromFileAsync(parameters, ct).ConfigureAwait(false);
-        using var context = weights.CreateContext(parameters);
-        var vocab = weights.Vocab.Count;
+        using var model = await EvaluationModel.LoadAsync(path, w, settings.Threads, settings.NativeLibraryPath, ct).ConfigureAwait(false);
+        var vocab = model.VocabularySize;
         if (basePass is not null && basePass.VocabSize != vocab)
         {
             throw new EvaluationRefusedException($"'{Path.GetFileName(path)}' has a vocabulary of {vocab} tokens but its source has {basePass.VocabSize}: it is not a variant of that model.");
         }
 
-        var tokens = basePass?.Tokens ?? weights.NativeHandle.Tokenize(text, false, false, Encoding.UTF8);
+        var tokens = basePass?.Tokens ?? model.Tokenize(text);
         var windows = Math.Min(settings.Windows, tokens.Length / w);
         if (windows == 0)
         {
@@ -150,7 +134,6 @@ public static class ModelEvaluator
 
         var first = w / 2;
         var scoredPerWindow = w - 1 - first;
-        var bos = weights.Vocab.ShouldAddBOS ? weights.Vocab.BOS : null;
         var kl = basePass is null ? null : new double[windows * scoredPerWindow];
         var agreements = 0;
         double nllSum = 0;
@@ -158,7 +141,6 @@ public static class ModelEvaluator
         var own = new float[vocab];
         var theirs = new float[vocab];
         await using var store = new FileStream(logProbFile, basePass is null ? FileMode.Create : FileMode.Open, basePass is null ? FileAccess.Write : FileAccess.Read, FileShare.None, 1 << 16);
-        var batch = new LLamaBatch();
         for (var win = 0; win < windows; win++)
         {
             ct.ThrowIfCancellationRequested();
@@ -166,108 +148,69 @@ public static class ModelEvaluator
             var window = win;
             await RunNativeAsync(engine, () =>
             {
-                var handle = context.NativeHandle;
-                handle.MemoryClear();
-                batch.Clear();
-                for (var i = 0; i < w; i++)
+                long size;
+                try
                 {
-                    var token = i == 0 && bos is { } b ? b : tokens[start + i];
-                    batch.Add(token, i, LLamaSeqId.Zero, i >= first);
-                }
-
-                var result = handle.Decode(batch);
-                if (result != DecodeResult.Ok)
-                {
-                    throw new EvaluationRefusedException($"llama.cpp could not decode window {window + 1} of '{Path.GetFileName(path)}' ({result}).");
-                }
-
-                for (var i = first; i < w - 1; i++)
-                {
-                    LogSoftmax(handle.GetLogitsIth(i), own);
-                    var target = (int)tokens[start + i + 1];
-                    nllSum -= own[target];
-                    if (basePass is null)
+                    size = model.ScoreWindow(tokens.AsSpan(start, w), first, (i, logits) =>
                     {
-                        store.Write(MemoryMarshal.AsBytes(own.AsSpan()));
-                    }
-                    else
-                    {
-                        store.ReadExactly(MemoryMarshal.AsBytes(theirs.AsSpan()));
-                        kl![(window * scoredPerWindow) + (i - first)] = KlDivergence(theirs, own);
-                        if (ArgMax(theirs) == ArgMax(own))
+                        LogSoftmax(logits, own);
+                        var target = tokens[start + i + 1];
+                        nllSum -= own[target];
+                        if (basePass is null)
                         {
-                            agreements++;
+                            store.Write(MemoryMarshal.AsBytes(own.AsSpan()));
                         }
-                    }
+                        else
+                        {
+                            store.ReadExactly(MemoryMarshal.AsBytes(theirs.AsSpan()));
+                            kl![(window * scoredPerWindow) + (i - first)] = KlDivergence(theirs, own);
+                            if (ArgMax(theirs) == ArgMax(own))
+                            {
+                                agreements++;
+                            }
+                        }
+                    });
+                }
+                catch (OfflineModelException ex)
+                {
+                    throw new EvaluationRefusedException($"llama.cpp could not decode window {window + 1} of '{Path.GetFileName(path)}' ({ex.Message}).");
                 }
 
-                stateBytes = Math.Max(stateBytes, (long)handle.GetStateSize());
+                stateBytes = Math.Max(stateBytes, size);
                 return true;
             }, ct).ConfigureAwait(false);
             progress((win + 1) / (double)(windows + 1));
         }
 
-        var speed = await RunNativeAsync(engine, () => MeasureDecodeSpeed(context, tokens, bos, settings.SpeedTokens, path), ct).ConfigureAwait(false);
+        var speed = await RunNativeAsync(engine, () => MeasureSpeed(model, tokens, settings.SpeedTokens), ct).ConfigureAwait(false);
         progress(1);
         var scored = windows * scoredPerWindow;
         var figures = new ModelFigures(
-            Path.GetFullPath(path),
-            weights.NativeHandle.FileType.ToString(),
+            model.Path,
+            model.FileType,
             new FileInfo(path).Length,
-            (long)weights.SizeInBytes + stateBytes,
+            model.WeightBytes + stateBytes,
             Math.Exp(nllSum / scored),
             speed);
         return new Pass(figures, tokens, windows, vocab, kl, agreements);
+    }
+
+    private static double MeasureSpeed(EvaluationModel model, int[] tokens, int count)
+    {
+        try
+        {
+            return model.MeasureDecodeSpeed(tokens, count);
+        }
+        catch (OfflineModelException ex)
+        {
+            throw new EvaluationRefusedException(ex.Message);
+        }
     }
 
     private static Task<T> RunNativeAsync<T>(InferenceEngine? engine, Func<T> work, CancellationToken ct) =>
         engine is { State: ModelState.Ready }
             ? engine.RunExclusiveAsync(work, ct)
             : Task.Factory.StartNew(work, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    /// <summary>Greedy single-sequence decode of <paramref name="count"/> tokens after a short prompt; tokens per second of the decode calls.</summary>
-    private static double MeasureDecodeSpeed(LLamaContext context, LLamaToken[] tokens, LLamaToken? bos, int count, string path)
-    {
-        var handle = context.NativeHandle;
-        handle.MemoryClear();
-        var batch = new LLamaBatch();
-        var prompt = Math.Min(16, tokens.Length);
-        for (var i = 0; i < prompt; i++)
-        {
-            batch.Add(i == 0 && bos is { } b ? b : tokens[i], i, LLamaSeqId.Zero, i == prompt - 1);
-        }
-
-        if (handle.Decode(batch) != DecodeResult.Ok)
-        {
-            throw new EvaluationRefusedException($"llama.cpp could not decode the speed prompt of '{Path.GetFileName(path)}'.");
-        }
-
-        const int warmUp = 4; // the first single-token decodes build the graph: not timed
-        var limit = Math.Min(count + warmUp, (int)context.ContextSize - prompt);
-        var last = batch.TokenCount - 1;
-        long ticks = 0;
-        var timed = 0;
-        for (var t = 0; t < limit; t++)
-        {
-            var next = (LLamaToken)ArgMax(handle.GetLogitsIth(last));
-            batch.Clear();
-            last = batch.Add(next, prompt + t, LLamaSeqId.Zero, true);
-            var t0 = Stopwatch.GetTimestamp();
-            if (handle.Decode(batch) != DecodeResult.Ok)
-            {
-                throw new EvaluationRefusedException($"llama.cpp could not decode while measuring the speed of '{Path.GetFileName(path)}'.");
-            }
-
-            if (t >= warmUp || limit <= warmUp)
-            {
-                ticks += Stopwatch.GetTimestamp() - t0;
-                timed++;
-            }
-        }
-
-        handle.MemoryClear();
-        return ticks == 0 ? 0 : timed * (double)Stopwatch.Frequency / ticks;
-    }
 
     /// <summary>Log-probabilities (float, the same arithmetic for both models, so identical logits give identical values).</summary>
     internal static void LogSoftmax(ReadOnlySpan<float> logits, Span<float> destination)

@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
-using AxWorkbench.Core.Inference;
-using LLama;
-using LLama.Native;
+using AxWorkbench.Core.Inference.Offline;
 
 namespace AxWorkbench.Core.Lightweighting;
 
@@ -22,11 +19,11 @@ public sealed record QuantizationResult(
 }
 
 /// <summary>
-/// Quantizes a GGUF with llama.cpp's quantizer (through LLamaSharp) after the managed shape check. Progress comes from
+/// Quantizes a GGUF with llama.cpp's quantizer (<see cref="GgufQuantizer"/>) after the managed shape check. Progress comes from
 /// llama.cpp's per-tensor log lines. The native quantizer cannot be interrupted mid-file: a cancel is honoured before it
 /// starts and, once it runs, as soon as it returns (the partial output is deleted and nothing is recorded).
 /// </summary>
-public static partial class ModelQuantizer
+public static class ModelQuantizer
 {
     /// <exception cref="QuantizationRefusedException">The plan is refused or llama.cpp failed (with its reason).</exception>
     /// <exception cref="OperationCanceledException">Cancelled; no output is left behind.</exception>
@@ -61,43 +58,25 @@ public static partial class ModelQuantizer
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        LlamaNative.EnsureInitialized(nativeLibraryPath); // LLamaQuantizer throws DllNotFoundException unless the library is loaded
         var partial = output + ".partial";
-        var mark = LlamaNative.Mark();
-        void OnLine(LLamaLogLevel level, string line)
-        {
-            var m = TensorProgress().Match(line);
-            if (m.Success && int.TryParse(m.Groups[2].Value, out var total) && total > 0)
-            {
-                progress?.Report(Math.Min(1.0, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) / (double)total));
-            }
-        }
-
         var watch = Stopwatch.StartNew();
-        LlamaNative.LineLogged += OnLine;
-        bool ok;
+        string? failure = null;
         try
         {
             progress?.Report(0);
-            var nthread = threads > 0 ? threads : Environment.ProcessorCount;
-            ok = await Task.Factory.StartNew(
-                () => LLamaQuantizer.Quantize(source, partial, target.FileType, nthread, allowRequantize: false, quantizeOutputTensor: true),
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default).ConfigureAwait(false);
+            await GgufQuantizer.QuantizeAsync(source, partial, target.FileType, threads, nativeLibraryPath, progress).ConfigureAwait(false);
         }
-        finally
+        catch (OfflineModelException ex)
         {
-            LlamaNative.LineLogged -= OnLine;
+            failure = ex.Message;
         }
 
         watch.Stop();
-        if (!ok || cancellationToken.IsCancellationRequested)
+        if (failure is not null || cancellationToken.IsCancellationRequested)
         {
             TryDelete(partial);
             cancellationToken.ThrowIfCancellationRequested();
-            var native = LlamaNative.ProblemsSince(mark);
-            throw new QuantizationRefusedException($"llama.cpp could not quantize '{source}' to {target.Name}: {(native.Count > 0 ? string.Join(" | ", native.TakeLast(3)) : "no reason logged")}");
+            throw new QuantizationRefusedException($"llama.cpp could not quantize '{source}' to {target.Name}: {failure}");
         }
 
         File.Move(partial, output, overwrite: true);
@@ -118,8 +97,4 @@ public static partial class ModelQuantizer
         {
         }
     }
-
-    // llama.cpp logs one line per tensor: "[   3/  39]   blk.0.attn_q.weight - [  256,   256, ...], type = f16, converting to q8_0 .."
-    [GeneratedRegex(@"^\s*\[\s*(\d+)/\s*(\d+)\]")]
-    private static partial Regex TensorProgress();
 }

@@ -1,18 +1,18 @@
-using LLama.Native;
+using AxWorkbench.Core.Inference.Offline;
 
 namespace AxWorkbench.Core.Lightweighting;
 
 /// <summary>A quantization type the lab offers: llama.cpp's file type and the row length its blocks need.</summary>
-public sealed record QuantizationTarget(string Name, LLamaFtype FileType, int BlockSize, string Description)
+public sealed record QuantizationTarget(string Name, QuantizationType FileType, int BlockSize, string Description)
 {
     /// <summary>Targets offered, from largest and most faithful to smallest.</summary>
     public static IReadOnlyList<QuantizationTarget> All { get; } =
     [
-        new("Q8_0", LLamaFtype.MOSTLY_Q8_0, 32, "8-bit, blocks of 32: nearly lossless, about half of F16"),
-        new("Q6_K", LLamaFtype.MOSTLY_Q6_K, 256, "6-bit K-quant, super-blocks of 256"),
-        new("Q5_K_M", LLamaFtype.MOSTLY_Q5_K_M, 256, "5-bit K-quant mix, super-blocks of 256"),
-        new("Q4_K_M", LLamaFtype.MOSTLY_Q4_K_M, 256, "4-bit K-quant mix, super-blocks of 256: the usual default"),
-        new("Q4_0", LLamaFtype.MOSTLY_Q4_0, 32, "4-bit, blocks of 32: smallest, most loss"),
+        new("Q8_0", QuantizationType.Q8_0, 32, "8-bit, blocks of 32: nearly lossless, about half of F16"),
+        new("Q6_K", QuantizationType.Q6_K, 256, "6-bit K-quant, super-blocks of 256"),
+        new("Q5_K_M", QuantizationType.Q5_K_M, 256, "5-bit K-quant mix, super-blocks of 256"),
+        new("Q4_K_M", QuantizationType.Q4_K_M, 256, "4-bit K-quant mix, super-blocks of 256: the usual default"),
+        new("Q4_0", QuantizationType.Q4_0, 32, "4-bit, blocks of 32: smallest, most loss"),
     ];
 
     /// <summary>Finds a target by name (case-insensitive).</summary>

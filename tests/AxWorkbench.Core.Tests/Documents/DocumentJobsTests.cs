@@ -37,6 +37,7 @@ public sealed partial class DocumentJobsTests
         {
             builder.Services.AddSingleton<IChatClient>(chat);
             builder.Services.AddSingleton<IModelStatus>(new NoModel());
+            builder.Services.AddSingleton<ITokenCounter>(new NoModel());
             builder.AddDocumentJobs();
         }, start: true, directory: directory);
 
@@ -104,8 +105,8 @@ public sealed partial class DocumentJobsTests
         Assert.All(paragraphs, p => Assert.Matches(MapReduceSummarizer.Citation(), p));
         Assert.Contains(updates, u => u.SummaryId == id && u.Status == SummaryStatus.Running && u.Done > 0 && u.Done < u.Total);
         Assert.Equal(1.0, updates.Last(u => u.SummaryId == id).Fraction);
-        Assert.All(chat.Options, o => Assert.Equal(LocalChatClient.BackgroundPriority, o?.AdditionalProperties?[LocalChatClient.PriorityKey]));
-        Assert.All(chat.Options, o => Assert.Equal("kim", o?.AdditionalProperties?[LocalChatClient.UserIdKey]));
+        Assert.All(chat.Options, o => Assert.Equal(RequestPriority.Background, o.GetPriority()));
+        Assert.All(chat.Options, o => Assert.Equal("kim", o.GetUserId()));
         Assert.Single(await jobs.ListSummariesAsync(document, orcon));
         Assert.Empty(await jobs.ListSummariesAsync(document, SecretAnalyst)); // without ORCON the summary is not shown
 
@@ -259,8 +260,17 @@ public sealed partial class DocumentJobsTests
     private static async Task<IReadOnlyList<AuditRecord>> AuditAsync(DocumentsTestHost host, string action) =>
         (await host.Services.GetRequiredService<AuditReader>().SearchAsync(new AuditFilter(Action: action), 0, 1000)).Records;
 
-    private sealed class NoModel : IModelStatus
+    /// <summary>No model loaded: not ready, and token counts are (over-)estimates.</summary>
+    private sealed class NoModel : IModelStatus, ITokenCounter
     {
+        public bool IsExact => false;
+
+        public int ContextSize => 4096;
+
+        public int CountTokens(string text) => System.Text.Encoding.UTF8.GetByteCount(text) + 1;
+
+        public int CountChatTokens(IEnumerable<ChatMessage> messages) => messages.Sum(m => CountTokens(m.Text) + 8);
+
         public ModelState State => ModelState.NotLoaded;
 
         public string? Error => null;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using AxWorkbench.Core.Documents.Parsing;
 using AxWorkbench.Core.Documents.Summaries;
+using AxWorkbench.Core.Inference;
 using Microsoft.Extensions.AI;
 
 namespace AxWorkbench.Core.Tests.Documents;
@@ -34,7 +35,7 @@ public sealed partial class MapReduceSummarizerTests
         Assert.All(chat.Prompts, p => Assert.True(p.Length <= (SmallContext.ContextTokens - SmallContext.ReservedTokens) * SmallContext.CharactersPerToken + 400, $"prompt of {p.Length} chars exceeds the budget"));
         Assert.Equal(1.0, reports.Last().Fraction);
         Assert.Matches(PageCitation(), summary.Text);
-        Assert.All(chat.Options, o => Assert.Equal(MapReduceSummarizer.BackgroundPriority, o?.AdditionalProperties?[MapReduceSummarizer.PriorityKey]));
+        Assert.All(chat.Options, o => Assert.Equal(RequestPriority.Background, o.GetPriority()));
     }
 
     [Fact]

@@ -44,12 +44,14 @@ public sealed class AddInferenceTests
     }
 
     [Fact]
-    public void AddInference_RegistersEngineStatusChatClientAndLoader()
+    public void AddInference_RegistersEngineStatusChatClientTokenCounterAndLoader()
     {
         using var sp = Build(new() { ["Inference:FixtureSize"] = "small", ["Inference:MaxParallelSequences"] = "2" });
         Assert.Equal(2, sp.GetRequiredService<IOptions<InferenceOptions>>().Value.MaxParallelSequences);
         Assert.Same(sp.GetRequiredService<InferenceEngine>(), sp.GetRequiredService<IModelStatus>());
         Assert.IsType<LocalChatClient>(sp.GetRequiredService<IChatClient>());
+        Assert.IsType<ModelTokenCounter>(sp.GetRequiredService<ITokenCounter>());
+        Assert.Same(sp.GetRequiredService<ITokenCounter>(), sp.GetRequiredService<ITokenCounter>());
         Assert.Contains(sp.GetServices<IHostedService>(), s => s.GetType().Name == "ModelLoaderService");
         Assert.Equal(ModelState.NotLoaded, sp.GetRequiredService<IModelStatus>().State);
     }

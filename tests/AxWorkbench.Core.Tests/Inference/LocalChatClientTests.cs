@@ -63,15 +63,69 @@ public sealed class LocalChatClientTests(ModelFixture fixture)
     }
 
     [Fact]
-    public async Task BackgroundPriorityAndUser_ArePassedThroughAdditionalProperties()
+    public async Task BackgroundPriorityAndUser_ArePassedThroughInferenceChatOptions()
     {
-        var options = new ChatOptions
-        {
-            MaxOutputTokens = 3,
-            AdditionalProperties = new() { [LocalChatClient.UserIdKey] = "kim", [LocalChatClient.PriorityKey] = LocalChatClient.BackgroundPriority },
-        };
+        var options = new ChatOptions { MaxOutputTokens = 3 }.ForUser("kim").WithPriority(RequestPriority.Background);
         var response = await Client.GetResponseAsync(Messages, options);
         Assert.Equal(3, response.Usage!.OutputTokenCount);
+    }
+
+    [Fact]
+    public async Task WhileWaitingForASlot_StreamingYieldsQueueUpdates_ReadWithInferenceChatOptions()
+    {
+        var engine = fixture.Engine;
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (engine.Metrics is not { ActiveSequences: 0, QueueDepth: 0 })
+        {
+            await Task.Delay(2, patience.Token); // polling a condition, not a fixed sleep
+        }
+
+        var permits = new SemaphoreSlim(0, int.MaxValue);
+        fixture.Gate.Hold(permits);
+        var running = new List<GenerationStream>();
+        try
+        {
+            running.AddRange(Enumerable.Range(0, 4).Select(i => engine.Submit(new GenerationRequest { Prompt = "busy " + i, MaxTokens = 50, UserId = "other" + i })));
+            while (engine.Metrics.ActiveSequences < 4)
+            {
+                await Task.Delay(2, patience.Token);
+            }
+
+            var updates = Client.GetStreamingResponseAsync(Messages, new ChatOptions { MaxOutputTokens = 2 }.ForUser("kim"), patience.Token).GetAsyncEnumerator(patience.Token);
+            await using (updates)
+            {
+                Assert.True(await updates.MoveNextAsync());
+                Assert.Equal(1, updates.Current.GetQueuePosition());
+                Assert.Equal(string.Empty, updates.Current.Text);
+
+                foreach (var s in running)
+                {
+                    s.Cancel();
+                }
+
+                fixture.Gate.Open();
+                var text = new System.Text.StringBuilder();
+                while (await updates.MoveNextAsync())
+                {
+                    text.Append(updates.Current.Text);
+                    if (updates.Current.Text.Length > 0)
+                    {
+                        Assert.Null(updates.Current.GetQueuePosition());
+                    }
+                }
+
+                Assert.False(string.IsNullOrWhiteSpace(text.ToString()));
+            }
+        }
+        finally
+        {
+            fixture.Gate.Open();
+            permits.Release(1000);
+            foreach (var s in running)
+            {
+                s.Dispose();
+            }
+        }
     }
 
     [Fact]

@@ -10,6 +10,9 @@ public sealed class ModelFixture : IAsyncLifetime
 
     public InferenceEngine Engine { get; private set; } = null!;
 
+    /// <summary>The engine's step gate: tests hold the loop at a known step through it.</summary>
+    internal HeldStepGate Gate { get; } = new();
+
     public InferenceOptions Options { get; } = new()
     {
         FixtureSize = "small",
@@ -26,7 +29,7 @@ public sealed class ModelFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Options.FixtureDirectory = Directory;
-        Engine = new InferenceEngine(Microsoft.Extensions.Options.Options.Create(Options));
+        Engine = new InferenceEngine(Microsoft.Extensions.Options.Options.Create(Options), null, Gate);
         await Engine.LoadAsync();
         if (Engine.State != ModelState.Ready)
         {

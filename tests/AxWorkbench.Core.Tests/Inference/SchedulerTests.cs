@@ -30,20 +30,20 @@ public sealed class SchedulerTests(ModelFixture fixture)
     /// <summary>Holds the loop: no decode step runs until permits are granted; disposing lets it run freely again.</summary>
     private sealed class StepHold : IDisposable
     {
-        private readonly InferenceEngine _engine;
+        private readonly HeldStepGate _gate;
         private readonly SemaphoreSlim _permits = new(0, int.MaxValue);
 
-        public StepHold(InferenceEngine engine)
+        public StepHold(HeldStepGate gate)
         {
-            _engine = engine;
-            engine.StepPermits = _permits;
+            _gate = gate;
+            gate.Hold(_permits);
         }
 
         public void Grant(int steps) => _permits.Release(steps);
 
         public void Dispose()
         {
-            _engine.StepPermits = null;
+            _gate.Open();
             _permits.Release(1000);
         }
     }
@@ -72,7 +72,7 @@ public sealed class SchedulerTests(ModelFixture fixture)
         List<GenerationStream> streams;
         var victimTokens = 0;
         long stepAtCancel;
-        using (var hold = new StepHold(Engine))
+        using (var hold = new StepHold(fixture.Gate))
         {
             streams = [.. Enumerable.Range(0, 4).Select(i => Engine.Submit(Request(120, "user" + i, seed: i)))];
             await WaitUntil(() => Engine.Metrics.ActiveSequences == 4, "4 active");
@@ -100,7 +100,7 @@ public sealed class SchedulerTests(ModelFixture fixture)
     public async Task CancellationToken_StopsAWaitingRequestBeforeItStarts()
     {
         await WaitIdle();
-        var hold = new StepHold(Engine);
+        var hold = new StepHold(fixture.Gate);
         var running = Enumerable.Range(0, 4).Select(i => Engine.Submit(Request(60, "r" + i))).ToList();
         using var cts = new CancellationTokenSource();
         var waiting = Engine.Submit(Request(60, "w"), cts.Token);
@@ -119,7 +119,7 @@ public sealed class SchedulerTests(ModelFixture fixture)
     {
         await WaitIdle();
         var rejectedBefore = Engine.Metrics.RejectedBusy;
-        using var hold = new StepHold(Engine);
+        using var hold = new StepHold(fixture.Gate);
         var streams = Enumerable.Range(0, 7).Select(i => Engine.Submit(Request(200, "fq", seed: i))).ToList(); // 4 slots + 3 waiting
         var busy = Assert.Throws<EngineBusyException>(() => Engine.Submit(Request(5, "late")));
         Assert.Equal(3, busy.QueueLength);
@@ -149,7 +149,7 @@ public sealed class SchedulerTests(ModelFixture fixture)
     public async Task WaitingUsers_AreAdmittedRoundRobin()
     {
         await WaitIdle();
-        using var hold = new StepHold(Engine);
+        using var hold = new StepHold(fixture.Gate);
         var running = Enumerable.Range(0, 4).Select(i => Engine.Submit(Request(100, "busy" + i))).ToList();
         await WaitUntil(() => Engine.Metrics.ActiveSequences == 4, "4 active");
         var positions = new Dictionary<string, int>();

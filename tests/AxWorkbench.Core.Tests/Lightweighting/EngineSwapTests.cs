@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Inference;
+using AxWorkbench.Core.Tests.Inference;
 using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Tests.Lightweighting;
@@ -9,12 +10,12 @@ public sealed class EngineSwapTests(LabFixture lab)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private async Task<InferenceEngine> StartAsync(string path)
+    private async Task<InferenceEngine> StartAsync(string path, HeldStepGate? gate = null)
     {
         var engine = new InferenceEngine(Options.Create(new InferenceOptions
         {
             ModelPath = path, ContextSize = 512, MaxParallelSequences = 4, MaxQueueLength = 8, Threads = 2, BatchSize = 128, UBatchSize = 128,
-        }));
+        }), null, gate ?? new HeldStepGate());
         await engine.LoadAsync();
         Assert.True(engine.State == ModelState.Ready, engine.Error);
         return engine;
@@ -89,15 +90,17 @@ public sealed class EngineSwapTests(LabFixture lab)
     [Fact]
     public async Task Promotion_WithNoDrainTime_FailsRunningStreamsWithAClearMessage_NeverHangs()
     {
-        using var engine = await StartAsync(lab.F16);
+        var gate = new HeldStepGate();
+        using var engine = await StartAsync(lab.F16, gate);
         var streams = Enumerable.Range(0, 4).Select(i => engine.Submit(new GenerationRequest { Prompt = "long answer " + i, MaxTokens = 480, Seed = i, UserId = "u" + i })).ToList();
         var readers = streams.Select(Drain).ToList();
         await WaitUntil(() => streams.All(s => s.GeneratedTokens > 0));
-        // Hold the decode loop (test hook) so the streams are certainly mid-answer when the swap comes due.
-        engine.StepPermits = new SemaphoreSlim(0);
+        // Hold the decode loop (through its step gate) so the streams are certainly mid-answer when the swap comes due.
+        using var held = new SemaphoreSlim(0);
+        gate.Hold(held);
 
         await engine.ReloadAsync(lab.Q4.OutputPath, TimeSpan.Zero).WaitAsync(Timeout);
-        engine.StepPermits = null;
+        gate.Open();
         var results = await Task.WhenAll(readers).WaitAsync(Timeout);
         Assert.All(results, r =>
         {

@@ -36,6 +36,7 @@ public sealed partial class DocumentJobs(
     IDbContextFactory<WorkbenchDbContext> contextFactory,
     DocumentLibrary library,
     IChatClient chat,
+    ITokenCounter tokens,
     IModelStatus model,
     IOptions<DocumentOptions> options,
     IAuditLog audit,
@@ -364,12 +365,12 @@ public sealed partial class DocumentJobs(
     private double CharactersPerToken(IReadOnlyList<ParsedPage> pages)
     {
         var sample = string.Concat(pages.Select(p => p.Text)).AsSpan(0, Math.Min(8000, pages.Sum(p => p.Text.Length))).ToString();
-        if (sample.Length < 200 || chat.GetService<InferenceEngine>() is not { State: ModelState.Ready } engine)
+        if (sample.Length < 200 || !tokens.IsExact)
         {
             return 2.0;
         }
-        var tokens = engine.CountTokens(sample);
-        return tokens == 0 ? 2.0 : Math.Clamp(0.8 * sample.Length / tokens, 0.5, 4.0);
+        var count = tokens.CountTokens(sample);
+        return count == 0 ? 2.0 : Math.Clamp(0.8 * sample.Length / count, 0.5, 4.0);
     }
 
     private void Report(SummaryJob job, Guid summaryId, SummaryStatus status, int done, int total, string? error)

@@ -44,7 +44,7 @@ public sealed record SummarizerSettings
 
     public int MaxSummaryTokens { get; init; } = 300;
 
-    /// <summary>The user the summary is for (sent as <see cref="LocalChatClient.UserIdKey"/>, so the engine shares fairly between users).</summary>
+    /// <summary>The user the summary is for (sent with <see cref="InferenceChatOptions.ForUser"/>, so the engine shares fairly between users).</summary>
     public string? UserId { get; init; }
 
     /// <summary>A conservative characters-per-token estimate (no tokenizer here; Korean packs fewer characters per token).</summary>
@@ -62,14 +62,11 @@ public sealed record SummaryCheckpoint(IReadOnlyList<ChunkSummary> Done, Func<in
 /// <summary>
 /// Summarizes a document of any length: pages are packed into chunks that fit the context, each chunk is summarized
 /// citing its pages (map), then summaries are combined in groups that fit, level by level, until one remains (reduce).
-/// Every call asks for background priority (<see cref="LocalChatClient.PriorityKey"/> = "background") so chat overtakes
+/// Every call asks for <see cref="RequestPriority.Background"/> (<see cref="InferenceChatOptions.WithPriority"/>) so chat overtakes
 /// it in the engine; cancellation stops it within one step. Every paragraph of the result cites pages.
 /// </summary>
 public sealed partial class MapReduceSummarizer(IChatClient chat, SummarizerSettings? settings = null)
 {
-    public const string PriorityKey = LocalChatClient.PriorityKey;
-    public const string BackgroundPriority = LocalChatClient.BackgroundPriority;
-
     private readonly SummarizerSettings _settings = settings ?? new SummarizerSettings();
 
     /// <summary>The map step's chunks: consecutive pages (a long page split into parts), each within the context budget.</summary>
@@ -218,15 +215,10 @@ public sealed partial class MapReduceSummarizer(IChatClient chat, SummarizerSett
 
     private async Task<string> AskAsync(string instruction, string text, CancellationToken cancellationToken)
     {
-        var options = new ChatOptions
-        {
-            MaxOutputTokens = _settings.MaxSummaryTokens,
-            Temperature = 0.2f,
-            AdditionalProperties = new AdditionalPropertiesDictionary { [PriorityKey] = BackgroundPriority },
-        };
+        var options = new ChatOptions { MaxOutputTokens = _settings.MaxSummaryTokens, Temperature = 0.2f }.WithPriority(RequestPriority.Background);
         if (_settings.UserId is { Length: > 0 } userId)
         {
-            options.AdditionalProperties[LocalChatClient.UserIdKey] = userId;
+            options.ForUser(userId);
         }
         var response = await chat.GetResponseAsync(
             [new ChatMessage(ChatRole.System, instruction), new ChatMessage(ChatRole.User, text)], options, cancellationToken);
