@@ -9,15 +9,28 @@ namespace AxWorkbench.Core.Identity;
 
 public static class IdentityServiceExtensions
 {
+    /// <summary>
+    /// The users' tables only (<see cref="WorkbenchIdentityDbContext"/>, migrated at start), for features that read users
+    /// (Review's scope) without the Identity stores. Safe to call more than once.
+    /// </summary>
+    public static IHostApplicationBuilder AddWorkbenchIdentityData(this IHostApplicationBuilder builder)
+    {
+        builder.AddWorkbenchData();
+        if (!builder.Services.Any(s => s.ServiceType == typeof(IDbContextFactory<WorkbenchIdentityDbContext>)))
+        {
+            builder.AddWorkbenchDbContext<WorkbenchIdentityDbContext>(WorkbenchIdentityDbContext.HistoryTable);
+        }
+        return builder;
+    }
+
     /// <summary>Users, roles and their stores; the web host adds sign-in and cookies on top.</summary>
     public static IdentityBuilder AddWorkbenchIdentityCore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptionsWithValidateOnStart<DemoOptions>()
             .Bind(builder.Configuration.GetSection(DemoOptions.SectionName))
             .ValidateDataAnnotations();
-        builder.AddWorkbenchData();
+        builder.AddWorkbenchIdentityData();
         builder.AddWorkbenchAudit(); // every user change is audited
-        builder.AddWorkbenchDbContext<WorkbenchIdentityDbContext>(WorkbenchIdentityDbContext.HistoryTable);
         // Identity's stores need a scoped context; it lives for one request (login/logout endpoints)
         // or one revalidation scope, never for a whole circuit.
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<WorkbenchIdentityDbContext>>().CreateDbContext());

@@ -1,5 +1,5 @@
 using AxWorkbench.Core.Audit;
-using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -7,11 +7,11 @@ namespace AxWorkbench.Core.Review;
 
 public static class ReviewServiceExtensions
 {
-    /// <summary>Supervisor review and the unit tree: own context and migrations on the shared database. Needs AddConversations.</summary>
+    /// <summary>Supervisor review and the unit tree: tables on the shared data context. Needs AddConversations.</summary>
     public static IHostApplicationBuilder AddReview(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddWorkbenchData();
+        builder.AddWorkbenchIdentityData(); // the feature data, and the users whose sessions a supervisor reviews
         builder.AddWorkbenchAudit();
         builder.Services.AddSingleton<UnitDirectory>();
         builder.Services.AddSingleton<ReviewService>();

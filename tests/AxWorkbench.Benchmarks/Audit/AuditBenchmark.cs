@@ -33,9 +33,9 @@ public static class AuditBenchmark
             var data = new DataOptions { DataDirectory = directory };
             var audit = new AuditOptions { CheckpointEvery = 1000 };
             Directory.CreateDirectory(directory);
-            var options = new DbContextOptionsBuilder<AuditDbContext>();
-            DataServiceExtensions.Configure(options, data, directory, AuditDbContext.HistoryTable);
-            var factory = new PooledDbContextFactory<AuditDbContext>(options.Options);
+            var options = new DbContextOptionsBuilder<WorkbenchDbContext>();
+            DataServiceExtensions.Configure(options, data, directory, WorkbenchDbContext.HistoryTable);
+            var factory = new PooledDbContextFactory<WorkbenchDbContext>(options.Options);
             await using (var db = await factory.CreateDbContextAsync())
             {
                 await db.Database.MigrateAsync();

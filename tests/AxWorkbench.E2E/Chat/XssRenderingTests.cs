@@ -1,5 +1,6 @@
 using System.Text;
 using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.E2E.Infrastructure;
