@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Rag;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -10,9 +11,10 @@ namespace AxWorkbench.Core.Conversations;
 public static class ConversationsServiceExtensions
 {
     /// <summary>
-    /// The chat workspace: its own context and migrations on the shared database, the conversation service, the singleton
-    /// generation coordinator (needs an IChatClient, e.g. from AddInference), rendering, export, and a hosted service that
-    /// marks answers left generating by a previous process as interrupted and interrupts running ones at shutdown.
+    /// The chat workspace, plain and grounded: its contexts and migrations on the shared database, sessions, the turn path,
+    /// prompt building, personas and limits, grounding (needs AddRetrieval), the singleton generation coordinator (needs an
+    /// IChatClient, e.g. from AddInference; an ITokenCounter when one is registered), rendering, export, and a hosted service
+    /// that marks answers left generating by a previous process as interrupted and interrupts running ones at shutdown.
     /// </summary>
     public static IHostApplicationBuilder AddConversations(this IHostApplicationBuilder builder)
     {
@@ -21,10 +23,15 @@ public static class ConversationsServiceExtensions
             .Bind(builder.Configuration.GetSection(ConversationOptions.SectionName))
             .ValidateDataAnnotations();
         builder.AddWorkbenchDbContext<ConversationsDbContext>(ConversationsDbContext.HistoryTable);
+        builder.AddWorkbenchDbContext<RagDbContext>(RagDbContext.HistoryTable);
         builder.AddWorkbenchAudit();
         builder.Services.TryAddSingleton<IConversationAudit, AuditLogConversationAudit>();
         builder.Services.AddSingleton<GenerationCoordinator>();
         builder.Services.AddSingleton<ConversationService>();
+        builder.Services.AddSingleton<ConversationTurns>();
+        builder.Services.AddSingleton<ChatSettings>();
+        builder.Services.AddSingleton<PromptBuilder>();
+        builder.Services.AddSingleton<GroundedAnswers>();
         builder.Services.AddSingleton<ConversationExporter>();
         builder.Services.AddSingleton<ModelOutputRenderer>();
         builder.Services.AddHostedService<ConversationsLifetimeService>();
