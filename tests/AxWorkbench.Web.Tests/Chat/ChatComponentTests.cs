@@ -1,6 +1,6 @@
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Web.Components.Chat;
+using AxWorkbench.Web.Conversations;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,7 +4,7 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
-using AxWorkbench.Web.Components.Libraries;
+using AxWorkbench.Web.Retrieval;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Shell;
 using Microsoft.Extensions.Configuration;
