@@ -2,15 +2,14 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Lightweighting;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Web.Chat;
+using AxWorkbench.Web.Conversations;
 using AxWorkbench.Web.Audit;
-using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Web.Retrieval;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.Health;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Model;
 using AxWorkbench.Web.Review;
-using AxWorkbench.Web.Rag;
 using AxWorkbench.Web.Shell;
 using Microsoft.Extensions.Options;
 
@@ -57,11 +56,10 @@ builder.AddWorkbenchHealth();
 builder.AddWorkbenchModel();
 builder.AddLightweighting();
 builder.AddDocuments();
-builder.AddChat();
-builder.AddRetrieval();
+builder.AddConversationsWeb();
+builder.AddRetrievalWeb();
 builder.AddDocumentJobs();
 builder.AddReviewWeb();
-builder.AddRagWeb();
 
 var app = builder.Build();
 
@@ -71,7 +69,7 @@ app.UseWorkbenchShell();
 app.MapWorkbenchIdentity();
 app.MapWorkbenchHealth();
 app.MapWorkbenchPages();
-app.MapChatEndpoints();
+app.MapConversationsWeb();
 app.MapReviewEndpoints();
 
 await app.RunAsync();

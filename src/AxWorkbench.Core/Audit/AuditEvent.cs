@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Markings;
 
 namespace AxWorkbench.Core.Audit;
@@ -28,12 +29,12 @@ public sealed record AuditEvent
     /// <summary>A JSON object with action-specific details, stored as given.</summary>
     public string? Details { get; init; }
 
-    /// <summary>An event for <paramref name="actor"/> (its name and client address).</summary>
-    public static AuditEvent For(AuditActor actor, string action, string? target = null, string outcome = AuditOutcomes.Success, object? details = null) =>
+    /// <summary>An event for <paramref name="actor"/> (its audit name and client address).</summary>
+    public static AuditEvent For(WorkbenchActor actor, string action, string? target = null, string outcome = AuditOutcomes.Success, object? details = null) =>
         new()
         {
             Action = action,
-            Actor = actor.Name,
+            Actor = (actor ?? throw new ArgumentNullException(nameof(actor))).AuditName,
             ClientAddress = actor.ClientAddress,
             Target = target,
             Outcome = outcome,
@@ -43,22 +44,16 @@ public sealed record AuditEvent
     private static readonly JsonSerializerOptions DetailsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 }
 
-/// <summary>Who is acting, for audit records.</summary>
-public sealed record AuditActor(string Name, string? ClientAddress)
-{
-    public static AuditActor System { get; } = new("system", null);
-}
-
 /// <summary>Says who is acting in the current scope: the signed-in user on the web, the operator on the command line.</summary>
 public interface IAuditActorSource
 {
-    ValueTask<AuditActor> GetActorAsync(CancellationToken cancellationToken = default);
+    ValueTask<WorkbenchActor> GetActorAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Outside the web app (command line, background work): the operating-system user running the process.</summary>
 internal sealed class ProcessAuditActorSource : IAuditActorSource
 {
-    private static readonly AuditActor Operator = new($"operator:{Environment.UserName}", "local");
+    private static readonly WorkbenchActor Operator = WorkbenchActor.Operator(Environment.UserName);
 
-    public ValueTask<AuditActor> GetActorAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Operator);
+    public ValueTask<WorkbenchActor> GetActorAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Operator);
 }

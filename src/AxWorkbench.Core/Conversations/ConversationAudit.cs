@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Markings;
 using Microsoft.Extensions.Logging;
@@ -5,15 +6,15 @@ using Microsoft.Extensions.Logging;
 namespace AxWorkbench.Core.Conversations;
 
 /// <summary>A prompt is about to be committed: the text's SHA-256 and its marking (the text itself stays in the conversation).</summary>
-public sealed record PromptAuditEvent(string Actor, Guid SessionId, Guid MessageId, string PromptSha256, Marking Marking);
+public sealed record PromptAuditEvent(WorkbenchActor Actor, Guid SessionId, Guid MessageId, string PromptSha256, Marking Marking);
 
 /// <summary>A generation ended (any status).</summary>
 public sealed record GenerationAuditEvent(
-    string Actor, Guid SessionId, Guid AnswerId, string? ModelName, string? ModelSha256,
+    WorkbenchActor Actor, Guid SessionId, Guid AnswerId, string? ModelName, string? ModelSha256,
     float Temperature, float TopP, int MaxTokens, long Seed, MessageStatus Status, Marking Marking);
 
 /// <summary>A session was renamed, pinned, archived, soft-deleted or exported.</summary>
-public sealed record SessionAuditEvent(string Actor, Guid SessionId, string Change, Marking Marking);
+public sealed record SessionAuditEvent(WorkbenchActor Actor, Guid SessionId, string Change, Marking Marking);
 
 /// <summary>Where the chat feature writes its audit events (the audit log in the app; tests may watch it).</summary>
 public interface IConversationAudit
@@ -43,7 +44,7 @@ public sealed class AuditLogConversationAudit(IAuditLog log) : IConversationAudi
     public async Task PromptSubmittedAsync(PromptAuditEvent e, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(e);
-        await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), AuditActions.Prompt, e.SessionId.ToString(), details: new
+        await log.WriteAsync(AuditEvent.For(e.Actor, AuditActions.Prompt, e.SessionId.ToString(), details: new
         {
             sessionId = e.SessionId,
             messageId = e.MessageId,
@@ -55,7 +56,7 @@ public sealed class AuditLogConversationAudit(IAuditLog log) : IConversationAudi
     {
         ArgumentNullException.ThrowIfNull(e);
         var outcome = e.Status is MessageStatus.Complete or MessageStatus.Cancelled ? AuditOutcomes.Success : AuditOutcomes.Failure;
-        await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), AuditActions.Generation, e.SessionId.ToString(), outcome, new
+        await log.WriteAsync(AuditEvent.For(e.Actor, AuditActions.Generation, e.SessionId.ToString(), outcome, new
         {
             sessionId = e.SessionId,
             answerId = e.AnswerId,
@@ -78,13 +79,13 @@ public sealed class AuditLogConversationAudit(IAuditLog log) : IConversationAudi
             _ when e.Change.StartsWith("export", StringComparison.Ordinal) => AuditActions.Export,
             _ => SessionUpdated,
         };
-        await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), action, e.SessionId.ToString(), details: new { change = e.Change }) with { Marking = e.Marking }, cancellationToken);
+        await log.WriteAsync(AuditEvent.For(e.Actor, action, e.SessionId.ToString(), details: new { change = e.Change }) with { Marking = e.Marking }, cancellationToken);
     }
 
     public async Task AccessDeniedAsync(SessionAuditEvent e, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(e);
-        await log.WriteAsync(AuditEvent.For(new AuditActor(e.Actor, null), AuditActions.AccessDenied, "/chat/" + e.SessionId, AuditOutcomes.Denied,
+        await log.WriteAsync(AuditEvent.For(e.Actor, AuditActions.AccessDenied, "/chat/" + e.SessionId, AuditOutcomes.Denied,
             new { sessionId = e.SessionId, reason = e.Change }), cancellationToken);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Markings;
 
 namespace AxWorkbench.Core.Conversations;
@@ -18,7 +19,7 @@ public sealed class ConversationExporter(ConversationService conversations, IMar
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public async Task<string> ToMarkdownAsync(ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
+    public async Task<string> ToMarkdownAsync(WorkbenchActor actor, Guid sessionId, CancellationToken cancellationToken)
     {
         await conversations.AuditExportAsync(actor, sessionId, "markdown", cancellationToken);
         var view = await conversations.GetConversationAsync(actor, sessionId, cancellationToken);
@@ -65,7 +66,7 @@ public sealed class ConversationExporter(ConversationService conversations, IMar
         return md.ToString();
     }
 
-    public async Task<string> ToJsonAsync(ChatActor actor, Guid sessionId, CancellationToken cancellationToken)
+    public async Task<string> ToJsonAsync(WorkbenchActor actor, Guid sessionId, CancellationToken cancellationToken)
     {
         await conversations.AuditExportAsync(actor, sessionId, "json", cancellationToken);
         var view = await conversations.GetConversationAsync(actor, sessionId, cancellationToken);

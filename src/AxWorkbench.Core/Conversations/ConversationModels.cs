@@ -2,13 +2,6 @@ using AxWorkbench.Core.Markings;
 
 namespace AxWorkbench.Core.Conversations;
 
-/// <summary>Who is acting: the user id, what they may see, and their roles (for sampling limits and admin tasks).</summary>
-public sealed record ChatActor(string UserId, UserAuthorization Authorization, IReadOnlyCollection<string> Roles, string? Name = null)
-{
-    /// <summary>How audit records name this user (the user name when known).</summary>
-    public string AuditName => Name ?? UserId;
-}
-
 /// <summary>Sampling the user asks for; null means the default. Clamped to the role's limits.</summary>
 public sealed record SamplingRequest(float? Temperature = null, float? TopP = null, int? MaxTokens = null, long? Seed = null);
 
@@ -24,14 +17,17 @@ public sealed record MessageView(ChatMessageRecord Message, IReadOnlyList<Guid> 
     public int SiblingIndex => SiblingIds.ToList().IndexOf(Message.Id);
 }
 
-public sealed record ConversationView(SessionSummary Session, IReadOnlyList<MessageView> Path, Persona? Persona);
-
-/// <summary>What a send, edit or regenerate committed: the user turn (null for regenerate) and the answer that is generating.</summary>
-public sealed record TurnStarted(Guid? UserMessageId, Guid AnswerId, EffectiveSampling Sampling, int DroppedMessages);
+/// <summary>
+/// The session with its selected branch; <see cref="Active"/> is the answer still generating at the end of that
+/// branch (null when none), for a page to attach to.
+/// </summary>
+public sealed record ConversationView(SessionSummary Session, IReadOnlyList<MessageView> Path, Persona? Persona, ActiveGeneration? Active = null);
 
 /// <summary>
-/// A turn answered from retrieved sources: <see cref="Prompt"/> replaces the conversation prompt, the answer's marking
-/// also joins <see cref="SourcesMarking"/> (every chunk placed in the prompt), and a <see cref="FixedAnswer"/> (nothing
-/// found) is stored as the complete answer without asking the model.
+/// What a send, edit or regenerate committed: the user turn (null for regenerate), the answer, the conversation as it
+/// now stands (built from what was just written, no second read), the live generation to attach to (null when the
+/// answer was complete at once, e.g. nothing found) and, for a grounded turn, its sources.
 /// </summary>
-public sealed record GroundedPrompt(IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> Prompt, Marking SourcesMarking, string? FixedAnswer = null);
+public sealed record TurnStarted(
+    Guid? UserMessageId, Guid AnswerId, EffectiveSampling Sampling, int DroppedMessages,
+    ConversationView View, ActiveGeneration? Generation, GroundedAnswerView? Grounding = null);

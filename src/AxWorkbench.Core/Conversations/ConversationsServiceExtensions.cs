@@ -10,9 +10,10 @@ namespace AxWorkbench.Core.Conversations;
 public static class ConversationsServiceExtensions
 {
     /// <summary>
-    /// The chat workspace: its own context and migrations on the shared database, the conversation service, the singleton
-    /// generation coordinator (needs an IChatClient, e.g. from AddInference), rendering, export, and a hosted service that
-    /// marks answers left generating by a previous process as interrupted and interrupts running ones at shutdown.
+    /// The chat workspace, plain and grounded: its tables on the shared data context, sessions, the turn path,
+    /// prompt building, personas and limits, grounding (needs AddRetrieval), the singleton generation coordinator (needs an
+    /// IChatClient, e.g. from AddInference; an ITokenCounter when one is registered), rendering, export, and a hosted service
+    /// that marks answers left generating by a previous process as interrupted and interrupts running ones at shutdown.
     /// </summary>
     public static IHostApplicationBuilder AddConversations(this IHostApplicationBuilder builder)
     {
@@ -25,6 +26,10 @@ public static class ConversationsServiceExtensions
         builder.Services.TryAddSingleton<IConversationAudit, AuditLogConversationAudit>();
         builder.Services.AddSingleton<GenerationCoordinator>();
         builder.Services.AddSingleton<ConversationService>();
+        builder.Services.AddSingleton<ConversationTurns>();
+        builder.Services.AddSingleton<ChatSettings>();
+        builder.Services.AddSingleton<PromptBuilder>();
+        builder.Services.AddSingleton<GroundedAnswers>();
         builder.Services.AddSingleton<ConversationExporter>();
         builder.Services.AddSingleton<ModelOutputRenderer>();
         builder.Services.AddHostedService<ConversationsLifetimeService>();

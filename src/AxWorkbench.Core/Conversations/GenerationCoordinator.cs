@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Markings;
@@ -9,91 +8,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Conversations;
-
-/// <summary>What the coordinator needs to run one answer: its stored row, the prompt and the sampling it was given.</summary>
-public sealed record GenerationJob(
-    Guid AnswerId, Guid SessionId, string UserId, IReadOnlyList<ChatMessage> Prompt,
-    float Temperature, float TopP, int MaxTokens, long Seed, Marking Marking, string AuditActor);
-
-/// <summary>A generation in flight: its text so far and its queue position, for any circuit that watches it.</summary>
-public sealed class ActiveGeneration
-{
-    private readonly StringBuilder _text = new();
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int? _queuePosition;
-
-    internal ActiveGeneration(GenerationJob job)
-    {
-        Job = job;
-    }
-
-    public GenerationJob Job { get; }
-
-    public Guid AnswerId => Job.AnswerId;
-
-    internal CancellationTokenSource Cancellation { get; } = new();
-
-    internal bool ShuttingDown { get; set; }
-
-    /// <summary>Serializes flushes of this answer (the periodic one and the every-N-pieces one).</summary>
-    internal SemaphoreSlim FlushLock { get; } = new(1, 1);
-
-    internal int FlushedLength { get; set; }
-
-    /// <summary>Raised (on a background thread) after new text or a new queue position; watchers throttle their own rendering.</summary>
-    public event Action? Changed;
-
-    /// <summary>Completes after the final state is in the database.</summary>
-    public Task Completion => _done.Task;
-
-    public int Pieces { get; private set; }
-
-    public int? QueuePosition
-    {
-        get { lock (_text) { return _queuePosition; } }
-    }
-
-    public string Text
-    {
-        get { lock (_text) { return _text.ToString(); } }
-    }
-
-    internal (string Text, int Length) Snapshot()
-    {
-        lock (_text)
-        {
-            return (_text.ToString(), _text.Length);
-        }
-    }
-
-    internal void SetQueuePosition(int position)
-    {
-        lock (_text)
-        {
-            _queuePosition = position;
-        }
-
-        Changed?.Invoke();
-    }
-
-    internal void Append(string piece)
-    {
-        lock (_text)
-        {
-            _queuePosition = null;
-            _text.Append(piece);
-            Pieces++;
-        }
-
-        Changed?.Invoke();
-    }
-
-    internal void Finish()
-    {
-        _done.TrySetResult();
-        Changed?.Invoke();
-    }
-}
 
 /// <summary>
 /// Runs generations independently of any circuit (singleton): they continue when the user leaves, and any page can
@@ -111,8 +25,8 @@ public sealed partial class GenerationCoordinator(
 {
     private readonly ConcurrentDictionary<Guid, ActiveGeneration> _active = new();
 
-    /// <summary>Counts database flushes of growing answers (for tests and metrics).</summary>
-    public long Flushes => Interlocked.Read(ref _flushes);
+    /// <summary>Counts database flushes of growing answers (a seam for tests).</summary>
+    internal long Flushes => Interlocked.Read(ref _flushes);
 
     private long _flushes;
 
@@ -184,18 +98,13 @@ public sealed partial class GenerationCoordinator(
             TopP = job.TopP,
             MaxOutputTokens = job.MaxTokens,
             Seed = job.Seed,
-            AdditionalProperties = new AdditionalPropertiesDictionary
-            {
-                [LocalChatClient.UserIdKey] = job.UserId,
-                [LocalChatClient.PriorityKey] = LocalChatClient.InteractivePriority,
-            },
-        };
+        }.ForUser(job.UserId).WithPriority(RequestPriority.Interactive);
         try
         {
             var token = active.Cancellation.Token;
             await foreach (var update in chatClient.GetStreamingResponseAsync(job.Prompt, chatOptions, token).ConfigureAwait(false))
             {
-                if (update.AdditionalProperties?.TryGetValue(LocalChatClient.QueuePositionKey, out var position) == true && position is int queue)
+                if (update.GetQueuePosition() is { } queue)
                 {
                     active.SetQueuePosition(queue);
                 }
@@ -267,7 +176,7 @@ public sealed partial class GenerationCoordinator(
             try
             {
                 await audit.GenerationEndedAsync(new GenerationAuditEvent(
-                    job.AuditActor, job.SessionId, job.AnswerId, ModelName, ModelSha256, job.Temperature, job.TopP, job.MaxTokens, job.Seed, status, job.Marking), CancellationToken.None).ConfigureAwait(false);
+                    job.Actor, job.SessionId, job.AnswerId, ModelName, ModelSha256, job.Temperature, job.TopP, job.MaxTokens, job.Seed, status, job.Marking), CancellationToken.None).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // the answer is saved; a missing audit record is logged loudly
             catch (Exception ex)

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Security.Cryptography;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
@@ -54,9 +55,9 @@ public sealed partial class DocumentLibrary(
     /// </summary>
     public async Task<ImportResult> ImportAsync(
         Stream content, string fileName, Marking declared, UserAuthorization uploaderAuthorization, string uploader,
-        string? library = null, IProgress<DocumentStatus>? progress = null, AuditActor? actor = null, CancellationToken cancellationToken = default)
+        string? library = null, IProgress<DocumentStatus>? progress = null, WorkbenchActor? actor = null, CancellationToken cancellationToken = default)
     {
-        actor ??= new AuditActor(uploader, null);
+        actor ??= new WorkbenchActor(uploader, uploader, [], uploaderAuthorization);
         var record = await StoreAsync(content, fileName, declared, uploaderAuthorization, uploader, actor, library, cancellationToken);
         progress?.Report(DocumentStatus.Parsing);
         var parsed = await ParseStoredAsync(record.Id, actor, cancellationToken);
@@ -70,7 +71,7 @@ public sealed partial class DocumentLibrary(
     /// </summary>
     public async Task<DocumentRecord> StoreAsync(
         Stream content, string fileName, Marking declared, UserAuthorization uploaderAuthorization, string uploader,
-        AuditActor actor, string? library = null, CancellationToken cancellationToken = default)
+        WorkbenchActor actor, string? library = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(declared);
@@ -127,7 +128,7 @@ public sealed partial class DocumentLibrary(
     /// Parses a stored document in the worker process and sets it ready (with its pages) or failed (with the reason,
     /// audited as a failed upload). A document that is not waiting to be parsed is returned as it is.
     /// </summary>
-    public async Task<DocumentRecord> ParseStoredAsync(Guid documentId, AuditActor actor, CancellationToken cancellationToken = default)
+    public async Task<DocumentRecord> ParseStoredAsync(Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         DocumentRecord? record;
@@ -214,7 +215,7 @@ public sealed partial class DocumentLibrary(
     /// Only its uploader or an administrator may delete it (<see cref="DocumentRefusedException"/> otherwise); the
     /// deletion is audited before it is made. Returns false when the document does not exist or the user may not see it.
     /// </summary>
-    public async Task<bool> DeleteAsync(Guid id, UserAuthorization user, string deletedBy, bool isAdministrator, AuditActor actor, CancellationToken cancellationToken = default)
+    public async Task<bool> DeleteAsync(Guid id, UserAuthorization user, string deletedBy, bool isAdministrator, WorkbenchActor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);

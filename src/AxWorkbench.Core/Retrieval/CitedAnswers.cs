@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -132,7 +133,7 @@ public sealed class CitedAnswerService(RetrievalService retrieval, RetrievalInde
     public const string ModelHashKey = "ax.modelSha256";
     public const string NothingFoundText = "No passage in the selected libraries answers this question.";
 
-    public async Task<CitedAnswer> AnswerAsync(SearchPrincipal principal, AnswerRequest request, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<CitedAnswer> AnswerAsync(WorkbenchActor principal, AnswerRequest request, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var prepared = await PrepareAsync(principal, request, cancellationToken);
         if (prepared.NothingFound)
@@ -151,7 +152,7 @@ public sealed class CitedAnswerService(RetrievalService retrieval, RetrievalInde
     /// Retrieval (the principal's access decided before ranking) and context assembly, without asking the model: for
     /// callers that stream the answer themselves (chat). <see cref="PreparedAnswer.Marking"/> joins every placed chunk.
     /// </summary>
-    public async Task<PreparedAnswer> PrepareAsync(SearchPrincipal principal, AnswerRequest request, CancellationToken cancellationToken = default)
+    public async Task<PreparedAnswer> PrepareAsync(WorkbenchActor principal, AnswerRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(request);

@@ -27,9 +27,6 @@ public sealed record IndexedChunk(
     Marking Marking,
     string Language);
 
-/// <summary>Who is searching: authorization (clearance, caveats, nationality), unit (library membership) and user id (library ownership).</summary>
-public sealed record SearchPrincipal(string UserId, UserAuthorization Authorization, string Unit);
-
 public enum RetrievalMode
 {
     Hybrid,

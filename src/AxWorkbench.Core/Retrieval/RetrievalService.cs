@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Markings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
@@ -52,13 +53,19 @@ public sealed partial class RetrievalService(
         return ToSummary(library, 0);
     }
 
-    /// <summary>The libraries a user may search (owner or member unit); administrators see all.</summary>
-    public async Task<IReadOnlyList<LibrarySummary>> ListLibrariesAsync(SearchPrincipal principal, bool administrator, CancellationToken cancellationToken)
+    /// <summary>The libraries an actor may see: those they may search (owner or member unit); administrators see all.</summary>
+    public Task<IReadOnlyList<LibrarySummary>> ListLibrariesAsync(WorkbenchActor actor, CancellationToken cancellationToken) =>
+        ListAsync(actor ?? throw new ArgumentNullException(nameof(actor)), actor.IsAdministrator, cancellationToken);
+
+    /// <summary>The libraries an actor may search (owner or member unit), administrators included: what chat can be grounded in.</summary>
+    public Task<IReadOnlyList<LibrarySummary>> ListSearchableAsync(WorkbenchActor actor, CancellationToken cancellationToken) =>
+        ListAsync(actor ?? throw new ArgumentNullException(nameof(actor)), all: false, cancellationToken);
+
+    private async Task<IReadOnlyList<LibrarySummary>> ListAsync(WorkbenchActor actor, bool all, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(principal);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var libraries = await db.Libraries.AsNoTracking().Include(l => l.Units)
-            .Where(l => administrator || l.OwnerId == principal.UserId || l.Units.Any(u => u.Unit == principal.Unit))
+            .Where(l => all || l.OwnerId == actor.UserId || l.Units.Any(u => u.Unit == actor.Unit))
             .OrderBy(l => l.Name)
             .Select(l => new { Library = l, Count = l.Documents.Count })
             .ToListAsync(cancellationToken);
@@ -69,15 +76,16 @@ public sealed partial class RetrievalService(
     /// Adds a document to a library and indexes it (chunks, vectors, BM25). Only the library's owner or an
     /// administrator may; a document above the library's ceiling is refused. A new version replaces the old chunks.
     /// </summary>
-    public async Task AddDocumentAsync(Guid libraryId, IndexedDocument document, string actorId, bool administrator, CancellationToken cancellationToken)
+    public async Task AddDocumentAsync(Guid libraryId, IndexedDocument document, WorkbenchActor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(actor);
         await _writes.WaitAsync(cancellationToken);
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             var library = await db.Libraries.FirstOrDefaultAsync(l => l.Id == libraryId, cancellationToken) ?? throw new LibraryNotFoundException(libraryId);
-            if (!administrator && library.OwnerId != actorId)
+            if (!actor.IsAdministrator && library.OwnerId != actor.UserId)
             {
                 throw new LibraryAccessDeniedException($"Only the owner of library '{library.Name}' or an administrator may add documents to it.");
             }
@@ -92,7 +100,7 @@ public sealed partial class RetrievalService(
             var existing = await db.RetrievalDocuments.FirstOrDefaultAsync(d => d.DocumentId == document.DocumentId, cancellationToken);
             if (!await db.LibraryDocuments.AnyAsync(l => l.LibraryId == libraryId && l.DocumentId == document.DocumentId, cancellationToken))
             {
-                db.LibraryDocuments.Add(new LibraryDocument { LibraryId = libraryId, DocumentId = document.DocumentId, AddedBy = actorId, AddedUtc = _time.GetUtcNow() });
+                db.LibraryDocuments.Add(new LibraryDocument { LibraryId = libraryId, DocumentId = document.DocumentId, AddedBy = actor.UserId, AddedUtc = _time.GetUtcNow() });
             }
 
             List<RetrievalChunk>? chunks = null;
@@ -134,14 +142,15 @@ public sealed partial class RetrievalService(
     }
 
     /// <summary>Removes a document from a library; when no library holds it any more its chunks are deleted.</summary>
-    public async Task RemoveDocumentAsync(Guid libraryId, Guid documentId, string actorId, bool administrator, CancellationToken cancellationToken)
+    public async Task RemoveDocumentAsync(Guid libraryId, Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         await _writes.WaitAsync(cancellationToken);
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             var library = await db.Libraries.FirstOrDefaultAsync(l => l.Id == libraryId, cancellationToken) ?? throw new LibraryNotFoundException(libraryId);
-            if (!administrator && library.OwnerId != actorId)
+            if (!actor.IsAdministrator && library.OwnerId != actor.UserId)
             {
                 throw new LibraryAccessDeniedException($"Only the owner of library '{library.Name}' or an administrator may remove documents from it.");
             }
@@ -167,7 +176,7 @@ public sealed partial class RetrievalService(
     }
 
     /// <summary>Searches the libraries the user may search (optionally narrowed by the request), over the chunks they may see.</summary>
-    public async Task<SearchResults> SearchAsync(SearchPrincipal principal, SearchRequest request, CancellationToken cancellationToken)
+    public async Task<SearchResults> SearchAsync(WorkbenchActor principal, SearchRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(request);

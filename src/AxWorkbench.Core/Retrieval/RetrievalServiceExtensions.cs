@@ -9,7 +9,7 @@ namespace AxWorkbench.Core.Retrieval;
 
 public static class RetrievalServiceExtensions
 {
-    /// <summary>Libraries, chunk store, indexes (opened or rebuilt at start) and search. Needs AddWorkbenchData first.</summary>
+    /// <summary>Libraries, chunk store, indexes (opened or rebuilt at start), search, and filing stored documents in libraries. Needs AddWorkbenchData first.</summary>
     public static IHostApplicationBuilder AddRetrieval(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptionsWithValidateOnStart<RetrievalOptions>()
@@ -35,6 +35,8 @@ public static class RetrievalServiceExtensions
         // Needs an IChatClient (the Inference feature); resolved only when answering is used.
         builder.Services.AddSingleton(sp => new CitedAnswerService(
             sp.GetRequiredService<RetrievalService>(), sp.GetRequiredService<RetrievalIndexHost>(), sp.GetRequiredService<IChatClient>()));
+        // Stored documents into libraries; needs AddDocuments and the audit log, resolved only when used.
+        builder.Services.AddSingleton<LibraryIndexing>();
         return builder;
     }
 

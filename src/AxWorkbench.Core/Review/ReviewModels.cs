@@ -1,14 +1,7 @@
-using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
 
 namespace AxWorkbench.Core.Review;
-
-/// <summary>A supervisor (or admin) acting in review: who, what they may see, their unit, where the request came from.</summary>
-public sealed record Reviewer(string UserId, string UserName, UserAuthorization Authorization, string Unit, string? ClientAddress = null)
-{
-    public AuditActor AuditActor => new(UserName, ClientAddress);
-}
 
 /// <summary>Queue filters; null means "any". Dates compare with the session's last update (UTC); <see cref="To"/> is inclusive of that day.</summary>
 public sealed record ReviewQueueFilter(

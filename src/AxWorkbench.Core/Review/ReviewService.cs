@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Security.Cryptography;
 using System.Text;
 using AxWorkbench.Core.Audit;
@@ -29,7 +30,7 @@ public sealed class ReviewService(
 
     // ---- queue ----
 
-    public async Task<ReviewQueue> QueueAsync(Reviewer reviewer, ReviewQueueFilter filter, CancellationToken cancellationToken)
+    public async Task<ReviewQueue> QueueAsync(WorkbenchActor reviewer, ReviewQueueFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reviewer);
         ArgumentNullException.ThrowIfNull(filter);
@@ -88,15 +89,15 @@ public sealed class ReviewService(
     // ---- one session ----
 
     /// <summary>Opens a session for review: audited as viewed (by anyone but its owner) and remembered for the owner to see.</summary>
-    public async Task<SessionForReview> OpenAsync(Reviewer reviewer, Guid sessionId, CancellationToken cancellationToken)
+    public async Task<SessionForReview> OpenAsync(WorkbenchActor reviewer, Guid sessionId, CancellationToken cancellationToken)
     {
         var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "open", cancellationToken);
         if (session.OwnerId != reviewer.UserId)
         {
-            await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.SessionViewed, sessionId.ToString(), details: new { sessionId, owner = owner.UserName })
+            await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.SessionViewed, sessionId.ToString(), details: new { sessionId, owner = owner.UserName })
                 with { Marking = session.Marking }, cancellationToken);
             await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
-            rdb.Views.Add(new SessionViewRecord { SessionId = sessionId, ViewerName = reviewer.UserName, ViewedAt = DateTime.UtcNow });
+            rdb.Views.Add(new SessionViewRecord { SessionId = sessionId, ViewerName = reviewer.Name, ViewedAt = DateTime.UtcNow });
             if (!await rdb.Reviews.AnyAsync(r => r.SessionId == sessionId, cancellationToken))
             {
                 rdb.Reviews.Add(new SessionReview { SessionId = sessionId, Status = ReviewStatus.InReview, UpdatedAt = DateTime.UtcNow });
@@ -109,13 +110,13 @@ public sealed class ReviewService(
     }
 
     /// <summary>The session as the review page shows it, without recording a view (after a comment, flag or sign-off).</summary>
-    public async Task<SessionForReview> ReloadAsync(Reviewer reviewer, Guid sessionId, CancellationToken cancellationToken)
+    public async Task<SessionForReview> ReloadAsync(WorkbenchActor reviewer, Guid sessionId, CancellationToken cancellationToken)
     {
         var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "open", cancellationToken);
         return await LoadAsync(session, owner, cancellationToken);
     }
 
-    public async Task<ReviewComment> CommentAsync(Reviewer reviewer, Guid sessionId, Guid messageId, string text, CancellationToken cancellationToken)
+    public async Task<ReviewComment> CommentAsync(WorkbenchActor reviewer, Guid sessionId, Guid messageId, string text, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(text);
         var clean = text.Trim();
@@ -130,9 +131,9 @@ public sealed class ReviewService(
             ?? throw new ReviewOperationException("That turn is not part of this session; reload the page.");
         var comment = new ReviewComment
         {
-            Id = Guid.CreateVersion7(), SessionId = sessionId, MessageId = messageId, AuthorName = reviewer.UserName, Text = clean, CreatedAt = DateTime.UtcNow,
+            Id = Guid.CreateVersion7(), SessionId = sessionId, MessageId = messageId, AuthorName = reviewer.Name, Text = clean, CreatedAt = DateTime.UtcNow,
         };
-        await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.Comment, sessionId.ToString(), details: new
+        await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.Comment, sessionId.ToString(), details: new
         {
             sessionId, messageId, commentId = comment.Id, textSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clean))),
         }) with { Marking = message.Marking }, cancellationToken);
@@ -143,7 +144,7 @@ public sealed class ReviewService(
         return comment;
     }
 
-    public async Task FlagAsync(Reviewer reviewer, Guid sessionId, string reason, CancellationToken cancellationToken)
+    public async Task FlagAsync(WorkbenchActor reviewer, Guid sessionId, string reason, CancellationToken cancellationToken)
     {
         var clean = reason?.Trim() ?? "";
         if (clean.Length == 0 || clean.Length > 2000)
@@ -152,36 +153,36 @@ public sealed class ReviewService(
         }
 
         var (session, _) = await AuthorizeAsync(reviewer, sessionId, "flag", cancellationToken);
-        await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.Flag, sessionId.ToString(), details: new { sessionId, reason = clean })
+        await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.Flag, sessionId.ToString(), details: new { sessionId, reason = clean })
             with { Marking = session.Marking }, cancellationToken);
         await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
         await SetStateAsync(rdb, sessionId, r =>
         {
             r.Status = ReviewStatus.Flagged;
             r.FlagReason = clean;
-            r.FlaggedBy = reviewer.UserName;
+            r.FlaggedBy = reviewer.Name;
             r.FlaggedAt = DateTime.UtcNow;
         }, cancellationToken);
         await rdb.SaveChangesAsync(cancellationToken);
     }
 
-    public async Task SignOffAsync(Reviewer reviewer, Guid sessionId, CancellationToken cancellationToken)
+    public async Task SignOffAsync(WorkbenchActor reviewer, Guid sessionId, CancellationToken cancellationToken)
     {
         var (session, _) = await AuthorizeAsync(reviewer, sessionId, "sign-off", cancellationToken);
-        await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.SignOff, sessionId.ToString(), details: new { sessionId })
+        await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.SignOff, sessionId.ToString(), details: new { sessionId })
             with { Marking = session.Marking }, cancellationToken);
         await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
         await SetStateAsync(rdb, sessionId, r =>
         {
             r.Status = ReviewStatus.SignedOff;
-            r.SignedOffBy = reviewer.UserName;
+            r.SignedOffBy = reviewer.Name;
             r.SignedOffAt = DateTime.UtcNow;
         }, cancellationToken);
         await rdb.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>The chat export (banners, portion marks) of a session under review; audited as an export by the reviewer.</summary>
-    public async Task<string> ExportAsync(Reviewer reviewer, Guid sessionId, string format, CancellationToken cancellationToken)
+    public async Task<string> ExportAsync(WorkbenchActor reviewer, Guid sessionId, string format, CancellationToken cancellationToken)
     {
         if (format is not ("md" or "json"))
         {
@@ -189,7 +190,7 @@ public sealed class ReviewService(
         }
 
         var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "export", cancellationToken);
-        await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.Export, sessionId.ToString(), details: new { sessionId, format, owner = owner.UserName, via = "review" })
+        await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.Export, sessionId.ToString(), details: new { sessionId, format, owner = owner.UserName, via = "review" })
             with { Marking = session.Marking }, cancellationToken);
         var data = await LoadAsync(session, owner, cancellationToken);
         var all = data.Messages.ToList();
@@ -224,7 +225,7 @@ public sealed class ReviewService(
 
     // ---- internals ----
 
-    private async Task<(ChatSession Session, Owner Owner)> AuthorizeAsync(Reviewer reviewer, Guid sessionId, string attempt, CancellationToken cancellationToken)
+    private async Task<(ChatSession Session, Owner Owner)> AuthorizeAsync(WorkbenchActor reviewer, Guid sessionId, string attempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reviewer);
         await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
@@ -237,7 +238,7 @@ public sealed class ReviewService(
         if (reason is not null)
         {
             // The record names the reason; the reviewer hears the same thing in every case.
-            await audit.WriteAsync(AuditEvent.For(reviewer.AuditActor, AuditActions.AccessDenied, "/review/" + sessionId, AuditOutcomes.Denied,
+            await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.AccessDenied, "/review/" + sessionId, AuditOutcomes.Denied,
                 new { sessionId, attempt, reason }), cancellationToken);
             throw new ReviewAccessDeniedException(sessionId);
         }
@@ -264,7 +265,7 @@ public sealed class ReviewService(
     }
 
     /// <summary>Users (other than the reviewer) whose unit is the reviewer's unit or one below it.</summary>
-    private async Task<Dictionary<string, Owner>> OwnersInScopeAsync(Reviewer reviewer, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, Owner>> OwnersInScopeAsync(WorkbenchActor reviewer, CancellationToken cancellationToken)
     {
         var scope = await units.SubtreeNamesAsync(reviewer.Unit, cancellationToken);
         if (scope.Count == 0)

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using Microsoft.EntityFrameworkCore;
@@ -58,7 +59,7 @@ public sealed class UnitDirectory(IDbContextFactory<WorkbenchDbContext> contexts
         return names;
     }
 
-    public async Task<UnitInfo> CreateAsync(AuditActor actor, string name, int? parentId, CancellationToken cancellationToken)
+    public async Task<UnitInfo> CreateAsync(WorkbenchActor actor, string name, int? parentId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var clean = string.Join(' ', (name ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
@@ -84,7 +85,7 @@ public sealed class UnitDirectory(IDbContextFactory<WorkbenchDbContext> contexts
     }
 
     /// <summary>Moves a unit under another (or to the top with null). A unit cannot move under itself or one of its own sub-units.</summary>
-    public async Task SetParentAsync(AuditActor actor, int unitId, int? parentId, CancellationToken cancellationToken)
+    public async Task SetParentAsync(WorkbenchActor actor, int unitId, int? parentId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);

@@ -1,4 +1,7 @@
+using System.Security.Claims;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
+using AxWorkbench.Web.Identity;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -14,38 +17,45 @@ public sealed class WebAuditActorSource(IHttpContextAccessor http, IServiceProvi
     private string? _address;
 
     /// <summary>Set when work for a circuit's user runs in a fresh DI scope (one DbContext per operation).</summary>
-    public AuditActor? Override { get; set; }
+    public WorkbenchActor? Override { get; set; }
 
-    public static AuditActor FromHttpContext(HttpContext context, string? fallbackName = null)
+    /// <summary>The request's user (or "anonymous", or <paramref name="fallbackName"/>) with the request's client address.</summary>
+    public static WorkbenchActor FromHttpContext(HttpContext context, string? fallbackName = null)
     {
-        var name = context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null;
-        return new AuditActor(name ?? fallbackName ?? "anonymous", context.Connection.RemoteIpAddress?.ToString());
+        ArgumentNullException.ThrowIfNull(context);
+        var address = context.Connection.RemoteIpAddress?.ToString();
+        return context.User.Identity?.IsAuthenticated == true && context.User.FindFirstValue(ClaimTypes.NameIdentifier) is not null
+            ? CurrentUser.ToActor(context.User, address)
+            : CurrentUser.Unauthenticated(context.User.Identity?.Name ?? fallbackName ?? "anonymous", address);
     }
 
-    public async ValueTask<AuditActor> GetActorAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<WorkbenchActor> GetActorAsync(CancellationToken cancellationToken = default)
     {
         if (Override is not null)
         {
             return Override;
         }
+
         var context = http.HttpContext;
         _address ??= context?.Connection.RemoteIpAddress?.ToString();
-        var name = context?.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null;
-        if (name is null && services.GetService<AuthenticationStateProvider>() is { } provider)
+        var principal = context?.User.Identity?.IsAuthenticated == true ? context.User : null;
+        if (principal is null && services.GetService<AuthenticationStateProvider>() is { } provider)
         {
             try
             {
                 var state = await provider.GetAuthenticationStateAsync();
-                name = state.User.Identity?.IsAuthenticated == true ? state.User.Identity.Name : null;
+                principal = state.User.Identity?.IsAuthenticated == true ? state.User : null;
             }
             catch (InvalidOperationException)
             {
                 // No authentication state in this scope (start-up work, a bare scope).
             }
         }
-        return name is not null ? new AuditActor(name, _address)
-            : _address is not null ? new AuditActor("anonymous", _address)
-            : AuditActor.System;
+
+        return principal?.FindFirstValue(ClaimTypes.NameIdentifier) is not null ? CurrentUser.ToActor(principal, _address)
+            : principal?.Identity?.Name is { } name ? CurrentUser.Unauthenticated(name, _address)
+            : _address is not null ? CurrentUser.Unauthenticated("anonymous", _address)
+            : WorkbenchActor.System;
     }
 }
 
@@ -63,7 +73,7 @@ public sealed class AdminOperations(IServiceScopeFactory scopes, IAuditActorSour
         return await operation(scope.ServiceProvider);
     }
 
-    public Task<AuditActor> ActorAsync() => actors.GetActorAsync().AsTask();
+    public Task<WorkbenchActor> ActorAsync() => actors.GetActorAsync().AsTask();
 }
 
 public static class AuditWebExtensions

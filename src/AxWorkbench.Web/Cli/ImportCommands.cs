@@ -3,7 +3,6 @@ using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Core.Rag;
 using AxWorkbench.Core.Retrieval;
 using Microsoft.AspNetCore.Identity;
 
@@ -37,7 +36,6 @@ internal static class ImportCommands
         using var host = await context.StartDataHostAsync(cancellationToken, library is null ? null : builder =>
         {
             builder.AddRetrieval();
-            builder.AddRag();
         });
         await using var scope = host.Services.CreateAsyncScope();
         var scheme = scope.ServiceProvider.GetRequiredService<IMarkingScheme>();
@@ -62,7 +60,8 @@ internal static class ImportCommands
         var documents = scope.ServiceProvider.GetRequiredService<DocumentLibrary>();
         var actor = await scope.ServiceProvider.GetRequiredService<IAuditActorSource>().GetActorAsync(cancellationToken);
         LibraryIndexing? indexing = null;
-        var libraryActor = new LibraryActor(owner.Id, $"operator:{Environment.UserName}", authorization, owner.Unit, Administrator: true);
+        // The operator files the documents in the owner's name (the owner's id, clearance and unit; audited as the operator).
+        var libraryActor = actor with { UserId = owner.Id, Authorization = authorization, Unit = owner.Unit };
         if (library is not null)
         {
             await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Text.Json;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Documents;
@@ -42,7 +43,7 @@ public sealed partial class DemoBriefsSeeder(
             {
                 return;
             }
-            var actor = new AuditActor("system:demo", null);
+            var actor = WorkbenchActor.System with { Name = "system:demo" };
             var jobs = services.GetRequiredService<DocumentJobs>();
             // The job runner re-parses what a previous run left unparsed; start after that, so it is parsed once.
             await jobs.Recovered.WaitAsync(stoppingToken);

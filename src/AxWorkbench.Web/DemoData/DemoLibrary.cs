@@ -1,7 +1,7 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Core.Rag;
 using AxWorkbench.Core.Retrieval;
 
 namespace AxWorkbench.Web.DemoData;
@@ -20,7 +20,7 @@ internal static class DemoLibrary
         var units = DemoUserSeeder.Users.Select(u => u.Unit).Distinct().ToList();
         var library = await services.GetRequiredService<RetrievalService>()
             .CreateLibraryAsync(owner.Id, DemoBriefsSeeder.LibraryName, ceiling, units, cancellationToken);
-        var actor = new LibraryActor(owner.Id, "system:demo", owner.ToAuthorization(), owner.Unit, Administrator: true);
+        var actor = new WorkbenchActor(owner.Id, "system:demo", [Roles.Admin], owner.ToAuthorization(), owner.Unit);
         var indexing = services.GetRequiredService<LibraryIndexing>();
         foreach (var document in documents)
         {

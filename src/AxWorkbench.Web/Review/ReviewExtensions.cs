@@ -1,9 +1,6 @@
 using AxWorkbench.Core.Actors;
-using System.Security.Claims;
-using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Review;
-using AxWorkbench.Web.Audit;
 using AxWorkbench.Web.Identity;
 
 namespace AxWorkbench.Web.Review;
@@ -14,7 +11,6 @@ public static class ReviewExtensions
     public static IHostApplicationBuilder AddReviewWeb(this IHostApplicationBuilder builder)
     {
         builder.AddReview();
-        builder.Services.AddScoped<ReviewerAccessor>();
         return builder;
     }
 
@@ -23,7 +19,7 @@ public static class ReviewExtensions
     {
         app.MapGet("/review/export/{id:guid}.{format}", async (Guid id, string format, HttpContext context, ReviewService review, CancellationToken cancellationToken) =>
         {
-            var reviewer = ReviewerAccessor.From(context.User, context.Connection.RemoteIpAddress?.ToString());
+            var reviewer = CurrentUser.ToActor(context.User, context.Connection.RemoteIpAddress?.ToString());
             try
             {
                 var text = await review.ExportAsync(reviewer, id, format, cancellationToken);
@@ -42,22 +38,4 @@ public static class ReviewExtensions
         }).RequireAuthorization(Roles.Supervisor);
         return app;
     }
-}
-
-/// <summary>The signed-in supervisor as review sees them (id, name, clearance, unit, client address).</summary>
-public sealed class ReviewerAccessor(CurrentUser currentUser, IAuditActorSource actors)
-{
-    public async Task<Reviewer> GetAsync()
-    {
-        var principal = await currentUser.GetPrincipalAsync();
-        var actor = await actors.GetActorAsync();
-        return From(principal, actor.ClientAddress);
-    }
-
-    public static Reviewer From(ClaimsPrincipal principal, string? clientAddress) => new(
-        principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The signed-in user has no id claim."),
-        principal.Identity?.Name ?? "unknown",
-        CurrentUser.ToAuthorization(principal),
-        principal.FindFirstValue(WorkbenchClaims.Unit) ?? "",
-        clientAddress);
 }

@@ -22,7 +22,7 @@ public sealed class ConversationServiceTests
             await db.Messages.CountAsync(m => m.Role == MessageRole.User && m.Content == "what is BLUF?"),
             await db.Messages.CountAsync(m => m.Role == MessageRole.Assistant && m.Status == MessageStatus.Generating)));
 
-        var turn = await host.Service.SendAsync(actor, session.Id, "what is BLUF?", null, null, default);
+        var turn = await host.Turns.SendAsync(actor, session.Id, "what is BLUF?", null, null, default);
         var writer = await model.NextCallAsync();
         writer.Complete();
         var answer = await host.FinishedAsync(turn.AnswerId);
@@ -33,13 +33,56 @@ public sealed class ConversationServiceTests
     }
 
     [Fact]
+    public async Task Send_ReturnsTheLiveGenerationAndTheUpdatedView_ForThePageToAttachTo()
+    {
+        var model = new ScriptedChatClient();
+        await using var host = await ConversationTestHost.StartAsync(model);
+        var actor = ConversationTestHost.Analyst();
+        var session = await host.Service.CreateSessionAsync(actor, null, null, default);
+
+        var turn = await host.Turns.SendAsync(actor, session.Id, "where is the convoy?", null, null, default);
+        var writer = await model.NextCallAsync();
+        await writer.WriteAsync("at the bridge");
+        await WaitForAsync(() => Task.FromResult(turn.Generation?.Text == "at the bridge"), TimeSpan.FromSeconds(10));
+        writer.Complete();
+
+        Assert.NotNull(turn.Generation);
+        Assert.Same(turn.Generation, turn.View.Active);
+        Assert.Null(turn.Grounding);
+        Assert.Equal(["where is the convoy?", ""], turn.View.Path.Select(p => p.Message.Content));
+        Assert.Equal("where is the convoy?", turn.View.Session.Title);
+        await turn.Generation.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("at the bridge", (await host.MessageAsync(turn.AnswerId)).Content);
+    }
+
+    [Fact]
+    public async Task OpenedWhileGenerating_TheViewCarriesTheLiveGeneration()
+    {
+        var model = new ScriptedChatClient();
+        await using var host = await ConversationTestHost.StartAsync(model);
+        var actor = ConversationTestHost.Analyst();
+        var session = await host.Service.CreateSessionAsync(actor, null, null, default);
+        var turn = await host.Turns.SendAsync(actor, session.Id, "hello", null, null, default);
+        var writer = await model.NextCallAsync();
+
+        var view = await host.Service.GetConversationAsync(actor, session.Id, default);
+        writer.Complete();
+        await turn.Generation!.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        var after = await host.Service.GetConversationAsync(actor, session.Id, default);
+
+        Assert.Same(turn.Generation, view.Active);
+        Assert.Null(after.Active);
+        Assert.Equal(MessageStatus.Complete, after.Path[^1].Message.Status);
+    }
+
+    [Fact]
     public async Task GrowingAnswer_IsFlushedEveryNPieces_AndWithinTheInterval()
     {
         var model = new ScriptedChatClient();
         await using var host = await ConversationTestHost.StartAsync(model, new() { ["Conversations:FlushEveryPieces"] = "4", ["Conversations:FlushIntervalMs"] = "300" });
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
-        var turn = await host.Service.SendAsync(actor, session.Id, "hello", null, null, default);
+        var turn = await host.Turns.SendAsync(actor, session.Id, "hello", null, null, default);
         var writer = await model.NextCallAsync();
 
         // Four pieces: the piece count triggers a flush without waiting for the timer.
@@ -73,13 +116,13 @@ public sealed class ConversationServiceTests
         await using var host = await ConversationTestHost.StartAsync(model);
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
-        var turn = await host.Service.SendAsync(actor, session.Id, "hello", null, null, default);
+        var turn = await host.Turns.SendAsync(actor, session.Id, "hello", null, null, default);
         var writer = await model.NextCallAsync();
         await writer.WriteAsync("partial ");
         await writer.WriteAsync("answer");
         await WaitForAsync(() => Task.FromResult(host.Coordinator.Find(turn.AnswerId)?.Text == "partial answer"), TimeSpan.FromSeconds(10));
 
-        Assert.True(await host.Service.StopAsync(actor, turn.AnswerId, default));
+        Assert.True(await host.Turns.StopAsync(actor, turn.AnswerId, default));
         var answer = await host.FinishedAsync(turn.AnswerId);
 
         Assert.Equal(MessageStatus.Cancelled, answer.Status);
@@ -122,9 +165,9 @@ public sealed class ConversationServiceTests
         var actor = ConversationTestHost.Analyst(clearance: ClassificationLevel.Confidential);
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
 
-        await Assert.ThrowsAsync<MarkingNotPermittedException>(() => host.Service.SendAsync(actor, session.Id, "x", _secret, null, default));
+        await Assert.ThrowsAsync<MarkingNotPermittedException>(() => host.Turns.SendAsync(actor, session.Id, "x", _secret, null, default));
         await Assert.ThrowsAsync<MarkingNotPermittedException>(() =>
-            host.Service.SendAsync(actor, session.Id, "x", new Marking(ClassificationLevel.Confidential, ["SI"]), null, default));
+            host.Turns.SendAsync(actor, session.Id, "x", new Marking(ClassificationLevel.Confidential, ["SI"]), null, default));
         Assert.Equal(0, await host.DbAsync(db => db.Messages.CountAsync()));
     }
 
@@ -136,19 +179,19 @@ public sealed class ConversationServiceTests
         var actor = ConversationTestHost.Analyst("analyst-1", ClassificationLevel.TopSecret, "SI");
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
 
-        var first = await host.Service.SendAsync(actor, session.Id, "one", new Marking(ClassificationLevel.Secret, ["NOFORN"]), null, default);
+        var first = await host.Turns.SendAsync(actor, session.Id, "one", new Marking(ClassificationLevel.Secret, ["NOFORN"]), null, default);
         (await model.NextCallAsync()).Complete();
         var firstAnswer = await host.FinishedAsync(first.AnswerId);
         Assert.Equal(new Marking(ClassificationLevel.Secret, ["NOFORN"]), firstAnswer.Marking);
 
         // No marking given: the session's (now SECRET//NOFORN), not UNCLASSIFIED.
-        var second = await host.Service.SendAsync(actor, session.Id, "two", null, null, default);
+        var second = await host.Turns.SendAsync(actor, session.Id, "two", null, null, default);
         (await model.NextCallAsync()).Complete();
         await host.FinishedAsync(second.AnswerId);
         Assert.Equal(new Marking(ClassificationLevel.Secret, ["NOFORN"]), (await host.MessageAsync(second.UserMessageId!.Value)).Marking);
 
         // A lower prompt marking still yields an answer marked with everything in its prompt.
-        var third = await host.Service.SendAsync(actor, session.Id, "three", new Marking(ClassificationLevel.Confidential, ["SI"]), null, default);
+        var third = await host.Turns.SendAsync(actor, session.Id, "three", new Marking(ClassificationLevel.Confidential, ["SI"]), null, default);
         (await model.NextCallAsync()).Complete();
         var thirdAnswer = await host.FinishedAsync(third.AnswerId);
         Assert.True(thirdAnswer.Marking.IsAtLeast(new Marking(ClassificationLevel.Confidential, ["SI"])));
@@ -169,7 +212,7 @@ public sealed class ConversationServiceTests
         var marking = new Marking(ClassificationLevel.Secret, ["ORCON"], ["USA", "KOR"]);
         var authorized = actor with { Authorization = actor.Authorization with { Caveats = new HashSet<string> { "ORCON" } } };
 
-        var turn = await host.Service.SendAsync(authorized, session.Id, "rel", marking, null, default);
+        var turn = await host.Turns.SendAsync(authorized, session.Id, "rel", marking, null, default);
         (await model.NextCallAsync()).Complete();
         await host.FinishedAsync(turn.AnswerId);
 
@@ -186,18 +229,18 @@ public sealed class ConversationServiceTests
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
 
-        var tooLong = await Assert.ThrowsAsync<ConversationLimitException>(() => host.Service.SendAsync(actor, session.Id, new string('x', 101), null, null, default));
+        var tooLong = await Assert.ThrowsAsync<ConversationLimitException>(() => host.Turns.SendAsync(actor, session.Id, new string('x', 101), null, null, default));
         Assert.Contains("limit is 100", tooLong.Message, StringComparison.Ordinal);
 
-        var first = await host.Service.SendAsync(actor, session.Id, "one", null, null, default);
+        var first = await host.Turns.SendAsync(actor, session.Id, "one", null, null, default);
         var writer = await model.NextCallAsync();
-        var busy = await Assert.ThrowsAsync<ConversationLimitException>(() => host.Service.SendAsync(actor, session.Id, "two", null, null, default));
+        var busy = await Assert.ThrowsAsync<ConversationLimitException>(() => host.Turns.SendAsync(actor, session.Id, "two", null, null, default));
         Assert.Contains("already have 1", busy.Message, StringComparison.Ordinal);
 
         // Another user is not held back by this one.
         var other = ConversationTestHost.Analyst("analyst-2");
         var otherSession = await host.Service.CreateSessionAsync(other, null, null, default);
-        var otherTurn = await host.Service.SendAsync(other, otherSession.Id, "mine", null, null, default);
+        var otherTurn = await host.Turns.SendAsync(other, otherSession.Id, "mine", null, null, default);
         (await model.NextCallAsync()).Complete();
         writer.Complete();
         await host.FinishedAsync(first.AnswerId);
@@ -211,15 +254,15 @@ public sealed class ConversationServiceTests
         var analyst = ConversationTestHost.Analyst();
         var admin = ConversationTestHost.Admin();
 
-        var clamped = await host.Service.ResolveSamplingAsync(analyst, new SamplingRequest(3.0f, 1.0f, 100_000, 7), default);
+        var clamped = await host.Settings.ResolveSamplingAsync(analyst, new SamplingRequest(3.0f, 1.0f, 100_000, 7), default);
         Assert.Equal(new EffectiveSampling(1.0f, 1.0f, 1024, 7, true), clamped);
 
-        await host.Service.SaveRoleLimitAsync(admin, "analyst", 0.5f, 0.8f, 64, default);
-        var lowered = await host.Service.ResolveSamplingAsync(analyst, new SamplingRequest(0.9f, 0.95f, 128, 1), default);
+        await host.Settings.SaveRoleLimitAsync(admin, "analyst", 0.5f, 0.8f, 64, default);
+        var lowered = await host.Settings.ResolveSamplingAsync(analyst, new SamplingRequest(0.9f, 0.95f, 128, 1), default);
         Assert.Equal(new EffectiveSampling(0.5f, 0.8f, 64, 1, true), lowered);
 
-        await Assert.ThrowsAsync<ConversationLimitException>(() => host.Service.ResolveSamplingAsync(analyst, new SamplingRequest(-1f), default));
-        await Assert.ThrowsAsync<ConversationOperationException>(() => host.Service.SaveRoleLimitAsync(analyst, "Analyst", 2f, 1f, 10, default));
+        await Assert.ThrowsAsync<ConversationLimitException>(() => host.Settings.ResolveSamplingAsync(analyst, new SamplingRequest(-1f), default));
+        await Assert.ThrowsAsync<ConversationOperationException>(() => host.Settings.SaveRoleLimitAsync(analyst, "Analyst", 2f, 1f, 10, default));
     }
 
     [Fact]
@@ -227,15 +270,15 @@ public sealed class ConversationServiceTests
     {
         var model = new ScriptedChatClient();
         await using var host = await ConversationTestHost.StartAsync(model);
-        var personas = await host.Service.ListPersonasAsync(false, default);
+        var personas = await host.Settings.ListPersonasAsync(false, default);
         Assert.Equal(["BLUF brief writer", "Intelligence summary", "Korean↔English translator"], personas.Select(p => p.Name));
 
         var analyst = ConversationTestHost.Analyst();
-        await Assert.ThrowsAsync<ConversationOperationException>(() => host.Service.SavePersonaAsync(analyst, null, "Mine", "prompt", false, default));
-        var created = await host.Service.SavePersonaAsync(ConversationTestHost.Admin(), null, "Red team", "You argue the opposite case.", false, default);
+        await Assert.ThrowsAsync<ConversationOperationException>(() => host.Settings.SavePersonaAsync(analyst, null, "Mine", "prompt", false, default));
+        var created = await host.Settings.SavePersonaAsync(ConversationTestHost.Admin(), null, "Red team", "You argue the opposite case.", false, default);
 
         var session = await host.Service.CreateSessionAsync(analyst, "t", created.Id, default);
-        var turn = await host.Service.SendAsync(analyst, session.Id, "hi", null, null, default);
+        var turn = await host.Turns.SendAsync(analyst, session.Id, "hi", null, null, default);
         (await model.NextCallAsync()).Complete();
         await host.FinishedAsync(turn.AnswerId);
         Assert.Equal("You argue the opposite case.", model.Prompts[0][0].Text);
@@ -275,7 +318,7 @@ public sealed class ConversationServiceTests
         await using var host = await ConversationTestHost.StartAsync(model);
         var actor = ConversationTestHost.Analyst() with { Name = "analyst" };
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
-        var turn = await host.Service.SendAsync(actor, session.Id, "secret prompt text", _secret, new SamplingRequest(Seed: 99), default);
+        var turn = await host.Turns.SendAsync(actor, session.Id, "secret prompt text", _secret, new SamplingRequest(Seed: 99), default);
         (await model.NextCallAsync()).Complete();
         await host.FinishedAsync(turn.AnswerId);
 
@@ -286,7 +329,7 @@ public sealed class ConversationServiceTests
         var prompt = Assert.Single(records, r => r.Action == "chat.prompt");
         var generation = Assert.Single(records, r => r.Action == "chat.generation");
         Assert.Equal("analyst", prompt.Actor);
-        Assert.Contains(ConversationService.Sha256("secret prompt text"), prompt.Details, StringComparison.Ordinal);
+        Assert.Contains(ConversationTurns.Sha256("secret prompt text"), prompt.Details, StringComparison.Ordinal);
         Assert.DoesNotContain("secret prompt text", prompt.Details, StringComparison.Ordinal);
         Assert.Contains("Secret", prompt.Marking ?? "", StringComparison.OrdinalIgnoreCase);
         Assert.Contains("\"seed\":99", generation.Details, StringComparison.Ordinal);

@@ -6,6 +6,7 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Retrieval;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -35,13 +36,17 @@ public sealed class ConversationTestHost : IAsyncDisposable
 
     public ConversationService Service => Host.Services.GetRequiredService<ConversationService>();
 
+    public ConversationTurns Turns => Host.Services.GetRequiredService<ConversationTurns>();
+
+    public ChatSettings Settings => Host.Services.GetRequiredService<ChatSettings>();
+
     public GenerationCoordinator Coordinator => Host.Services.GetRequiredService<GenerationCoordinator>();
 
-    public static ChatActor Analyst(string id = "analyst-1", ClassificationLevel clearance = ClassificationLevel.Secret, params string[] caveats) =>
-        new(id, new UserAuthorization(clearance, caveats.ToHashSet(), "USA"), [Roles.Analyst]);
+    public static WorkbenchActor Analyst(string id = "analyst-1", ClassificationLevel clearance = ClassificationLevel.Secret, params string[] caveats) =>
+        new(id, id, [Roles.Analyst], new UserAuthorization(clearance, caveats.ToHashSet(), "USA"));
 
-    public static ChatActor Admin(string id = "admin-1") =>
-        new(id, new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA"), [Roles.Admin]);
+    public static WorkbenchActor Admin(string id = "admin-1") =>
+        new(id, id, [Roles.Admin], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA"));
 
     /// <param name="chatClient">Null: the real fixture model (loaded here).</param>
     /// <param name="directory">An existing data folder to reopen (a "restart").</param>
@@ -61,6 +66,7 @@ public sealed class ConversationTestHost : IAsyncDisposable
             ["Inference:Threads"] = "2",
             ["Inference:BatchSize"] = "256",
             ["Inference:UBatchSize"] = "256",
+            ["Retrieval:Embedder"] = "None",
         });
         if (settings is not null)
         {
@@ -72,12 +78,14 @@ public sealed class ConversationTestHost : IAsyncDisposable
         if (chatClient is null)
         {
             builder.AddInference();
+            builder.Services.AddSingleton<ITokenCounter, EngineTokenCounter>();
         }
         else
         {
             builder.Services.AddSingleton(chatClient);
         }
 
+        builder.AddRetrieval();
         builder.AddConversations();
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
@@ -196,4 +204,19 @@ public sealed class ScriptedChatClient : IChatClient
     public void Dispose()
     {
     }
+}
+
+/// <summary>
+/// Counts with the loaded fixture model's tokenizer (the tests' stand-in until Inference registers its own counter);
+/// an estimate while no model is loaded.
+/// </summary>
+public sealed class EngineTokenCounter(InferenceEngine engine, IModelStatus status) : ITokenCounter
+{
+    public bool IsExact => engine.State == ModelState.Ready;
+
+    public int ContextSize => status.Info?.ContextLength ?? 2048;
+
+    public int CountTokens(string text) => IsExact ? engine.CountTokens(text) : (System.Text.Encoding.UTF8.GetByteCount(text) / 2) + 1;
+
+    public int CountChatTokens(IEnumerable<ChatMessage> messages) => messages.Sum(m => CountTokens(m.Text) + 8);
 }

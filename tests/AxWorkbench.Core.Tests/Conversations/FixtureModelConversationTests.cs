@@ -13,7 +13,7 @@ public sealed class FixtureModelConversationTests
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, ConversationsData.BlufPersonaId, default);
 
-        var first = await host.Service.SendAsync(actor, session.Id, "Summarize the situation.", null, new SamplingRequest(Seed: 11), default);
+        var first = await host.Turns.SendAsync(actor, session.Id, "Summarize the situation.", null, new SamplingRequest(Seed: 11), default);
         var answer = await host.FinishedAsync(first.AnswerId);
         Assert.Equal(MessageStatus.Complete, answer.Status);
         Assert.False(string.IsNullOrWhiteSpace(answer.Content));
@@ -24,7 +24,7 @@ public sealed class FixtureModelConversationTests
         Assert.True(answer.PromptTokens > 0);
 
         // Regenerate: a sibling answer under the same user turn, now selected.
-        var again = await host.Service.RegenerateAsync(actor, first.AnswerId, new SamplingRequest(Seed: 12), default);
+        var again = await host.Turns.RegenerateAsync(actor, first.AnswerId, new SamplingRequest(Seed: 12), default);
         var second = await host.FinishedAsync(again.AnswerId);
         Assert.Equal(answer.ParentId, second.ParentId);
         var view = await host.Service.GetConversationAsync(actor, session.Id, default);
@@ -32,9 +32,9 @@ public sealed class FixtureModelConversationTests
         Assert.Equal(1, view.Path[^1].SiblingIndex);
 
         // Follow-up, then edit the first user turn: a new branch; the old one stays selectable.
-        var followUp = await host.Service.SendAsync(actor, session.Id, "And the risks?", null, null, default);
+        var followUp = await host.Turns.SendAsync(actor, session.Id, "And the risks?", null, null, default);
         await host.FinishedAsync(followUp.AnswerId);
-        var edit = await host.Service.EditAsync(actor, first.UserMessageId!.Value, "Summarize the situation in one line.", null, null, default);
+        var edit = await host.Turns.EditAsync(actor, first.UserMessageId!.Value, "Summarize the situation in one line.", null, null, default);
         await host.FinishedAsync(edit.AnswerId);
         view = await host.Service.GetConversationAsync(actor, session.Id, default);
         Assert.Equal(2, view.Path.Count);
@@ -60,7 +60,7 @@ public sealed class FixtureModelConversationTests
         TurnStarted? last = null;
         for (var i = 0; i < 3; i++)
         {
-            last = await host.Service.SendAsync(actor, session.Id, $"{i}: {longText}", null, new SamplingRequest(MaxTokens: 8), default);
+            last = await host.Turns.SendAsync(actor, session.Id, $"{i}: {longText}", null, new SamplingRequest(MaxTokens: 8), default);
             await host.FinishedAsync(last.AnswerId);
         }
 
@@ -70,7 +70,7 @@ public sealed class FixtureModelConversationTests
         Assert.Equal(MessageStatus.Complete, (await host.MessageAsync(last.AnswerId)).Status);
 
         var tooBig = await Assert.ThrowsAsync<ConversationLimitException>(() =>
-            host.Service.SendAsync(actor, session.Id, string.Join(' ', Enumerable.Repeat(longText, 3)), null, null, default));
+            host.Turns.SendAsync(actor, session.Id, string.Join(' ', Enumerable.Repeat(longText, 3)), null, null, default));
         Assert.Contains("context", tooBig.Message, StringComparison.Ordinal);
     }
 
@@ -80,7 +80,7 @@ public sealed class FixtureModelConversationTests
         await using var host = await ConversationTestHost.StartAsync(settings: new() { ["Conversations:DefaultMaxTokens"] = "12" });
         var actor = ConversationTestHost.Analyst(clearance: ClassificationLevel.Secret);
         var session = await host.Service.CreateSessionAsync(actor, "Export me", null, default);
-        var turn = await host.Service.SendAsync(actor, session.Id, "Report.", new Marking(ClassificationLevel.Secret, ["NOFORN"]), null, default);
+        var turn = await host.Turns.SendAsync(actor, session.Id, "Report.", new Marking(ClassificationLevel.Secret, ["NOFORN"]), null, default);
         var answer = await host.FinishedAsync(turn.AnswerId);
         var exporter = new ConversationExporter(host.Service, MarkingSchemes.Us);
 

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using AxWorkbench.Core.Audit;
@@ -22,7 +23,7 @@ namespace AxWorkbench.Core.Tests.Documents;
 public sealed partial class DocumentJobsTests
 {
     private static readonly UserAuthorization SecretAnalyst = new(ClassificationLevel.Secret, new HashSet<string>());
-    private static readonly AuditActor Kim = new("kim", "127.0.0.1");
+    private static readonly WorkbenchActor Kim = new("kim", "kim", [], SecretAnalyst, ClientAddress: "127.0.0.1");
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private static readonly Dictionary<string, string?> SmallContext = new()
@@ -191,7 +192,7 @@ public sealed partial class DocumentJobsTests
         var result = await host.Library.ImportAsync(new MemoryStream(HostileFiles.TextPdf("(U) To be deleted.")), "old.pdf", Marking.Unclassified, SecretAnalyst, "kim", actor: Kim);
         var id = result.Document.Id;
 
-        await Assert.ThrowsAsync<DocumentRefusedException>(() => host.Library.DeleteAsync(id, SecretAnalyst, "lee", isAdministrator: false, new AuditActor("lee", null)));
+        await Assert.ThrowsAsync<DocumentRefusedException>(() => host.Library.DeleteAsync(id, SecretAnalyst, "lee", isAdministrator: false, new WorkbenchActor("lee", "lee", [], SecretAnalyst)));
         Assert.NotNull(await host.Library.GetAsync(id, SecretAnalyst));
         Assert.True(await host.Library.DeleteAsync(id, SecretAnalyst, "kim", isAdministrator: false, Kim));
 
@@ -206,7 +207,7 @@ public sealed partial class DocumentJobsTests
         var audit = await AuditAsync(host, AuditActions.DocumentDeleted);
         Assert.Contains(audit, r => r.Actor == "lee" && r.Outcome == AuditOutcomes.Denied);
         Assert.Contains(audit, r => r.Actor == "kim" && r.Outcome == AuditOutcomes.Success && r.Target == id.ToString());
-        Assert.False(await host.Library.DeleteAsync(id, SecretAnalyst, "admin", isAdministrator: true, new AuditActor("admin", null)));
+        Assert.False(await host.Library.DeleteAsync(id, SecretAnalyst, "admin", isAdministrator: true, new WorkbenchActor("admin", "admin", [Roles.Admin], SecretAnalyst)));
     }
 
     private static async Task<Guid> SeedAsync(DocumentsTestHost host, int pages, Marking marking)

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
@@ -65,8 +66,12 @@ public sealed class RetrievalTestHost : IAsyncDisposable
         }
     }
 
-    public static SearchPrincipal User(ClassificationLevel clearance, string unit, string id = "analyst", params string[] caveats) =>
-        new(id, new UserAuthorization(clearance, caveats.ToHashSet()), unit);
+    public static WorkbenchActor User(ClassificationLevel clearance, string unit, string id = "analyst", params string[] caveats) =>
+        new(id, id, [Roles.Analyst], new UserAuthorization(clearance, caveats.ToHashSet()), unit);
+
+    /// <summary>Someone filing documents: a library's owner (or not), or an administrator.</summary>
+    public static WorkbenchActor Owner(string id, bool admin = false) =>
+        new(id, id, admin ? [Roles.Admin] : [Roles.Analyst], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>()));
 
     public static IndexedDocument Brief(string title, Marking marking, params string[] pages) =>
         new(Guid.NewGuid(), 1, title, marking, [.. pages.Select((p, i) => new DocumentPage(i + 1, p))]);

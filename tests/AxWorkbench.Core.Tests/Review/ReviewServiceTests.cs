@@ -1,3 +1,5 @@
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
@@ -194,7 +196,7 @@ public sealed class ReviewServiceTests : IAsyncLifetime
     [Fact]
     public async Task Units_NewSubUnitWidensScope_AndAUnitCannotMoveUnderItsOwnSubUnit()
     {
-        var actor = new AuditActor("admin", "127.0.0.1");
+        var actor = new WorkbenchActor("admin", "admin", [Roles.Admin], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>()), ClientAddress: "127.0.0.1");
         var company = await _host.Units.CreateAsync(actor, "Alpha Company", ReviewData.FirstIntelligenceBattalionId, default);
         var supervisor = await _host.AddUserAsync("sup", Battalion, ClassificationLevel.Secret);
         var analyst = await _host.AddUserAsync("alpha-analyst", "Alpha Company", ClassificationLevel.Secret);

@@ -68,9 +68,9 @@ public sealed class ReviewTestHost : IAsyncDisposable
         return user;
     }
 
-    public static Reviewer ReviewerFor(WorkbenchUser user) => new(user.Id, user.UserName!, user.ToAuthorization(), user.Unit, "127.0.0.1");
+    public static WorkbenchActor ReviewerFor(WorkbenchUser user) => new(user.Id, user.UserName!, [Roles.Supervisor], user.ToAuthorization(), user.Unit, "127.0.0.1");
 
-    public static ChatActor ActorFor(WorkbenchUser user) => new(user.Id, user.ToAuthorization(), [Roles.Analyst], user.UserName);
+    public static WorkbenchActor ActorFor(WorkbenchUser user) => new(user.Id, user.UserName!, [Roles.Analyst], user.ToAuthorization(), user.Unit);
 
     /// <summary>A session with a user turn and an answer (and optionally a second answer: a branch), all at <paramref name="marking"/>.</summary>
     public async Task<(Guid SessionId, Guid UserTurn, Guid Answer)> AddSessionAsync(WorkbenchUser owner, string title, Marking marking, string text = "Where is the convoy?", DateTime? at = null, bool branch = false)

@@ -54,10 +54,11 @@ public sealed class GroundedChatTests(WorkbenchFixture fixture, ITestOutputHelpe
     private async Task RemoveUploadsAsync(Guid libraryId)
     {
         var everything = new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA");
+        var e2e = new AxWorkbench.Core.Actors.WorkbenchActor("e2e", "e2e", [AxWorkbench.Core.Actors.Roles.Admin], everything);
         foreach (var id in _uploads)
         {
-            await Fixture.App.Services.GetRequiredService<RetrievalService>().RemoveDocumentAsync(libraryId, id, "e2e", administrator: true, CancellationToken.None);
-            await Fixture.App.Services.GetRequiredService<DocumentLibrary>().DeleteAsync(id, everything, "e2e", isAdministrator: true, new AxWorkbench.Core.Audit.AuditActor("e2e", null), CancellationToken.None);
+            await Fixture.App.Services.GetRequiredService<RetrievalService>().RemoveDocumentAsync(libraryId, id, e2e, CancellationToken.None);
+            await Fixture.App.Services.GetRequiredService<DocumentLibrary>().DeleteAsync(id, everything, "e2e", isAdministrator: true, e2e, CancellationToken.None);
         }
     }
 

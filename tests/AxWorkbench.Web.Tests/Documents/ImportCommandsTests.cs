@@ -62,7 +62,7 @@ public sealed class ImportCommandsTests : IDisposable
         using (var host = await context.StartDataHostAsync(CancellationToken.None, b => b.AddRetrieval()))
         {
             await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(CancellationToken.None);
-            var principal = new SearchPrincipal("reader", new UserAuthorization(ClassificationLevel.Confidential, new HashSet<string>()), "HQ");
+            var principal = new AxWorkbench.Core.Actors.WorkbenchActor("reader", "reader", [], new UserAuthorization(ClassificationLevel.Confidential, new HashSet<string>()), "HQ");
             var hits = await host.Services.GetRequiredService<RetrievalService>().SearchAsync(principal, new SearchRequest("lighthouse exercise"), CancellationToken.None);
             Assert.Equal("notes.md", Assert.Single(hits.Hits).Title);
             await host.Services.GetRequiredService<RetrievalIndexHost>().StopAsync(CancellationToken.None);

@@ -1,7 +1,7 @@
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Review;
-using AxWorkbench.Web.Components.Chat;
+using AxWorkbench.Web.Conversations;
 using AxWorkbench.Web.Components.Review;
 
 namespace AxWorkbench.Web.Tests.Review;

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using AxWorkbench.Core.Audit;
@@ -43,7 +44,7 @@ public sealed partial class DocumentJobs(
     TimeProvider clock,
     ILogger<DocumentJobs> logger) : BackgroundService
 {
-    private readonly Channel<(Guid DocumentId, AuditActor Actor)> _parses = Channel.CreateUnbounded<(Guid, AuditActor)>();
+    private readonly Channel<(Guid DocumentId, WorkbenchActor Actor)> _parses = Channel.CreateUnbounded<(Guid, WorkbenchActor)>();
     private readonly Channel<Guid> _summaries = Channel.CreateUnbounded<Guid>();
     private readonly ConcurrentDictionary<Guid, SummaryJob> _jobs = new();
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -61,14 +62,14 @@ public sealed partial class DocumentJobs(
     public SummaryJobUpdate? Progress(Guid summaryId) => _jobs.TryGetValue(summaryId, out var job) ? job.Last : null;
 
     /// <summary>Queues the parsing of a stored document (status <see cref="DocumentStatus.Parsing"/>).</summary>
-    public ValueTask EnqueueParseAsync(Guid documentId, AuditActor actor, CancellationToken cancellationToken = default) =>
+    public ValueTask EnqueueParseAsync(Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken = default) =>
         _parses.Writer.WriteAsync((documentId, actor), cancellationToken);
 
     /// <summary>
     /// Starts a summary of a ready document the user may read; returns the summary's id at once. The start is audited
     /// with the document's marking, which the summary carries.
     /// </summary>
-    public async Task<Guid> StartSummaryAsync(Guid documentId, SummaryMode mode, UserAuthorization user, string userName, AuditActor actor, CancellationToken cancellationToken = default)
+    public async Task<Guid> StartSummaryAsync(Guid documentId, SummaryMode mode, UserAuthorization user, string userName, WorkbenchActor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var document = await library.GetAsync(documentId, user, cancellationToken) ?? throw new DocumentNotFoundException(documentId);
@@ -100,7 +101,7 @@ public sealed partial class DocumentJobs(
     /// Resumes an interrupted (or cancelled) summary: the chunk summaries it saved are reused and only the rest is asked
     /// of the model. Returns false when there is no such summary the user may read, or it is not resumable.
     /// </summary>
-    public async Task<bool> ResumeAsync(Guid summaryId, UserAuthorization user, AuditActor actor, CancellationToken cancellationToken = default)
+    public async Task<bool> ResumeAsync(Guid summaryId, UserAuthorization user, WorkbenchActor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         SummaryRecord? record;
@@ -183,11 +184,11 @@ public sealed partial class DocumentJobs(
         }
         foreach (var (id, uploader) in await library.PendingParsesAsync(cancellationToken))
         {
-            await EnqueueParseAsync(id, new AuditActor(uploader, null), cancellationToken);
+            await EnqueueParseAsync(id, new WorkbenchActor(uploader, uploader, [], new UserAuthorization(ClassificationLevel.Unclassified, new HashSet<string>())), cancellationToken);
         }
     }
 
-    private async Task QueueAsync(SummaryRecord record, AuditActor actor, CancellationToken cancellationToken)
+    private async Task QueueAsync(SummaryRecord record, WorkbenchActor actor, CancellationToken cancellationToken)
     {
         var job = new SummaryJob(record.DocumentId, record.RequestedBy, actor)
         {
@@ -413,7 +414,7 @@ public sealed partial class DocumentJobs(
         }
     }
 
-    private static AuditEvent SummaryEvent(AuditActor actor, SummaryRecord record, string stage) =>
+    private static AuditEvent SummaryEvent(WorkbenchActor actor, SummaryRecord record, string stage) =>
         AuditEvent.For(actor, AuditActions.Summary, record.DocumentId.ToString(), details: new
         {
             stage,
@@ -424,13 +425,13 @@ public sealed partial class DocumentJobs(
             chunksTotal = record.ChunksTotal,
         }) with { Marking = MarkingStorage.FromStorage(record.Marking) };
 
-    private sealed class SummaryJob(Guid documentId, string userName, AuditActor actor)
+    private sealed class SummaryJob(Guid documentId, string userName, WorkbenchActor actor)
     {
         public Guid DocumentId { get; } = documentId;
 
         public string UserName { get; } = userName;
 
-        public AuditActor Actor { get; } = actor;
+        public WorkbenchActor Actor { get; } = actor;
 
         public CancellationTokenSource Cancel { get; } = new();
 

@@ -4,14 +4,14 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
-using AxWorkbench.Web.Components.Libraries;
+using AxWorkbench.Web.Retrieval;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Shell;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace AxWorkbench.Web.Tests.Libraries;
+namespace AxWorkbench.Web.Tests.Retrieval;
 
 /// <summary>The search page over the real retrieval service (SQLite file, Lucene index on disk; BM25 only).</summary>
 public sealed class LibrariesPageTests : WorkbenchTestContext, IAsyncLifetime
@@ -36,9 +36,9 @@ public sealed class LibrariesPageTests : WorkbenchTestContext, IAsyncLifetime
         var retrieval = _host.Services.GetRequiredService<RetrievalService>();
         var library = await retrieval.CreateLibraryAsync("owner", "Border briefs", new Marking(ClassificationLevel.TopSecret), ["1-BDE"], default);
         await retrieval.AddDocumentAsync(library.Id, new IndexedDocument(Guid.NewGuid(), 1, "Convoy log", new Marking(ClassificationLevel.Confidential),
-            [new DocumentPage(1, "Cover page."), new DocumentPage(2, "The convoy crossed the bridge at dawn.")]), "owner", false, default);
+            [new DocumentPage(1, "Cover page."), new DocumentPage(2, "The convoy crossed the bridge at dawn.")]), new WorkbenchActor("owner", "owner", [Roles.Analyst], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>())), default);
         await retrieval.AddDocumentAsync(library.Id, new IndexedDocument(Guid.NewGuid(), 1, "Missile brief", new Marking(ClassificationLevel.Secret),
-            [new DocumentPage(1, "A convoy of missile launchers moved north.")]), "owner", false, default);
+            [new DocumentPage(1, "A convoy of missile launchers moved north.")]), new WorkbenchActor("owner", "owner", [Roles.Analyst], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>())), default);
         Services.AddSingleton(retrieval);
         Services.AddScoped<CurrentUser>();
     }

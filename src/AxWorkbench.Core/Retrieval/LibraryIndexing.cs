@@ -1,18 +1,12 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Documents.Parsing;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Core.Retrieval;
 using Microsoft.Extensions.Logging;
 using RetrievalPage = AxWorkbench.Core.Retrieval.DocumentPage;
 
-namespace AxWorkbench.Core.Rag;
-
-/// <summary>Who adds a document to a library: id (library ownership), audit name, authorization, unit and whether an administrator.</summary>
-public sealed record LibraryActor(string UserId, string AuditName, UserAuthorization Authorization, string Unit, bool Administrator)
-{
-    public SearchPrincipal Principal => new(UserId, Authorization, Unit);
-}
+namespace AxWorkbench.Core.Retrieval;
 
 /// <summary>The document is not ready for indexing (still parsing, failed, or not visible to the user).</summary>
 public sealed class DocumentNotIndexableException(string message) : InvalidOperationException(message);
@@ -27,25 +21,26 @@ public sealed partial class LibraryIndexing(DocumentLibrary documents, Retrieval
     public const string AuditAction = "library.document-added";
 
     /// <summary>The libraries this actor may add documents to (owner, or any as administrator).</summary>
-    public async Task<IReadOnlyList<LibrarySummary>> ListTargetsAsync(LibraryActor actor, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LibrarySummary>> ListTargetsAsync(WorkbenchActor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var all = await retrieval.ListLibrariesAsync(actor.Principal, actor.Administrator, cancellationToken);
-        return [.. all.Where(l => actor.Administrator || l.OwnerId == actor.UserId)];
+        var all = await retrieval.ListLibrariesAsync(actor, cancellationToken);
+        return [.. all.Where(l => actor.IsAdministrator || l.OwnerId == actor.UserId)];
     }
 
     /// <summary>Adds a library by its name (the import command).</summary>
-    public async Task AddToLibraryAsync(string libraryName, Guid documentId, LibraryActor actor, CancellationToken cancellationToken)
+    public async Task AddToLibraryAsync(string libraryName, Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(libraryName);
         ArgumentNullException.ThrowIfNull(actor);
-        var all = await retrieval.ListLibrariesAsync(actor.Principal, administrator: true, cancellationToken);
+        // Found by name among all libraries; whether this actor may add to it is decided by AddDocumentAsync (and audited).
+        var all = await retrieval.ListLibrariesAsync(WorkbenchActor.System, cancellationToken);
         var library = all.FirstOrDefault(l => string.Equals(l.Name, libraryName.Trim(), StringComparison.Ordinal))
             ?? throw new LibraryNotFoundByNameException(libraryName);
         await AddToLibraryAsync(library.Id, documentId, actor, cancellationToken);
     }
 
-    public async Task AddToLibraryAsync(Guid libraryId, Guid documentId, LibraryActor actor, CancellationToken cancellationToken)
+    public async Task AddToLibraryAsync(Guid libraryId, Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var record = await documents.GetAsync(documentId, actor.Authorization, cancellationToken);
@@ -58,7 +53,7 @@ public sealed partial class LibraryIndexing(DocumentLibrary documents, Retrieval
                     : $"'{record.FileName}' is {record.Status.ToString().ToLowerInvariant()}; only parsed documents can be added to a library.");
             }
 
-            await retrieval.AddDocumentAsync(libraryId, ToIndexed(record), actor.UserId, actor.Administrator, cancellationToken);
+            await retrieval.AddDocumentAsync(libraryId, ToIndexed(record), actor, cancellationToken);
         }
         catch (Exception ex) when (ex is DocumentNotIndexableException or MarkingAboveCeilingException or LibraryAccessDeniedException or LibraryNotFoundException)
         {
@@ -87,10 +82,11 @@ public sealed partial class LibraryIndexing(DocumentLibrary documents, Retrieval
         return new IndexedDocument(record.Id, 1, record.FileName, marking, pages);
     }
 
-    private static AuditEvent Event(LibraryActor actor, Guid libraryId, Guid documentId, DocumentRecord? record, string outcome, string? reason) => new()
+    private static AuditEvent Event(WorkbenchActor actor, Guid libraryId, Guid documentId, DocumentRecord? record, string outcome, string? reason) => new()
     {
         Action = AuditAction,
         Actor = actor.AuditName,
+        ClientAddress = actor.ClientAddress,
         Target = documentId.ToString(),
         Outcome = outcome,
         Marking = record is null ? null : MarkingStorage.FromStorage(record.Marking),

@@ -2,13 +2,14 @@ using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Core.Rag;
+using AxWorkbench.Core.Actors;
+using AxWorkbench.Core.Tests.Conversations;
 using AxWorkbench.Core.Retrieval;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using DocumentPage = AxWorkbench.Core.Documents.DocumentPage;
 
-namespace AxWorkbench.Core.Tests.Rag;
+namespace AxWorkbench.Core.Tests.Retrieval;
 
 public sealed class LibraryIndexingTests
 {
@@ -39,14 +40,14 @@ public sealed class LibraryIndexingTests
     [Fact]
     public async Task AddToLibrary_DocumentAboveTheCeiling_IsRefusedWithTheReason_AndTheRefusalIsAudited()
     {
-        await using var host = await RagTestHost.StartAsync();
-        var library = await host.Retrieval.CreateLibraryAsync(RagTestHost.Admin.UserId, "Confidential only", new Marking(ClassificationLevel.Confidential), ["J2"], CancellationToken.None);
+        await using var host = await GroundedChatTestHost.StartAsync();
+        var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Confidential only", new Marking(ClassificationLevel.Confidential), ["J2"], CancellationToken.None);
         var secret = await host.StoreDocumentAsync("secret.txt", new Marking(ClassificationLevel.Secret), "A secret brief about harbors.");
 
-        var refusal = await Assert.ThrowsAsync<MarkingAboveCeilingException>(() => host.Indexing.AddToLibraryAsync(library.Id, secret, RagTestHost.Admin, CancellationToken.None));
+        var refusal = await Assert.ThrowsAsync<MarkingAboveCeilingException>(() => host.Indexing.AddToLibraryAsync(library.Id, secret, GroundedChatTestHost.Admin, CancellationToken.None));
 
         Assert.Contains("ceiling", refusal.Message, StringComparison.Ordinal);
-        var principal = new SearchPrincipal("x", new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA"), "J2");
+        var principal = GroundedChatTestHost.Analyst("x", ClassificationLevel.TopSecret);
         Assert.Empty((await host.Retrieval.SearchAsync(principal, new SearchRequest("harbors"), CancellationToken.None)).Hits);
         await using var db = await host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         var record = Assert.Single(await db.Set<AuditRecord>().AsNoTracking().Where(r => r.Action == LibraryIndexing.AuditAction).ToListAsync());
@@ -56,15 +57,15 @@ public sealed class LibraryIndexingTests
     [Fact]
     public async Task AddToLibraryByName_IndexesTheStoredPages_AndOnlyTheOwnerOrAnAdministratorMayAdd()
     {
-        await using var host = await RagTestHost.StartAsync();
-        var library = await host.Retrieval.CreateLibraryAsync(RagTestHost.Admin.UserId, "Harbor", new Marking(ClassificationLevel.Secret), ["J2"], CancellationToken.None);
+        await using var host = await GroundedChatTestHost.StartAsync();
+        var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Harbor", new Marking(ClassificationLevel.Secret), ["J2"], CancellationToken.None);
         var document = await host.StoreDocumentAsync("brief.txt", new Marking(ClassificationLevel.Confidential), "The lighthouse keeper logs every vessel.");
-        var stranger = new LibraryActor("someone", "someone", new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>(), "USA"), "J2", false);
+        var stranger = GroundedChatTestHost.Analyst("someone", ClassificationLevel.Secret);
 
         await Assert.ThrowsAsync<LibraryAccessDeniedException>(() => host.Indexing.AddToLibraryAsync(library.Id, document, stranger, CancellationToken.None));
-        await host.Indexing.AddToLibraryAsync("Harbor", document, RagTestHost.Admin, CancellationToken.None);
+        await host.Indexing.AddToLibraryAsync("Harbor", document, GroundedChatTestHost.Admin, CancellationToken.None);
 
-        var principal = new SearchPrincipal("a", new UserAuthorization(ClassificationLevel.Confidential, new HashSet<string>(), "USA"), "J2");
+        var principal = GroundedChatTestHost.Analyst("a", ClassificationLevel.Confidential);
         var hit = Assert.Single((await host.Retrieval.SearchAsync(principal, new SearchRequest("lighthouse keeper"), CancellationToken.None)).Hits);
         Assert.Equal(document, hit.DocumentId);
         Assert.Equal(1, hit.Page);

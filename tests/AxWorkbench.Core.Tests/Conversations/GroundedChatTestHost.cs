@@ -4,7 +4,6 @@ using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Core.Rag;
 using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Core.Tests.Retrieval;
 using Microsoft.EntityFrameworkCore;
@@ -14,16 +13,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using DocumentPage = AxWorkbench.Core.Documents.DocumentPage;
 
-namespace AxWorkbench.Core.Tests.Rag;
+namespace AxWorkbench.Core.Tests.Conversations;
 
 /// <summary>
 /// Documents, retrieval, conversations and grounded chat over one real SQLite file and a real on-disk index in a temp
 /// folder; the model is a scripted streaming <see cref="IChatClient"/> (these tests are about what reaches the prompt
 /// and what is stored, not about the model). Documents are stored as parsed pages directly (parsing has its own tests).
 /// </summary>
-public sealed class RagTestHost : IAsyncDisposable
+public sealed class GroundedChatTestHost : IAsyncDisposable
 {
-    private RagTestHost(IHost host, string directory, StreamingScriptedChatClient model)
+    private GroundedChatTestHost(IHost host, string directory, StreamingScriptedChatClient model)
     {
         Host = host;
         Directory = directory;
@@ -36,7 +35,9 @@ public sealed class RagTestHost : IAsyncDisposable
 
     public StreamingScriptedChatClient Model { get; }
 
-    public GroundedChat Chat => Host.Services.GetRequiredService<GroundedChat>();
+    public GroundedAnswers Grounded => Host.Services.GetRequiredService<GroundedAnswers>();
+
+    public ConversationTurns Turns => Host.Services.GetRequiredService<ConversationTurns>();
 
     public LibraryIndexing Indexing => Host.Services.GetRequiredService<LibraryIndexing>();
 
@@ -44,7 +45,9 @@ public sealed class RagTestHost : IAsyncDisposable
 
     public ConversationService Conversations => Host.Services.GetRequiredService<ConversationService>();
 
-    public static async Task<RagTestHost> StartAsync(Func<IReadOnlyList<ChatMessage>, string>? answer = null)
+    public GenerationCoordinator Coordinator => Host.Services.GetRequiredService<GenerationCoordinator>();
+
+    public static async Task<GroundedChatTestHost> StartAsync(Func<IReadOnlyList<ChatMessage>, string>? answer = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
@@ -64,11 +67,10 @@ public sealed class RagTestHost : IAsyncDisposable
         builder.AddDocuments();
         builder.AddRetrieval();
         builder.AddConversations();
-        builder.AddRag();
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(CancellationToken.None);
-        return new RagTestHost(host, directory, model);
+        return new GroundedChatTestHost(host, directory, model);
     }
 
     /// <summary>A parsed, ready document stored as the Documents feature stores one.</summary>
@@ -92,15 +94,14 @@ public sealed class RagTestHost : IAsyncDisposable
         return id;
     }
 
-    public static LibraryActor Admin { get; } = new("admin-id", "admin", new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA"), "HQ", true);
+    public static WorkbenchActor Admin { get; } = new("admin-id", "admin", [Roles.Admin], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>(), "USA"), "HQ");
 
-    public static (ChatActor Actor, SearchPrincipal Principal) Analyst(string id, ClassificationLevel clearance, string unit = "J2") =>
-        (new ChatActor(id, new UserAuthorization(clearance, new HashSet<string>(), "USA"), [Core.Actors.Roles.Analyst], id),
-         new SearchPrincipal(id, new UserAuthorization(clearance, new HashSet<string>(), "USA"), unit));
+    public static WorkbenchActor Analyst(string id, ClassificationLevel clearance, string unit = "J2") =>
+        new(id, id, [Roles.Analyst], new UserAuthorization(clearance, new HashSet<string>(), "USA"), unit);
 
     public async Task<ChatMessageRecord> FinishedAsync(Guid answerId)
     {
-        if (Conversations.Coordinator.Find(answerId) is { } active)
+        if (Coordinator.Find(answerId) is { } active)
         {
             await active.Completion.WaitAsync(TimeSpan.FromSeconds(60));
         }
@@ -111,7 +112,7 @@ public sealed class RagTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Conversations.Coordinator.StopAllAsync(CancellationToken.None);
+        await Coordinator.StopAllAsync(CancellationToken.None);
         await Host.Services.GetRequiredService<RetrievalIndexHost>().StopAsync(CancellationToken.None);
         Host.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

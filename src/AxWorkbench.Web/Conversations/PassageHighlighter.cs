@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace AxWorkbench.Web.Rag;
+namespace AxWorkbench.Web.Conversations;
 
 /// <summary>
 /// Finds a cited passage in a page's text for the reader's highlight: exactly, or word by word across any whitespace

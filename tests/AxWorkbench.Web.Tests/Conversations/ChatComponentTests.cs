@@ -1,11 +1,12 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Web.Components.Chat;
+using AxWorkbench.Web.Conversations;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AxWorkbench.Web.Tests.Chat;
+namespace AxWorkbench.Web.Tests.Conversations;
 
 public sealed class ChatComponentTests : WorkbenchTestContext
 {
@@ -24,7 +25,8 @@ public sealed class ChatComponentTests : WorkbenchTestContext
     };
 
     private static ActiveGeneration Active(ChatMessageRecord answer) =>
-        new(new GenerationJob(answer.Id, _session, "u", [new ChatMessage(ChatRole.User, "q")], 0.7f, 0.9f, 32, 1, answer.Marking, "u"));
+        new(new GenerationJob(answer.Id, _session, new WorkbenchActor("u", "u", [Roles.Analyst], new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>())),
+            [new ChatMessage(ChatRole.User, "q")], 0.7f, 0.9f, 32, 1, answer.Marking));
 
     [Fact]
     public void MessageList_ShowsEveryMessageWithRolePortionMarkAndRenderedMarkdown()

@@ -1,25 +1,24 @@
-using System.Security.Claims;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Web.Identity;
 
-namespace AxWorkbench.Web.Chat;
+namespace AxWorkbench.Web.Conversations;
 
-public static class ChatExtensions
+public static class ConversationsWebExtensions
 {
-    /// <summary>The chat workspace (Core's conversations over the registered IChatClient).</summary>
-    public static IHostApplicationBuilder AddChat(this IHostApplicationBuilder builder)
+    /// <summary>The chat workspace, plain and grounded (Core's conversations over the registered IChatClient; needs AddRetrievalWeb).</summary>
+    public static WebApplicationBuilder AddConversationsWeb(this WebApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.AddConversations();
-        builder.Services.AddScoped<ChatActorAccessor>();
         return builder;
     }
 
     /// <summary>Exports of a session: /chat/export/{id}.md and /chat/export/{id}.json (the owner only).</summary>
-    public static WebApplication MapChatEndpoints(this WebApplication app)
+    public static WebApplication MapConversationsWeb(this WebApplication app)
     {
         app.MapGet("/chat/export/{id:guid}.{format}", async (Guid id, string format, HttpContext context, ConversationExporter exporter, CancellationToken cancellationToken) =>
         {
-            var actor = ChatActorAccessor.From(context.User);
+            var actor = CurrentUser.ToActor(context.User, context.Connection.RemoteIpAddress?.ToString());
             try
             {
                 return format switch
@@ -40,16 +39,4 @@ public static class ChatExtensions
         }).RequireAuthorization();
         return app;
     }
-}
-
-/// <summary>The signed-in user as the conversation service sees them.</summary>
-public sealed class ChatActorAccessor(CurrentUser currentUser)
-{
-    public async Task<ChatActor> GetAsync() => From(await currentUser.GetPrincipalAsync());
-
-    public static ChatActor From(ClaimsPrincipal principal) => new(
-        principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The signed-in user has no id claim."),
-        CurrentUser.ToAuthorization(principal),
-        [.. principal.FindAll(ClaimTypes.Role).Select(c => c.Value)],
-        principal.Identity?.Name);
 }

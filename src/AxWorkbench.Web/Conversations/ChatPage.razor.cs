@@ -1,0 +1,176 @@
+using AxWorkbench.Core.Actors;
+using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Retrieval;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace AxWorkbench.Web.Conversations;
+
+/// <summary>The chat page's state and its calls to the services (its children only render and raise events).</summary>
+public sealed partial class ChatPage
+{
+
+    [Parameter] public Guid? SessionId { get; set; }
+
+    private readonly CancellationTokenSource _cts = new();
+    private WorkbenchActor? _actor;
+    private IReadOnlyList<SessionSummary> _sessions = [];
+    private IReadOnlyDictionary<Guid, AxWorkbench.Core.Review.SessionViewed>? _views;
+    private IReadOnlyList<Persona> _personas = [];
+    private ConversationView? _view;
+    private ActiveGeneration? _active;
+    private string? _search;
+    private bool _showArchived;
+    private string? _error;
+    private IReadOnlyList<LibrarySummary> _libraries = [];
+    private IReadOnlyCollection<Guid> _sessionLibraries = [];
+    private IReadOnlyDictionary<Guid, GroundedAnswerView> _grounded = new Dictionary<Guid, GroundedAnswerView>();
+
+    protected override async Task OnInitializedAsync()
+    {
+        _actor = await CurrentUser.GetActorAsync();
+        _libraries = await Retrieval.ListSearchableAsync(_actor, _cts.Token);
+        _personas = await Settings.ListPersonasAsync(false, _cts.Token);
+        await LoadSessionsAsync();
+    }
+
+    protected override async Task OnParametersSetAsync() => await LoadViewAsync();
+
+    private async Task LoadSessionsAsync()
+    {
+        _sessions = await Conversations.ListSessionsAsync(_actor!, _search, _showArchived, _cts.Token);
+        _views = await Review.ViewsOfOwnSessionsAsync(_actor!.UserId, _cts.Token);
+    }
+
+    /// <summary>Reads the open session; a refresh or reconnect attaches to the answer still generating, wherever it is.</summary>
+    private async Task LoadViewAsync()
+    {
+        (_view, _active) = (null, null);
+        if (SessionId is not { } id)
+        {
+            return;
+        }
+
+        try
+        {
+            _view = await Conversations.GetConversationAsync(_actor!, id, _cts.Token);
+            _active = _view.Active;
+            _sessionLibraries = await Grounded.GetLibrariesAsync(_actor!, id, _cts.Token);
+            _grounded = await Grounded.GetAnswersAsync(_view.Path.Select(p => p.Message), _cts.Token);
+        }
+        catch (Exception ex) when (ex is ConversationNotFoundException or MarkingNotPermittedException)
+        {
+            (_view, _error) = (null, ex.Message);
+        }
+    }
+
+    /// <summary>After a send, edit or regenerate: the turn carries the conversation and the live answer; nothing is read again.</summary>
+    private async Task ShowAsync(TurnStarted turn)
+    {
+        (_view, _active) = (turn.View, turn.Generation);
+        if (turn.Grounding is { } grounding)
+        {
+            _grounded = new Dictionary<Guid, GroundedAnswerView>(_grounded) { [grounding.AnswerId] = grounding };
+        }
+
+        await LoadSessionsAsync();
+    }
+
+    private Task NewSessionAsync() => RunAsync(async () =>
+    {
+        var session = await Conversations.CreateSessionAsync(_actor!, null, null, _cts.Token);
+        await LoadSessionsAsync();
+        Navigation.NavigateTo($"/chat/{session.Id}");
+    });
+
+    private Task SearchAsync(string? search) => RunAsync(() => { _search = search; return LoadSessionsAsync(); });
+
+    private Task ToggleArchivedAsync() => RunAsync(() => { _showArchived = !_showArchived; return LoadSessionsAsync(); });
+
+    private Task PinAsync((Guid Id, bool Pinned) change) => SessionChangeAsync(() => Conversations.SetPinnedAsync(_actor!, change.Id, change.Pinned, _cts.Token));
+
+    private Task RenameAsync((Guid Id, string Title) change) => SessionChangeAsync(() => Conversations.RenameAsync(_actor!, change.Id, change.Title, _cts.Token));
+
+    private Task ArchiveAsync((Guid Id, bool Archived) change) => SessionChangeAsync(() => Conversations.SetArchivedAsync(_actor!, change.Id, change.Archived, _cts.Token));
+
+    private Task SetPersonaAsync(Guid? personaId) => SessionChangeAsync(() => Conversations.SetPersonaAsync(_actor!, _view!.Session.Id, personaId, _cts.Token));
+
+    private Task DeleteAsync(Guid id) => RunAsync(async () =>
+    {
+        await Conversations.DeleteAsync(_actor!, id, _cts.Token);
+        await LoadSessionsAsync();
+        if (SessionId == id)
+        {
+            Navigation.NavigateTo("/chat");
+        }
+    });
+
+    private Task SessionChangeAsync(Func<Task> change) => RunAsync(async () =>
+    {
+        await change();
+        await LoadSessionsAsync();
+        await LoadViewAsync();
+    });
+
+    private Task<bool> SendAsync((string Text, Marking Marking, SamplingRequest Sampling) turn) => RunAsync(async () =>
+        await ShowAsync(await Turns.SendAsync(_actor!, _view!.Session.Id, turn.Text, turn.Marking, turn.Sampling, _cts.Token)));
+
+    private Task RegenerateAsync(Guid answerId) => RunAsync(async () => await ShowAsync(await Turns.RegenerateAsync(_actor!, answerId, null, _cts.Token)));
+
+    private Task EditAsync((Guid MessageId, string Text) edit) => RunAsync(async () =>
+        await ShowAsync(await Turns.EditAsync(_actor!, edit.MessageId, edit.Text, null, null, _cts.Token)));
+
+    private Task StopAsync(Guid answerId) => RunAsync(() => Turns.StopAsync(_actor!, answerId, _cts.Token));
+
+    private Task SetLibrariesAsync(IReadOnlyCollection<Guid> libraries) => RunAsync(async () =>
+        _sessionLibraries = await Grounded.SetLibrariesAsync(_actor!, _view!.Session.Id, libraries, _cts.Token));
+
+    private Task SwitchBranchAsync(Guid messageId) => RunAsync(async () =>
+    {
+        await Conversations.SelectBranchAsync(_actor!, _view!.Session.Id, messageId, _cts.Token);
+        await LoadViewAsync();
+    });
+
+    private async Task CopyAsync(string text)
+    {
+        await using var module = await JS.InvokeAsync<IJSObjectReference>("import", _cts.Token, "/js/chat.js");
+        await module.InvokeAsync<bool>("copyText", _cts.Token, text);
+    }
+
+    private Task OnGenerationFinishedAsync() => InvokeAsync(async () =>
+    {
+        await LoadViewAsync();
+        await LoadSessionsAsync();
+        StateHasChanged();
+    });
+
+    private async Task<bool> RunAsync(Func<Task> action)
+    {
+        try
+        {
+            _error = null;
+            await action();
+            return true;
+        }
+        catch (Exception ex) when (ex is ConversationLimitException or MarkingNotPermittedException or ConversationNotFoundException or ConversationOperationException
+                                       or AxWorkbench.Core.Inference.ModelUnavailableException or AxWorkbench.Core.Inference.EngineBusyException
+                                       or AuditUnavailableException)
+        {
+            _error = ex.Message;
+            return false;
+        }
+        finally
+        {
+            // Also reached through the composer's plain delegate, which does not re-render this page by itself.
+            StateHasChanged();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cts.CancelAsync();
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,197 @@
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using System.Threading.Channels;
+using AxWorkbench.Core.Actors;
+using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Identity;
+using AxWorkbench.Core.Inference;
+using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Core.Review;
+using AxWorkbench.Web.Conversations;
+using AxWorkbench.Web.Identity;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AxWorkbench.Web.Tests.Conversations;
+
+/// <summary>
+/// The chat page over the real conversation services (SQLite file) with a scripted model: these tests are about what the
+/// page does with a turn (shows it, attaches to the stream, shows the end), not about the model.
+/// </summary>
+public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
+{
+    private static readonly WorkbenchActor Analyst = new("analyst-id", "analyst", [Roles.Analyst], new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>(), "USA"), "1-BDE");
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-web-tests", Guid.NewGuid().ToString("N"));
+    private readonly PieceByPieceChatClient _model = new();
+    private IHost _host = null!;
+
+    async Task IAsyncLifetime.InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Data:DataDirectory"] = _directory,
+            ["Retrieval:Embedder"] = "None",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        builder.AddWorkbenchData();
+        builder.AddMarkings();
+        builder.Services.AddSingleton<IChatClient>(_model);
+        builder.AddRetrieval();
+        builder.AddConversations();
+        builder.AddReview();
+        _host = builder.Build();
+        await _host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        foreach (var type in new[] { typeof(ConversationService), typeof(ConversationTurns), typeof(ChatSettings), typeof(GroundedAnswers), typeof(RetrievalService), typeof(ReviewService), typeof(ModelOutputRenderer) })
+        {
+            Services.AddSingleton(type, _host.Services.GetRequiredService(type));
+        }
+
+        Services.AddSingleton<IModelStatus>(new NoModel());
+        Services.AddScoped<CurrentUser>();
+        AddAuthorization().SetAuthorized(Analyst.Name).SetRoles(Roles.Analyst).SetClaims(
+            new Claim(ClaimTypes.NameIdentifier, Analyst.UserId),
+            new Claim(WorkbenchClaims.Unit, Analyst.Unit),
+            new Claim(WorkbenchClaims.Clearance, ((int)ClassificationLevel.Secret).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        SetRendererInfo(new RendererInfo("Server", true));
+    }
+
+    private ConversationService Conversations => _host.Services.GetRequiredService<ConversationService>();
+
+    [Fact]
+    public async Task Send_ShowsTheTurnAndAttachesToTheStream_ThenShowsTheFinishedAnswer()
+    {
+        var session = await Conversations.CreateSessionAsync(Analyst, null, null, default);
+        var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
+        cut.WaitForElement("[data-testid=composer]");
+
+        cut.Find("[data-testid=chat-input]").Input("Where is the convoy?");
+        cut.Find("[data-testid=send]").Click();
+        var writer = await _model.NextCallAsync();
+        cut.WaitForAssertion(() => Assert.Equal("Where is the convoy?", cut.Find("[data-testid=user-text]").TextContent));
+        cut.WaitForElement("[data-testid=stop]");
+        Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+
+        await writer.WriteAsync("At the **bridge**.");
+        cut.WaitForAssertion(() => Assert.Contains("<strong>bridge</strong>", cut.Find(".ax-streaming [data-testid=model-output]").InnerHtml, StringComparison.Ordinal));
+        writer.Complete();
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll(".ax-streaming")), TimeSpan.FromSeconds(10));
+        Assert.Contains("<strong>bridge</strong>", cut.FindAll("[data-testid=model-output]")[^1].InnerHtml, StringComparison.Ordinal);
+        Assert.Equal("Where is the convoy?", cut.Find("[data-testid=session-title]").TextContent);
+        Assert.Single(cut.FindAll("[data-testid=session-item]"));
+    }
+
+    [Fact]
+    public async Task SomeoneElsesSession_ShowsTheNotFoundMessage_AndNoConversation()
+    {
+        var other = Analyst with { UserId = "other-id", Name = "other" };
+        var session = await Conversations.CreateSessionAsync(other, "Not yours", null, default);
+
+        var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
+
+        cut.WaitForElement("[data-testid=chat-error]");
+        Assert.NotNull(cut.Find("[data-testid=chat-empty]"));
+        Assert.Empty(cut.FindAll("[data-testid=composer]"));
+    }
+
+    [Fact]
+    public void NewSession_IsCreatedListedAndOpened()
+    {
+        var cut = Render<ChatPage>();
+        cut.WaitForElement("[data-testid=chat-empty]");
+
+        cut.Find("[data-testid=new-session]").Click();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=session-item]")));
+        var id = cut.Find("[data-testid=session-item]").GetAttribute("data-session-id");
+        Assert.EndsWith($"/chat/{id}", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APromptAboveTheSessionLimit_IsRefusedWithTheReason_AndTheTextStaysInTheBox()
+    {
+        var session = await Conversations.CreateSessionAsync(Analyst, null, null, default);
+        var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
+        cut.WaitForElement("[data-testid=composer]");
+        var tooLong = new string('x', new ConversationOptions().MaxPromptCharacters + 1);
+
+        cut.Find("[data-testid=chat-input]").Input(tooLong);
+        cut.Find("[data-testid=send]").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("characters", cut.Find("[data-testid=chat-error]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(tooLong, cut.Find("[data-testid=chat-input]").GetAttribute("value"));
+        Assert.Empty(_model.Prompts);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await _host.Services.GetRequiredService<GenerationCoordinator>().StopAllAsync(CancellationToken.None);
+        await DisposeAsync();
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Cleaned by the OS.
+        }
+    }
+
+    private sealed class NoModel : IModelStatus
+    {
+        public ModelState State => ModelState.NotLoaded;
+
+        public string? Error => null;
+
+        public ModelInfo? Info => null;
+
+        public EngineMetrics Metrics => EngineMetrics.Empty;
+
+        public double LoadProgress => 0;
+    }
+}
+
+/// <summary>A model whose pieces the test writes, one call at a time (the page is under test, not the model).</summary>
+internal sealed class PieceByPieceChatClient : IChatClient
+{
+    private readonly Channel<Channel<string>> _calls = Channel.CreateUnbounded<Channel<string>>();
+
+    public List<IReadOnlyList<ChatMessage>> Prompts { get; } = [];
+
+    public async Task<ChannelWriter<string>> NextCallAsync() => (await _calls.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Writer;
+
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("Chat streams.");
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        lock (Prompts)
+        {
+            Prompts.Add([.. messages]);
+        }
+
+        var pieces = Channel.CreateUnbounded<string>();
+        await _calls.Writer.WriteAsync(pieces, cancellationToken);
+        await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken))
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, piece);
+        }
+
+        yield return new ChatResponseUpdate { Role = ChatRole.Assistant, FinishReason = ChatFinishReason.Stop };
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose()
+    {
+    }
+}
