@@ -26,7 +26,6 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
     private readonly DecodeStep _step;
     private readonly ExclusiveWork _exclusive = new();
     private readonly HotSwap _swap = new();
-
     private readonly ModelHost _host;
     private Thread? _loop;
     private volatile bool _stopping;
