@@ -8,10 +8,10 @@ using AxWorkbench.Web.Identity;
 
 namespace AxWorkbench.Web.Review;
 
-public static class ReviewExtensions
+public static class ReviewWebExtensions
 {
     /// <summary>Supervisor review (Core) plus who is reviewing on the web.</summary>
-    public static IHostApplicationBuilder AddReviewWeb(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddReviewWeb(this WebApplicationBuilder builder)
     {
         builder.AddReview();
         builder.Services.AddScoped<ReviewerAccessor>();
@@ -19,7 +19,7 @@ public static class ReviewExtensions
     }
 
     /// <summary>A supervisor's export of a session under review: /review/export/{id}.md and .json (Supervisor policy; audited).</summary>
-    public static WebApplication MapReviewEndpoints(this WebApplication app)
+    public static WebApplication MapReviewWeb(this WebApplication app)
     {
         app.MapGet("/review/export/{id:guid}.{format}", async (Guid id, string format, HttpContext context, ReviewService review, CancellationToken cancellationToken) =>
         {

@@ -2,8 +2,8 @@ using System.Globalization;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Web.Components;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -11,19 +11,28 @@ using MudBlazor.Services;
 
 namespace AxWorkbench.Web.Shell;
 
-public static partial class ShellExtensions
+public static partial class ShellWebExtensions
 {
+    /// <summary>Where the app listens when no operator chose an address.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
     public static IReadOnlyList<CultureInfo> SupportedCultures { get; } = [new("en-US"), new("ko-KR")];
 
-    /// <summary>Razor components, MudBlazor, localization and per-circuit UI state.</summary>
-    public static IHostApplicationBuilder AddWorkbenchShell(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The host every feature sits in: the loopback default address, the database and the marking scheme (every
+    /// feature stores in one and shows the other), Razor components, MudBlazor, localization and per-circuit UI state.
+    /// </summary>
+    public static WebApplicationBuilder AddShellWeb(this WebApplicationBuilder builder)
     {
+        builder.WebHost.UseStaticWebAssets();
+        UseDefaultUrlUnlessConfigured(builder);
+        builder.AddWorkbenchData();
+        builder.AddMarkings();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");
         builder.Services.AddScoped<BannerState>();
         builder.Services.AddScoped<ThemeState>();
-        builder.Services.AddHostedService<DemoData.DemoBriefsSeeder>();
 
         // Keys that protect the login cookie live with the data, so sign-ins survive a restart.
         var data = builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>() ?? new DataOptions();
@@ -31,6 +40,23 @@ public static partial class ShellExtensions
             .SetApplicationName("AxWorkbench")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.ResolveDataDirectory(builder.Environment.ContentRootPath), "keys")));
         return builder;
+    }
+
+    /// <summary>
+    /// Loopback on port 5080 only when no source names an address: ASPNETCORE_URLS, --urls, Urls in any settings file,
+    /// ASPNETCORE_HTTP_PORTS / HTTPS_PORTS or Kestrel:Endpoints all win over it, as ASP.NET Core operators expect.
+    /// </summary>
+    internal static void UseDefaultUrlUnlessConfigured(WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var configured = !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.ServerUrlsKey])
+            || !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.HttpPortsKey])
+            || !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.HttpsPortsKey])
+            || configuration.GetSection("Kestrel:Endpoints").Exists();
+        if (!configured)
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
     }
 
     /// <summary>Creates the data folder and database, applies migrations, seeds demo users (passwords printed once).</summary>
@@ -50,7 +76,7 @@ public static partial class ShellExtensions
         }
     }
 
-    public static WebApplication UseWorkbenchShell(this WebApplication app)
+    public static WebApplication UseShellWeb(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
         {
@@ -77,7 +103,7 @@ public static partial class ShellExtensions
         return app;
     }
 
-    public static WebApplication MapWorkbenchPages(this WebApplication app)
+    public static WebApplication MapShellWeb(this WebApplication app)
     {
         app.MapStaticAssets().AllowAnonymous();
         app.MapGet("/culture/set", (string culture, string? redirectUri, HttpContext context) =>

@@ -1,6 +1,6 @@
 using MudBlazor;
 
-namespace AxWorkbench.Web.Components.Layout;
+namespace AxWorkbench.Web.Shell;
 
 /// <summary>Material look with locally served Roboto and Noto Sans KR.</summary>
 public static class WorkbenchTheme

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AxWorkbench.Web.Health;
 
-public static class HealthExtensions
+public static class HealthWebExtensions
 {
-    public static IHostApplicationBuilder AddWorkbenchHealth(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddHealthWeb(this WebApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database");
@@ -20,7 +20,7 @@ public static class HealthExtensions
     /// /healthz answers without login with the overall status only (for load balancers);
     /// a signed-in admin also gets each check with its details.
     /// </summary>
-    public static WebApplication MapWorkbenchHealth(this WebApplication app)
+    public static WebApplication MapHealthWeb(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions
         {

@@ -2,15 +2,15 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Inference;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AxWorkbench.Web.Model;
+namespace AxWorkbench.Web.Inference;
 
-public static class ModelExtensions
+public static class InferenceWebExtensions
 {
     /// <summary>
     /// The in-process model (Core's engine behind IChatClient). Relative paths resolve against the content
     /// root; the fixture model, when no model is configured, is written into the data folder.
     /// </summary>
-    public static IHostApplicationBuilder AddWorkbenchModel(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddInferenceWeb(this WebApplicationBuilder builder)
     {
         builder.AddInference();
         var contentRoot = builder.Environment.ContentRootPath;
@@ -26,8 +26,6 @@ public static class ModelExtensions
             }
         });
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model");
-        // The lab (quantize, evaluate, promote) writes to the audit log.
-        builder.Services.AddSingleton<Core.Lightweighting.ILabAuditTrail, Core.Lightweighting.AuditLogLabTrail>();
         return builder;
     }
 }
