@@ -25,6 +25,7 @@ public sealed class DocumentReaderTests : WorkbenchTestContext, IAsyncLifetime
 {
     private const string Passage = "Two convoys move to the bridge before dawn.";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-reader-tests", Guid.NewGuid().ToString("N"));
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private IHost _host = null!;
     private Guid _documentId;
 
@@ -73,7 +74,7 @@ public sealed class DocumentReaderTests : WorkbenchTestContext, IAsyncLifetime
     private IRenderedComponent<DocumentReader> RenderReader()
     {
         var cut = Render<DocumentReader>(p => p.Add(x => x.Id, _documentId));
-        cut.WaitForElement("[data-testid=reader-page]");
+        cut.WaitForElement("[data-testid=reader-page]", Wait);
         return cut;
     }
 
@@ -100,7 +101,7 @@ public sealed class DocumentReaderTests : WorkbenchTestContext, IAsyncLifetime
         Services.GetRequiredService<NavigationManager>()
             .NavigateTo($"documents/{_documentId}?page=1&highlight={Uri.EscapeDataString(Passage)}");
 
-        cut.WaitForAssertion(() => Assert.Equal(Passage, cut.Find("[data-testid=reader-highlight]").TextContent));
+        cut.WaitForAssertion(() => Assert.Equal(Passage, cut.Find("[data-testid=reader-highlight]").TextContent), Wait);
         Assert.NotNull(analysed);
         Assert.Same(analysed, cut.Instance.View);
     }
@@ -110,9 +111,9 @@ public sealed class DocumentReaderTests : WorkbenchTestContext, IAsyncLifetime
     {
         var cut = RenderReader();
 
-        cut.WaitForElement("[data-testid=add-to-library-button]").Click();
+        cut.WaitForElement("[data-testid=add-to-library-button]", Wait).Click();
 
-        cut.WaitForAssertion(() => Assert.Equal("Added to library 'Harbor' and indexed.", cut.Find("[data-testid=add-to-library-result]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("Added to library 'Harbor' and indexed.", cut.Find("[data-testid=add-to-library-result]").TextContent.Trim()), Wait);
     }
 
     [Fact]

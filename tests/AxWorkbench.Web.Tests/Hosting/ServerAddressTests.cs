@@ -11,7 +11,10 @@ namespace AxWorkbench.Web.Tests.Hosting;
 /// </summary>
 public sealed class ServerAddressTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+    // The demo briefs would be imported in the background; not what these tests are about.
+    private const string NoDemo = "--Demo:Enabled=false";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
     private static string? ConfiguredUrls(params string[] args)
     {
@@ -41,7 +44,7 @@ public sealed class ServerAddressTests
     [Fact]
     public async Task AspNetCoreUrlsEnvironmentVariable_MovesTheServer()
     {
-        await using var app = AppProcess.Start(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" }, AppProcess.DataArgument);
+        await using var app = AppProcess.Start(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" }, AppProcess.DataArgument, NoDemo);
 
         var address = await app.WaitUntilListeningAsync(StartTimeout);
 
@@ -51,7 +54,7 @@ public sealed class ServerAddressTests
     [Fact]
     public async Task UrlsCommandLineArgument_MovesTheServer()
     {
-        await using var app = AppProcess.Start(new Dictionary<string, string>(), "--urls", "http://127.0.0.1:0", AppProcess.DataArgument);
+        await using var app = AppProcess.Start(new Dictionary<string, string>(), "--urls", "http://127.0.0.1:0", AppProcess.DataArgument, NoDemo);
 
         var address = await app.WaitUntilListeningAsync(StartTimeout);
 

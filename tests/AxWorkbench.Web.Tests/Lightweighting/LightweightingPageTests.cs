@@ -15,6 +15,7 @@ namespace AxWorkbench.Web.Tests.Lightweighting;
 public sealed class LightweightingPageTests : WorkbenchTestContext, IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-lab-tests", Guid.NewGuid().ToString("N"));
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private IHost _host = null!;
 
     private string Models => Path.Combine(_directory, "models");
@@ -47,7 +48,7 @@ public sealed class LightweightingPageTests : WorkbenchTestContext, IAsyncLifeti
     {
         var cut = Render<LightweightingPage>();
 
-        cut.WaitForAssertion(() => Assert.Equal("base.gguf", cut.Find("[data-testid=lab-row]").GetAttribute("data-file")));
+        cut.WaitForAssertion(() => Assert.Equal("base.gguf", cut.Find("[data-testid=lab-row]").GetAttribute("data-file")), Wait);
         Assert.Contains("(source)", cut.Find("[data-testid=lab-row]").TextContent, StringComparison.Ordinal);
         Assert.False(cut.Find("[data-testid=lab-quantize]").HasAttribute("disabled"));
     }
@@ -56,11 +57,11 @@ public sealed class LightweightingPageTests : WorkbenchTestContext, IAsyncLifeti
     public void Quantize_FileThatIsNotAGguf_ShowsTheRefusalOnThePage()
     {
         var cut = Render<LightweightingPage>();
-        cut.WaitForElement("[data-testid=lab-row]");
+        cut.WaitForElement("[data-testid=lab-row]", Wait);
 
         cut.Find("[data-testid=lab-quantize]").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("cannot be quantized", cut.Find("[data-testid=lab-error]").TextContent, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains("cannot be quantized", cut.Find("[data-testid=lab-error]").TextContent, StringComparison.Ordinal), Wait);
         Assert.Empty(cut.FindAll("[data-testid=lab-job]"));
     }
 
@@ -68,11 +69,11 @@ public sealed class LightweightingPageTests : WorkbenchTestContext, IAsyncLifeti
     public async Task Evaluate_WithoutText_AsksForOne()
     {
         var cut = Render<LightweightingPage>();
-        cut.WaitForElement("[data-testid=lab-row]");
+        cut.WaitForElement("[data-testid=lab-row]", Wait);
 
         await cut.InvokeAsync(() => cut.FindComponent<EvaluateForm>().Instance.OnEvaluate.InvokeAsync(new EvaluationRequest(Path.Combine(Models, "base.gguf"), null, 2)));
 
-        cut.WaitForAssertion(() => Assert.Equal("Choose a text: upload a file or give a path.", cut.Find("[data-testid=lab-error]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("Choose a text: upload a file or give a path.", cut.Find("[data-testid=lab-error]").TextContent.Trim()), Wait);
         Assert.Empty(cut.FindAll("[data-testid=lab-job]"));
     }
 
@@ -80,12 +81,12 @@ public sealed class LightweightingPageTests : WorkbenchTestContext, IAsyncLifeti
     public async Task Evaluate_WithAServerPathThatDoesNotExist_SaysSo()
     {
         var cut = Render<LightweightingPage>();
-        cut.WaitForElement("[data-testid=lab-row]");
+        cut.WaitForElement("[data-testid=lab-row]", Wait);
         var missing = Path.Combine(_directory, "missing.txt");
 
         await cut.InvokeAsync(() => cut.FindComponent<EvaluateForm>().Instance.OnEvaluate.InvokeAsync(new EvaluationRequest(Path.Combine(Models, "base.gguf"), missing, 2)));
 
-        cut.WaitForAssertion(() => Assert.Contains($"'{missing}' does not exist on the server.", cut.Find("[data-testid=lab-error]").TextContent, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains($"'{missing}' does not exist on the server.", cut.Find("[data-testid=lab-error]").TextContent, StringComparison.Ordinal), Wait);
     }
 
     [Fact]
