@@ -12,12 +12,6 @@ namespace AxWorkbench.Core.Inference;
 /// </summary>
 public sealed class LocalChatClient(InferenceEngine engine) : IChatClient
 {
-    // Forwarding constants for callers not yet on InferenceChatOptions (Conversations); same keys and values.
-    public const string UserIdKey = InferenceChatOptions.UserIdKey;
-    public const string PriorityKey = InferenceChatOptions.PriorityKey;
-    public const string QueuePositionKey = InferenceChatOptions.QueuePositionKey;
-    public const string InteractivePriority = "interactive";
-    public const string BackgroundPriority = "background";
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {

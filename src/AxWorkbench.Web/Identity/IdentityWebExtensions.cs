@@ -26,7 +26,7 @@ public sealed class SecurityOptions
 
 public static class IdentityWebExtensions
 {
-    public static IHostApplicationBuilder AddWorkbenchIdentity(this IHostApplicationBuilder builder)
+    public static WebApplicationBuilder AddIdentityWeb(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptionsWithValidateOnStart<SecurityOptions>()
             .Bind(builder.Configuration.GetSection(SecurityOptions.SectionName))
@@ -74,7 +74,7 @@ public static class IdentityWebExtensions
         return builder;
     }
 
-    public static WebApplication MapWorkbenchIdentity(this WebApplication app)
+    public static WebApplication MapIdentityWeb(this WebApplication app)
     {
         app.MapPost("/account/logout", async (HttpContext http, SignInManager<WorkbenchUser> signIn, IAuditLog audit) =>
         {

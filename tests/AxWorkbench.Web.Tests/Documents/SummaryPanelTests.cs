@@ -1,7 +1,7 @@
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Documents.Summaries;
-using AxWorkbench.Web.Components.Documents;
+using AxWorkbench.Web.Documents;
 
 namespace AxWorkbench.Web.Tests.Documents;
 

@@ -2,7 +2,7 @@ using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Review;
 using AxWorkbench.Web.Conversations;
-using AxWorkbench.Web.Components.Review;
+using AxWorkbench.Web.Review;
 
 namespace AxWorkbench.Web.Tests.Review;
 

@@ -1,7 +1,6 @@
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Identity;
-using AxWorkbench.Web.Components.Layout;
-using AxWorkbench.Web.Components.Shell;
+using AxWorkbench.Web.Shell;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,0 +1,76 @@
+using System.Runtime.InteropServices;
+
+namespace AxWorkbench.Core.Retrieval;
+
+/// <summary>Exact vector search over the allowed chunks, reciprocal rank fusion and highlights.</summary>
+public sealed partial class RetrievalIndex
+{
+    private List<(int Ordinal, float Score)> VectorLocked(bool[] allowedOrdinals, ReadOnlySpan<float> query, int depth, out int total)
+    {
+        var dimensions = Embedder!.Dimensions;
+        var scored = new List<(int Ordinal, float Score)>();
+        var hasVector = CollectionsMarshal.AsSpan(_hasVector);
+        var vectors = _vectors.AsSpan();
+        for (var i = 0; i < allowedOrdinals.Length; i++)
+        {
+            if (allowedOrdinals[i] && hasVector[i])
+            {
+                var score = VectorMath.Dot(query, vectors.Slice(i * dimensions, dimensions));
+                if (score > 0)
+                {
+                    scored.Add((i, score));
+                }
+            }
+        }
+
+        total = scored.Count;
+        return TopK(scored, depth);
+    }
+
+    private List<(int Ordinal, double Score)> Fuse(List<(int Ordinal, float Score)> bm25, List<(int Ordinal, float Score)> vectors)
+    {
+        var fused = new Dictionary<int, double>();
+        for (var r = 0; r < Math.Min(FusionDepth, bm25.Count); r++)
+        {
+            fused[bm25[r].Ordinal] = 1.0 / (RrfK + r + 1);
+        }
+
+        for (var r = 0; r < Math.Min(FusionDepth, vectors.Count); r++)
+        {
+            fused[vectors[r].Ordinal] = fused.GetValueOrDefault(vectors[r].Ordinal) + (1.0 / (RrfK + r + 1));
+        }
+
+        return fused.Select(kv => (kv.Key, kv.Value))
+            .OrderByDescending(h => h.Value).ThenBy(h => _chunkIds[h.Key]).ToList();
+    }
+
+    private static Dictionary<int, (int Rank, float Score)> Ranks(List<(int Ordinal, float Score)> list)
+    {
+        var ranks = new Dictionary<int, (int, float)>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            ranks[list[i].Ordinal] = (i + 1, list[i].Score);
+        }
+
+        return ranks;
+    }
+
+    private List<HighlightSpan> Highlight(string text, HashSet<string> terms)
+    {
+        var spans = new List<HighlightSpan>();
+        foreach (var (term, start, end) in _analyzer.Analyze(text).Where(t => terms.Contains(t.Term)).OrderBy(t => t.Start))
+        {
+            if (spans.Count > 0 && start <= spans[^1].Start + spans[^1].Length)
+            {
+                var last = spans[^1];
+                spans[^1] = new HighlightSpan(last.Start, Math.Max(last.Start + last.Length, end) - last.Start);
+            }
+            else
+            {
+                spans.Add(new HighlightSpan(start, end - start));
+            }
+        }
+
+        return spans;
+    }
+}
