@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Documents.Summaries;
@@ -55,13 +56,13 @@ public sealed class DocumentSummaries : IDisposable
     }
 
     /// <summary>Starts a summary; not tied to the reader: the job keeps running when it is closed.</summary>
-    public async Task StartAsync(SummaryMode mode, string userName, AuditActor actor, CancellationToken cancellationToken)
+    public async Task StartAsync(SummaryMode mode, string userName, WorkbenchActor actor, CancellationToken cancellationToken)
     {
         await _jobs.StartSummaryAsync(_documentId, mode, _user, userName, actor, CancellationToken.None);
         await LoadAsync(cancellationToken);
     }
 
-    public async Task ResumeAsync(Guid summaryId, AuditActor actor, CancellationToken cancellationToken)
+    public async Task ResumeAsync(Guid summaryId, WorkbenchActor actor, CancellationToken cancellationToken)
     {
         await _jobs.ResumeAsync(summaryId, _user, actor, CancellationToken.None);
         await LoadAsync(cancellationToken);
