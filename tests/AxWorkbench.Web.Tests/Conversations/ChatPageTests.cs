@@ -62,6 +62,9 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
         SetRendererInfo(new RendererInfo("Server", true));
     }
 
+    /// <summary>Generous: the page waits on a real database and a background generation (slow on a busy machine).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
     private ConversationService Conversations => _host.Services.GetRequiredService<ConversationService>();
 
     [Fact]
@@ -69,20 +72,20 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
     {
         var session = await Conversations.CreateSessionAsync(Analyst, null, null, default);
         var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
-        cut.WaitForElement("[data-testid=composer]");
+        cut.WaitForElement("[data-testid=composer]", Patience);
 
         cut.Find("[data-testid=chat-input]").Input("Where is the convoy?");
         cut.Find("[data-testid=send]").Click();
         var writer = await _model.NextCallAsync();
-        cut.WaitForAssertion(() => Assert.Equal("Where is the convoy?", cut.Find("[data-testid=user-text]").TextContent));
-        cut.WaitForElement("[data-testid=stop]");
-        Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+        cut.WaitForAssertion(() => Assert.Equal("Where is the convoy?", cut.Find("[data-testid=user-text]").TextContent), Patience);
+        cut.WaitForElement("[data-testid=stop]", Patience);
+        cut.WaitForAssertion(() => Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled")), Patience);
 
         await writer.WriteAsync("At the **bridge**.");
-        cut.WaitForAssertion(() => Assert.Contains("<strong>bridge</strong>", cut.Find(".ax-streaming [data-testid=model-output]").InnerHtml, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains("<strong>bridge</strong>", cut.Find(".ax-streaming [data-testid=model-output]").InnerHtml, StringComparison.Ordinal), Patience);
         writer.Complete();
 
-        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll(".ax-streaming")), TimeSpan.FromSeconds(10));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll(".ax-streaming")), Patience);
         Assert.Contains("<strong>bridge</strong>", cut.FindAll("[data-testid=model-output]")[^1].InnerHtml, StringComparison.Ordinal);
         Assert.Equal("Where is the convoy?", cut.Find("[data-testid=session-title]").TextContent);
         Assert.Single(cut.FindAll("[data-testid=session-item]"));
@@ -96,7 +99,7 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
 
         var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
 
-        cut.WaitForElement("[data-testid=chat-error]");
+        cut.WaitForElement("[data-testid=chat-error]", Patience);
         Assert.NotNull(cut.Find("[data-testid=chat-empty]"));
         Assert.Empty(cut.FindAll("[data-testid=composer]"));
     }
@@ -105,11 +108,11 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
     public void NewSession_IsCreatedListedAndOpened()
     {
         var cut = Render<ChatPage>();
-        cut.WaitForElement("[data-testid=chat-empty]");
+        cut.WaitForElement("[data-testid=chat-empty]", Patience);
 
         cut.Find("[data-testid=new-session]").Click();
 
-        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=session-item]")));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=session-item]")), Patience);
         var id = cut.Find("[data-testid=session-item]").GetAttribute("data-session-id");
         Assert.EndsWith($"/chat/{id}", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
     }
@@ -119,13 +122,13 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
     {
         var session = await Conversations.CreateSessionAsync(Analyst, null, null, default);
         var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
-        cut.WaitForElement("[data-testid=composer]");
+        cut.WaitForElement("[data-testid=composer]", Patience);
         var tooLong = new string('x', new ConversationOptions().MaxPromptCharacters + 1);
 
         cut.Find("[data-testid=chat-input]").Input(tooLong);
         cut.Find("[data-testid=send]").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("characters", cut.Find("[data-testid=chat-error]").TextContent, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains("characters", cut.Find("[data-testid=chat-error]").TextContent, StringComparison.Ordinal), Patience);
         Assert.Equal(tooLong, cut.Find("[data-testid=chat-input]").GetAttribute("value"));
         Assert.Empty(_model.Prompts);
     }

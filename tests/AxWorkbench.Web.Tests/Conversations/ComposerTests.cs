@@ -37,8 +37,10 @@ public sealed class ComposerTests : WorkbenchTestContext
         Input(cut, "caveat-NOFORN").Change(true);
         Input(cut, "sampling-temperature").Change("0.3");
         Input(cut, "sampling-max-tokens").Change("64");
-        cut.Find("[data-testid=send]").Click();
+        cut.WaitForAssertion(() => Assert.Equal("(C//NF)", cut.Find("[data-testid=composer-marking]").TextContent), TimeSpan.FromSeconds(10));
+        cut.Find("[data-testid=chat-input]").KeyDown(new KeyboardEventArgs { Key = "Enter" });
 
+        cut.WaitForAssertion(() => Assert.Single(_sent), TimeSpan.FromSeconds(10));
         var turn = Assert.Single(_sent);
         Assert.Equal("Convoy status?", turn.Text);
         Assert.Equal(new Marking(ClassificationLevel.Confidential, ["NOFORN"]), turn.Marking);
