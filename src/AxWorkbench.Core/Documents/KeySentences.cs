@@ -9,31 +9,26 @@ public sealed record KeySentence(string Text, int Page, double Score);
 /// <summary>
 /// Extractive key sentences by TextRank (no language model): sentences are nodes, edges weigh shared words
 /// (Korean words also by character bigrams), PageRank picks the central ones, shown in document order with pages.
+/// Sentences come from <see cref="Text.SentenceSegmenter"/> (abbreviations, numbers, dates, Korean endings, bullets);
+/// footnotes, reference and URL lines, headings, page furniture and table cells are never candidates
+/// (<see cref="KeySentenceCandidates"/>), and a sentence that nearly copies one already chosen (word Jaccard above
+/// <see cref="NearCopyJaccard"/>, numbers ignored) is passed over.
 /// </summary>
 public static partial class KeySentences
 {
     private const int MaxSentences = 500;
 
+    /// <summary>Above this word overlap (Jaccard, digits ignored) a sentence counts as a near-copy of a chosen one.</summary>
+    public const double NearCopyJaccard = 0.7;
+
     public static IReadOnlyList<KeySentence> Extract(IEnumerable<ParsedPage> pages, int count = 5)
     {
         ArgumentNullException.ThrowIfNull(pages);
-        var pageList = pages.ToList();
-        var running = RunningLines(pageList);
-        var sentences = new List<(string Text, int Page)>();
-        foreach (var page in pageList)
-        {
-            var body = string.Join('\n', page.Text.Split('\n').Where(l => !running.Contains(Normalize(l))));
-            var flowing = Whitespace().Replace(body, " ");
-            foreach (Match match in Sentence().Matches(flowing))
-            {
-                var text = match.Value.Trim();
-                var words = Words(text).Count;
-                if (words is >= 6 and <= 60)
-                {
-                    sentences.Add((text, page.Number));
-                }
-            }
-        }
+        var all = KeySentenceCandidates.From(pages.ToList());
+        // Whole sentences only; bullets written as noun phrases join them only when there are too few sentences.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var unique = all.Where(c => seen.Add(Shape(c.Text))).ToList();
+        var sentences = unique.Count(c => c.IsComplete) >= count ? unique.Where(c => c.IsComplete).ToList() : unique;
         if (sentences.Count == 0)
         {
             return [];
@@ -96,13 +91,42 @@ public static partial class KeySentences
             score = next;
         }
 
-        return Enumerable.Range(0, n)
-            .OrderByDescending(i => score[i])
-            .Take(count)
+        var chosen = new List<int>();
+        var shapes = new HashSet<string>[n];
+        foreach (var i in Enumerable.Range(0, n).OrderByDescending(i => score[i]))
+        {
+            shapes[i] = Words(Digits().Replace(sentences[i].Text, "0"));
+            if (chosen.Any(c => Jaccard(shapes[c], shapes[i]) > NearCopyJaccard))
+            {
+                continue;
+            }
+            chosen.Add(i);
+            if (chosen.Count == count)
+            {
+                break;
+            }
+        }
+        return chosen
             .Order()
             .Select(i => new KeySentence(sentences[i].Text, sentences[i].Page, score[i]))
             .ToList();
     }
+
+    /// <summary>The share of words two sentences have in common (intersection over union).</summary>
+    public static double Jaccard(string first, string second) =>
+        Jaccard(Words(Digits().Replace(first, "0")), Words(Digits().Replace(second, "0")));
+
+    private static double Jaccard(HashSet<string> a, HashSet<string> b)
+    {
+        if (a.Count == 0 && b.Count == 0)
+        {
+            return 1;
+        }
+        var shared = a.Count(b.Contains);
+        return (double)shared / (a.Count + b.Count - shared);
+    }
+
+    private static string Shape(string text) => Digits().Replace(Whitespace().Replace(text.ToLowerInvariant(), " "), "0");
 
     private static int SharedCount(int[] a, int[] b)
     {
@@ -126,23 +150,6 @@ public static partial class KeySentences
         }
         return shared;
     }
-
-    /// <summary>Lines repeated on many pages (running headers and footers, page numbers normalized away).</summary>
-    private static HashSet<string> RunningLines(List<ParsedPage> pages)
-    {
-        if (pages.Count < 3)
-        {
-            return [];
-        }
-        return pages
-            .SelectMany(p => p.Text.Split('\n').Select(Normalize).Where(l => l.Length > 0).Distinct())
-            .GroupBy(l => l, StringComparer.Ordinal)
-            .Where(g => g.Count() >= Math.Max(3, pages.Count * 0.3))
-            .Select(g => g.Key)
-            .ToHashSet(StringComparer.Ordinal);
-    }
-
-    private static string Normalize(string line) => Digits().Replace(line.Trim(), "#");
 
     [GeneratedRegex(@"\d+", RegexOptions.CultureInvariant)]
     private static partial Regex Digits();
@@ -176,9 +183,6 @@ public static partial class KeySentences
     {
         "the", "and", "for", "are", "was", "its", "of", "to", "in", "on", "by", "as", "at", "an", "or", "is", "be", "it", "that", "this", "with", "from",
     };
-
-    [GeneratedRegex(@"[^.!?。]+(?:[.!?。]+|$)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 2000)]
-    private static partial Regex Sentence();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Whitespace();

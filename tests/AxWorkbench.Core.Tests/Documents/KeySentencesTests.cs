@@ -31,7 +31,7 @@ public sealed class KeySentencesTests(ITestOutputHelper output)
             return;
         }
         var pdf = Directory.EnumerateFiles(folder, "*.pdf").OrderByDescending(f => new FileInfo(f).Length).First();
-        await using var worker = WorkerHost.Start();
+        await using var worker = WorkerHost.Start(timeoutSeconds: 60);
         var parsed = await worker.ParseAsync(pdf);
         var clock = Stopwatch.StartNew();
         var sentences = KeySentences.Extract(parsed.Pages, 5);
