@@ -21,7 +21,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(webArgs);
     builder.AddShellWeb();
-    builder.AddWorkbenchAuditWeb();
+    builder.AddAuditWeb();
     builder.AddIdentityWeb();
     builder.AddHealthWeb();
     builder.AddInferenceWeb();

@@ -3,7 +3,6 @@ using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Web.Identity;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AxWorkbench.Web.Audit;
 
@@ -74,17 +73,4 @@ public sealed class AdminOperations(IServiceScopeFactory scopes, IAuditActorSour
     }
 
     public Task<WorkbenchActor> ActorAsync() => actors.GetActorAsync().AsTask();
-}
-
-public static class AuditWebExtensions
-{
-    /// <summary>The audit log (Core) plus who is acting on the web.</summary>
-    public static IHostApplicationBuilder AddWorkbenchAuditWeb(this IHostApplicationBuilder builder)
-    {
-        builder.AddWorkbenchAudit();
-        builder.Services.AddHttpContextAccessor();
-        builder.Services.Replace(ServiceDescriptor.Scoped<IAuditActorSource, WebAuditActorSource>());
-        builder.Services.AddScoped<AdminOperations>();
-        return builder;
-    }
 }

@@ -8,11 +8,9 @@ using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Core.Rag;
 using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Web.Documents;
 using AxWorkbench.Web.Identity;
-using AxWorkbench.Web.Rag;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,7 +42,6 @@ public sealed class DocumentReaderTests : WorkbenchTestContext, IAsyncLifetime
         builder.AddInference();
         builder.AddDocumentJobs();
         builder.AddRetrieval();
-        builder.AddRag();
         _host = builder.Build();
         await _host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await _host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(default);
@@ -64,7 +61,6 @@ public sealed class DocumentReaderTests : WorkbenchTestContext, IAsyncLifetime
             Services.AddSingleton(service, _host.Services.GetRequiredService(service));
         }
         Services.AddScoped<CurrentUser>();
-        Services.AddScoped<RagUserAccessor>();
         AddAuthorization().SetAuthorized("analyst").SetRoles(Roles.Analyst).SetClaims(
             new Claim(ClaimTypes.NameIdentifier, "analyst-id"),
             new Claim(WorkbenchClaims.Unit, "1-BDE"),

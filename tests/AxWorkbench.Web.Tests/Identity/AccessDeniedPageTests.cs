@@ -1,4 +1,6 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Identity;
 using AxWorkbench.Web.Shell;
 using Microsoft.AspNetCore.Components;
@@ -14,7 +16,7 @@ public sealed class AccessDeniedPageTests : WorkbenchTestContext
     public AccessDeniedPageTests()
     {
         Services.AddSingleton<IAuditLog>(_audit);
-        Services.AddSingleton<IAuditActorSource>(new FixedActorSource(new AuditActor("analyst", "10.0.0.7")));
+        Services.AddSingleton<IAuditActorSource>(new FixedActorSource(new WorkbenchActor("analyst-id", "analyst", [Roles.Analyst], new UserAuthorization(ClassificationLevel.Unclassified, new HashSet<string>()), "", "10.0.0.7")));
     }
 
     [Fact]
@@ -78,8 +80,8 @@ public sealed class AccessDeniedPageTests : WorkbenchTestContext
         }
     }
 
-    private sealed class FixedActorSource(AuditActor actor) : IAuditActorSource
+    private sealed class FixedActorSource(WorkbenchActor actor) : IAuditActorSource
     {
-        public ValueTask<AuditActor> GetActorAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(actor);
+        public ValueTask<WorkbenchActor> GetActorAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(actor);
     }
 }
