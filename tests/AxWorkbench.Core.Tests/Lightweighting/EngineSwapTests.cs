@@ -92,12 +92,19 @@ public sealed class EngineSwapTests(LabFixture lab)
     {
         var gate = new HeldStepGate();
         using var engine = await StartAsync(lab.F16, gate);
-        var streams = Enumerable.Range(0, 4).Select(i => engine.Submit(new GenerationRequest { Prompt = "long answer " + i, MaxTokens = 480, Seed = i, UserId = "u" + i })).ToList();
-        var readers = streams.Select(Drain).ToList();
-        await WaitUntil(() => streams.All(s => s.GeneratedTokens > 0));
-        // Hold the decode loop (through its step gate) so the streams are certainly mid-answer when the swap comes due.
+        // Hold the decode loop (through its step gate) from the start and let it run one step at a time until every
+        // stream is mid-answer, so none can reach its 480th token before the swap comes due (on a fast machine four
+        // free-running streams finish in a few hundred milliseconds).
         using var held = new SemaphoreSlim(0);
         gate.Hold(held);
+        var streams = Enumerable.Range(0, 4).Select(i => engine.Submit(new GenerationRequest { Prompt = "long answer " + i, MaxTokens = 480, Seed = i, UserId = "u" + i })).ToList();
+        var readers = streams.Select(Drain).ToList();
+        while (!streams.All(s => s.GeneratedTokens > 0))
+        {
+            held.Release();
+            await WaitUntil(() => held.CurrentCount == 0);
+        }
+        Assert.All(streams, s => Assert.InRange(s.GeneratedTokens, 1, 479));
 
         await engine.ReloadAsync(lab.Q4.OutputPath, TimeSpan.Zero).WaitAsync(Timeout);
         gate.Open();
