@@ -21,14 +21,6 @@ public sealed class ConversationOptions
     [Range(1, 10_000, ErrorMessage = "Conversations:FlushEveryPieces must be between 1 and 10000.")]
     public int FlushEveryPieces { get; set; } = 32;
 
-    /// <summary>Context size assumed when the model does not report one.</summary>
-    [Range(128, 1_048_576, ErrorMessage = "Conversations:FallbackContextTokens must be between 128 and 1048576.")]
-    public int FallbackContextTokens { get; set; } = 2048;
-
-    /// <summary>Tokens reserved per message for the chat template's role markers.</summary>
-    [Range(0, 256, ErrorMessage = "Conversations:TemplateTokensPerMessage must be between 0 and 256.")]
-    public int TemplateTokensPerMessage { get; set; } = 8;
-
     [Range(0.0, 5.0, ErrorMessage = "Conversations:DefaultTemperature must be between 0 and 5.")]
     public float DefaultTemperature { get; set; } = 0.7f;
 

@@ -73,7 +73,7 @@ public sealed class ConversationTurns(
 
         var sample = await settings.SamplingForAsync(db, actor, sampling, cancellationToken);
         RequireGenerationSlot(actor);
-        var grounded = await grounding.PrepareAsync(actor, session.Id, userTurn.Content, sample, prompts.ContextSize, cancellationToken);
+        var grounded = await grounding.PrepareAsync(actor, session.Id, userTurn.Content, sample, cancellationToken);
         return await AddAnswerAsync(db, actor, session, messages, path, userTurn.Marking, sample, grounded, cancellationToken);
     }
 
@@ -115,7 +115,7 @@ public sealed class ConversationTurns(
 
         var sample = await settings.SamplingForAsync(db, actor, sampling, cancellationToken);
         RequireGenerationSlot(actor);
-        var grounded = await grounding.PrepareAsync(actor, session.Id, text, sample, prompts.ContextSize, cancellationToken);
+        var grounded = await grounding.PrepareAsync(actor, session.Id, text, sample, cancellationToken);
         var now = DateTime.UtcNow;
         var user = new ChatMessageRecord
         {

@@ -25,9 +25,6 @@ public sealed partial class GroundedAnswers(
     IAuditLog audit,
     ILogger<GroundedAnswers> logger)
 {
-    /// <summary>Most of the context the sources may take, in tokens (less when the model's context is small).</summary>
-    public const int MaxSourceTokens = 1500;
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<IReadOnlyList<Guid>> GetLibrariesAsync(WorkbenchActor actor, Guid sessionId, CancellationToken cancellationToken)
@@ -95,9 +92,11 @@ public sealed partial class GroundedAnswers(
 
     /// <summary>
     /// The grounding step of a turn (the owner already checked): null when the session has no libraries (a plain turn);
-    /// otherwise the retrieved sources within what the context leaves after the answer's tokens, the retrieval audited.
+    /// otherwise the retrieved sources placed, best first, while the whole prompt (counted by the model's tokenizer) plus
+    /// the answer's tokens fits the context, the retrieval audited. Refused (<see cref="ConversationLimitException"/>)
+    /// only when passages were found and not one of them, or not even the question alone, fits.
     /// </summary>
-    internal async Task<GroundedPrompt?> PrepareAsync(WorkbenchActor actor, Guid sessionId, string question, EffectiveSampling sample, int contextSize, CancellationToken cancellationToken)
+    internal async Task<GroundedPrompt?> PrepareAsync(WorkbenchActor actor, Guid sessionId, string question, EffectiveSampling sample, CancellationToken cancellationToken)
     {
         var libraries = await LibrariesAsync(sessionId, cancellationToken);
         if (libraries.Count == 0)
@@ -105,11 +104,15 @@ public sealed partial class GroundedAnswers(
             return null;
         }
 
-        var budget = Math.Clamp((contextSize - sample.MaxTokens) * 3 / 4 - 150, 100, MaxSourceTokens);
-        var prepared = await answers.PrepareAsync(actor, new AnswerRequest(question, libraries, budget), cancellationToken);
+        var prepared = await answers.PrepareAsync(actor, new AnswerRequest(question, libraries, sample.MaxTokens), cancellationToken);
         await audit.WriteAsync(AuditEvent.For(actor, AuditActions.Retrieval, sessionId.ToString(),
-            details: new { libraries, sources = prepared.Sources.Count, chunks = prepared.Sources.Select(s => s.Hit.ChunkId), prepared.PromptSha256 })
+            details: new { libraries, sources = prepared.Sources.Count, leftOut = prepared.LeftOut, chunks = prepared.Sources.Select(s => s.Hit.ChunkId), prepared.PromptSha256 })
             with { Marking = prepared.Marking }, cancellationToken);
+        if (prepared.DoesNotFit)
+        {
+            throw new ConversationLimitException(prepared.DoesNotFitMessage(sample.MaxTokens));
+        }
+
         return new GroundedPrompt(prepared);
     }
 
@@ -127,7 +130,7 @@ public sealed partial class GroundedAnswers(
             AnswerId = answerId,
             SessionId = sessionId,
             SourcesJson = JsonSerializer.Serialize(sources, Json),
-            ReproducibilityJson = JsonSerializer.Serialize(ToStored(CitedAnswerService.Record(prepared, modelName, modelSha256, options)), Json),
+            ReproducibilityJson = JsonSerializer.Serialize(ToStored(CitedAnswerService.Record(prepared, modelName, modelSha256, options), prepared.LeftOut), Json),
             NothingFound = prepared.NothingFound,
             CitationsJson = prepared.NothingFound ? "[]" : null,
             CreatedAt = DateTime.UtcNow,
@@ -138,7 +141,7 @@ public sealed partial class GroundedAnswers(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        LogGrounded(logger, answerId, sources.Count, prepared.Marking.ToString());
+        LogGrounded(logger, answerId, sources.Count, prepared.LeftOut, prepared.PromptTokens, prepared.ContextSize, prepared.Marking.ToString());
         if (generation is not null)
         {
             _ = CheckWhenDoneAsync(generation);
@@ -178,25 +181,33 @@ public sealed partial class GroundedAnswers(
 
     private static List<StoredSource> Sources(GroundedAnswerRecord record) => JsonSerializer.Deserialize<List<StoredSource>>(record.SourcesJson, Json) ?? [];
 
-    private static GroundedAnswerView ToView(GroundedAnswerRecord record) => new(
-        record.AnswerId,
-        Sources(record),
-        record.CitationsJson is null ? null : JsonSerializer.Deserialize<List<StoredCitation>>(record.CitationsJson, Json),
-        record.NothingFound,
-        FromStored(JsonSerializer.Deserialize<StoredReproducibility>(record.ReproducibilityJson, Json)!));
+    private static GroundedAnswerView ToView(GroundedAnswerRecord record)
+    {
+        var reproducibility = JsonSerializer.Deserialize<StoredReproducibility>(record.ReproducibilityJson, Json)!;
+        return new(
+            record.AnswerId,
+            Sources(record),
+            record.CitationsJson is null ? null : JsonSerializer.Deserialize<List<StoredCitation>>(record.CitationsJson, Json),
+            record.NothingFound,
+            FromStored(reproducibility))
+        {
+            SourcesLeftOut = reproducibility.SourcesLeftOut,
+        };
+    }
 
     private sealed record StoredChunk(long ChunkId, Guid DocumentId, int Version);
 
-    private sealed record StoredReproducibility(List<StoredChunk> Chunks, string? Embedder, string? ModelId, string? ModelHash, float? Temperature, float? TopP, long? Seed, int? MaxOutputTokens, string PromptSha256);
+    /// <summary>The reproducibility record as stored; <see cref="SourcesLeftOut"/> (passages left out to fit the context) is 0 in records made before it was kept.</summary>
+    private sealed record StoredReproducibility(List<StoredChunk> Chunks, string? Embedder, string? ModelId, string? ModelHash, float? Temperature, float? TopP, long? Seed, int? MaxOutputTokens, string PromptSha256, int SourcesLeftOut = 0);
 
-    private static StoredReproducibility ToStored(AnswerReproducibility r) =>
-        new([.. r.Chunks.Select(c => new StoredChunk(c.ChunkId, c.DocumentId, c.Version))], r.Embedder, r.ModelId, r.ModelHash, r.Temperature, r.TopP, r.Seed, r.MaxOutputTokens, r.PromptSha256);
+    private static StoredReproducibility ToStored(AnswerReproducibility r, int sourcesLeftOut) =>
+        new([.. r.Chunks.Select(c => new StoredChunk(c.ChunkId, c.DocumentId, c.Version))], r.Embedder, r.ModelId, r.ModelHash, r.Temperature, r.TopP, r.Seed, r.MaxOutputTokens, r.PromptSha256, sourcesLeftOut);
 
     private static AnswerReproducibility FromStored(StoredReproducibility r) =>
         new([.. r.Chunks.Select(c => (c.ChunkId, c.DocumentId, c.Version))], r.Embedder, r.ModelId, r.ModelHash, r.Temperature, r.TopP, r.Seed, r.MaxOutputTokens, r.PromptSha256);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Answer {AnswerId} grounded on {Sources} sources, marking {Marking}")]
-    private static partial void LogGrounded(ILogger logger, Guid answerId, int sources, string marking);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Answer {AnswerId} grounded on {Sources} sources ({LeftOut} left out to fit; prompt {PromptTokens} of {ContextSize} tokens), marking {Marking}")]
+    private static partial void LogGrounded(ILogger logger, Guid answerId, int sources, int leftOut, int promptTokens, int contextSize, string marking);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the citations of answer {AnswerId} failed; they are checked when it is next shown")]
     private static partial void LogCheckFailed(ILogger logger, Guid answerId, Exception exception);

@@ -8,8 +8,14 @@ public sealed record StoredSource(int Number, long ChunkId, Guid DocumentId, int
 /// <summary>A citation as stored and shown: the source it names (null when there is none), the quote and whether it checked out.</summary>
 public sealed record StoredCitation(int Number, long? ChunkId, Guid? DocumentId, int? Page, string? Title, string? Quote, bool Supported);
 
-/// <summary>What an answer was grounded on and how its citations checked out (citations null while it is still generating).</summary>
-public sealed record GroundedAnswerView(Guid AnswerId, IReadOnlyList<StoredSource> Sources, IReadOnlyList<StoredCitation>? Citations, bool NothingFound, AnswerReproducibility Reproducibility);
+/// <summary>
+/// What an answer was grounded on and how its citations checked out (citations null while it is still generating);
+/// <see cref="SourcesLeftOut"/>: passages found but left out to fit the model's context.
+/// </summary>
+public sealed record GroundedAnswerView(Guid AnswerId, IReadOnlyList<StoredSource> Sources, IReadOnlyList<StoredCitation>? Citations, bool NothingFound, AnswerReproducibility Reproducibility)
+{
+    public int SourcesLeftOut { get; init; }
+}
 
 /// <summary>
 /// A turn answered from retrieved sources: <see cref="Prompt"/> replaces the conversation prompt, the answer's marking

@@ -32,9 +32,10 @@ public static class RetrievalServiceExtensions
         builder.Services.AddSingleton<RetrievalIndexHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrievalIndexHost>());
         builder.Services.AddSingleton<RetrievalService>();
-        // Needs an IChatClient (the Inference feature); resolved only when answering is used.
+        // Needs an IChatClient and an ITokenCounter (the Inference feature); resolved only when answering is used.
         builder.Services.AddSingleton(sp => new CitedAnswerService(
-            sp.GetRequiredService<RetrievalService>(), sp.GetRequiredService<RetrievalIndexHost>(), sp.GetRequiredService<IChatClient>()));
+            sp.GetRequiredService<RetrievalService>(), sp.GetRequiredService<RetrievalIndexHost>(), sp.GetRequiredService<IChatClient>(),
+            sp.GetRequiredService<Inference.ITokenCounter>()));
         // Stored documents into libraries; needs AddDocuments and the audit log, resolved only when used.
         builder.Services.AddSingleton<LibraryIndexing>();
         return builder;

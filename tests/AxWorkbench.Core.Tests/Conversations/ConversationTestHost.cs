@@ -78,11 +78,11 @@ public sealed class ConversationTestHost : IAsyncDisposable
         if (chatClient is null)
         {
             builder.AddInference();
-            builder.Services.AddSingleton<ITokenCounter, EngineTokenCounter>();
         }
         else
         {
             builder.Services.AddSingleton(chatClient);
+            builder.Services.AddSingleton(Inference.TestTokenCounters.Estimating(2048));
         }
 
         builder.AddRetrieval();
@@ -204,19 +204,4 @@ public sealed class ScriptedChatClient : IChatClient
     public void Dispose()
     {
     }
-}
-
-/// <summary>
-/// Counts with the loaded fixture model's tokenizer (the tests' stand-in until Inference registers its own counter);
-/// an estimate while no model is loaded.
-/// </summary>
-public sealed class EngineTokenCounter(InferenceEngine engine, IModelStatus status) : ITokenCounter
-{
-    public bool IsExact => engine.State == ModelState.Ready;
-
-    public int ContextSize => status.Info?.ContextLength ?? 2048;
-
-    public int CountTokens(string text) => IsExact ? engine.CountTokens(text) : (System.Text.Encoding.UTF8.GetByteCount(text) / 2) + 1;
-
-    public int CountChatTokens(IEnumerable<ChatMessage> messages) => messages.Sum(m => CountTokens(m.Text) + 8);
 }

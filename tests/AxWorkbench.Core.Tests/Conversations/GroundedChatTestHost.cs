@@ -47,7 +47,8 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
 
     public GenerationCoordinator Coordinator => Host.Services.GetRequiredService<GenerationCoordinator>();
 
-    public static async Task<GroundedChatTestHost> StartAsync(Func<IReadOnlyList<ChatMessage>, string>? answer = null)
+    /// <summary>Starts the host; <paramref name="configure"/> runs last (to change settings or replace the model and its token counter).</summary>
+    public static async Task<GroundedChatTestHost> StartAsync(Func<IReadOnlyList<ChatMessage>, string>? answer = null, Action<HostApplicationBuilder>? configure = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
@@ -62,11 +63,13 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
         var model = new StreamingScriptedChatClient(answer ?? (_ => "An answer without citations."));
         builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbedder());
         builder.Services.AddSingleton<IChatClient>(model);
+        builder.Services.AddSingleton(Inference.TestTokenCounters.Estimating());
         builder.AddWorkbenchData();
         builder.AddMarkings();
         builder.AddDocuments();
         builder.AddRetrieval();
         builder.AddConversations();
+        configure?.Invoke(builder);
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(CancellationToken.None);

@@ -28,7 +28,7 @@ public sealed partial class DocumentJobsTests
 
     private static readonly Dictionary<string, string?> SmallContext = new()
     {
-        ["Documents:SummaryContextTokens"] = "600",
+        ["Documents:SummaryContextTokens"] = "1000", // with the no-model estimate (a token per byte): one seeded page per map step
         ["Documents:SummaryMaxTokens"] = "40",
         ["Documents:ConcurrentSummaries"] = "1",
     };

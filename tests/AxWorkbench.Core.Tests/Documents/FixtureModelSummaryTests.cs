@@ -22,26 +22,22 @@ public sealed class FixtureModelSummaryTests(ModelFixture model, ITestOutputHelp
             $"Page {n}. The logistics battalion moved fuel from depot {n} to the forward area; stocks at the depot fell by {n * 7} percent. " +
             $"Escorts from company {n % 4 + 1} secured the route, and engineers repaired bridge {n} before the convoy crossed.")).ToList();
 
-    private SummarizerSettings Settings(IReadOnlyList<ParsedPage> pages)
+    private ModelTokenCounter Tokens => new(model.Engine, Microsoft.Extensions.Options.Options.Create(model.Options));
+
+    private SummarizerSettings Settings() => new()
     {
-        var sample = string.Concat(pages.Select(p => p.Text));
-        return new SummarizerSettings
-        {
-            ContextTokens = model.Engine.Info!.ContextLength,
-            ReservedTokens = 8 + 160,
-            MaxSummaryTokens = 8,
-            CharactersPerToken = 0.8 * sample.Length / model.Engine.CountTokens(sample),
-            UserId = "kim",
-        };
-    }
+        ContextTokens = model.Engine.Info!.ContextLength,
+        MaxSummaryTokens = 8,
+        UserId = "kim",
+    };
 
     [Fact]
     public async Task DocumentLargerThanTheContext_EveryPageCovered_ProgressReaches100_OnTheFixtureModel()
     {
         var pages = Document(16);
         var chat = new CountingClient(new LocalChatClient(model.Engine));
-        var settings = Settings(pages);
-        var summarizer = new MapReduceSummarizer(chat, settings);
+        var settings = Settings();
+        var summarizer = new MapReduceSummarizer(chat, Tokens, settings);
         var reports = new ConcurrentQueue<SummaryProgress>();
         var documentTokens = model.Engine.CountTokens(string.Concat(pages.Select(p => p.Text)));
         Assert.True(documentTokens > settings.ContextTokens, $"the document ({documentTokens} tokens) must not fit the context ({settings.ContextTokens})");
@@ -66,7 +62,7 @@ public sealed class FixtureModelSummaryTests(ModelFixture model, ITestOutputHelp
         var pages = Document(16);
         using var cancel = new CancellationTokenSource();
         var chat = new CountingClient(new LocalChatClient(model.Engine)) { AfterCall = calls => { if (calls == 2) { cancel.Cancel(); } } };
-        var summarizer = new MapReduceSummarizer(chat, Settings(pages));
+        var summarizer = new MapReduceSummarizer(chat, Tokens, Settings());
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => summarizer.SummarizeAsync(pages, SummaryMode.KeyPoints, null, cancel.Token));
         Assert.Equal(2, chat.Calls);

@@ -13,7 +13,10 @@ namespace AxWorkbench.Core.Tests.Documents;
 /// </summary>
 public sealed partial class MapReduceSummarizerTests
 {
-    private static readonly SummarizerSettings SmallContext = new() { ContextTokens = 600, ReservedTokens = 200, CharactersPerToken = 2.5 };
+    private static readonly SummarizerSettings SmallContext = new() { ContextTokens = 1200, MaxSummaryTokens = 40 };
+
+    /// <summary>The product's counter without a model: a conservative estimate (a token per UTF-8 byte).</summary>
+    private static readonly ITokenCounter Tokens = Inference.TestTokenCounters.Estimating();
 
     private static List<ParsedPage> LongDocument(int pages) =>
         Enumerable.Range(1, pages).Select(n => new ParsedPage(n, string.Join(' ', Enumerable.Repeat($"Page {n} reports fuel stocks at depot {n}.", 12)))).ToList();
@@ -22,17 +25,21 @@ public sealed partial class MapReduceSummarizerTests
     public async Task DocumentLargerThanTheContext_EveryPageIsCoveredByAChunkSummary_AndProgressReaches100()
     {
         var chat = new RecordingChatClient();
-        var summarizer = new MapReduceSummarizer(chat, SmallContext);
+        var summarizer = new MapReduceSummarizer(chat, Tokens, SmallContext);
         var pages = LongDocument(40);
         var reports = new ConcurrentQueue<SummaryProgress>();
 
         var summary = await summarizer.SummarizeAsync(pages, SummaryMode.Bluf, new SyncProgress<SummaryProgress>(reports.Enqueue));
 
-        Assert.True(pages.Sum(p => p.Text.Length) > SmallContext.ContextTokens * SmallContext.CharactersPerToken, "the document must not fit the context");
+        Assert.True(Tokens.CountTokens(string.Concat(pages.Select(p => p.Text))) > SmallContext.ContextTokens, "the document must not fit the context");
         Assert.True(summary.ChunkSummaries.Count > 1);
         var covered = summary.ChunkSummaries.SelectMany(c => Enumerable.Range(c.FirstPage, c.LastPage - c.FirstPage + 1)).ToHashSet();
         Assert.All(pages, p => Assert.Contains(p.Number, covered));
-        Assert.All(chat.Prompts, p => Assert.True(p.Length <= (SmallContext.ContextTokens - SmallContext.ReservedTokens) * SmallContext.CharactersPerToken + 400, $"prompt of {p.Length} chars exceeds the budget"));
+        Assert.All(chat.Messages, m =>
+        {
+            var used = Tokens.CountChatTokens(m) + SmallContext.MaxSummaryTokens;
+            Assert.True(used <= SmallContext.ContextTokens, $"a step needs {used} tokens of a {SmallContext.ContextTokens}-token context");
+        });
         Assert.Equal(1.0, reports.Last().Fraction);
         Assert.Matches(PageCitation(), summary.Text);
         Assert.All(chat.Options, o => Assert.Equal(RequestPriority.Background, o.GetPriority()));
@@ -43,7 +50,7 @@ public sealed partial class MapReduceSummarizerTests
     {
         using var cancel = new CancellationTokenSource();
         var chat = new RecordingChatClient { AfterCall = calls => { if (calls == 2) { cancel.Cancel(); } } };
-        var summarizer = new MapReduceSummarizer(chat, SmallContext);
+        var summarizer = new MapReduceSummarizer(chat, Tokens, SmallContext);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => summarizer.SummarizeAsync(LongDocument(40), SummaryMode.KeyPoints, null, cancel.Token));
         Assert.Equal(2, chat.Prompts.Count);
@@ -52,7 +59,7 @@ public sealed partial class MapReduceSummarizerTests
     [Fact]
     public void Chunks_KeepPageOrder_AndSplitOversizedPages()
     {
-        var summarizer = new MapReduceSummarizer(new RecordingChatClient(), SmallContext);
+        var summarizer = new MapReduceSummarizer(new RecordingChatClient(), Tokens, SmallContext);
         var pages = new List<ParsedPage> { new(1, "short"), new(2, new string('x', 3000)), new(3, "tail") };
         var chunks = summarizer.Chunk(pages);
         Assert.Equal(1, chunks[0].FirstPage);
@@ -76,6 +83,8 @@ public sealed partial class MapReduceSummarizerTests
 
         public List<string> Prompts => [.. PromptQueue];
 
+        public ConcurrentQueue<List<ChatMessage>> Messages { get; } = new();
+
         public ConcurrentQueue<ChatOptions?> Options { get; } = new();
 
         public Action<int>? AfterCall { get; init; }
@@ -86,6 +95,7 @@ public sealed partial class MapReduceSummarizerTests
             var list = messages.ToList();
             var prompt = string.Join('\n', list.Select(m => m.Text));
             PromptQueue.Enqueue(prompt);
+            Messages.Enqueue(list);
             Options.Enqueue(options);
             var pages = PageMarker().Matches(prompt).Select(m => m.Groups["n"].Value).Distinct().ToList();
             var reply = pages.Count > 0 ? $"Fuel stocks reported [p. {pages[0]}]." : "Fuel stocks reported overall.";

@@ -14,6 +14,8 @@ namespace AxWorkbench.Core.Tests.Retrieval;
 /// </summary>
 public sealed class AccessPropertyTests(ITestOutputHelper output)
 {
+    private static readonly AxWorkbench.Core.Inference.ITokenCounter Tokens = AxWorkbench.Core.Tests.Inference.TestTokenCounters.Estimating(4096);
+
     private static readonly string[] _english =
         ["border", "missile", "launch", "battalion", "report", "convoy", "radar", "supply", "fuel", "bridge", "artillery", "signal",
          "northern", "sector", "movement", "observed", "brigade", "logistics", "airfield", "harbor", "submarine", "drone", "patrol", "bunker"];
@@ -78,11 +80,11 @@ public sealed class AccessPropertyTests(ITestOutputHelper output)
                     AssertIdentical(expected, results, $"corpus {c} user {u} query '{query}' mode {mode}");
 
                     // Answering sees the same: the assembled prompt and the answer's marking are those of the corpus without hidden chunks.
-                    var (sources, messages) = ContextAssembler.Build(query, results.Hits, 300, 5, "NONCE");
-                    var (expectedSources, expectedMessages) = ContextAssembler.Build(query, expected.Hits, 300, 5, "NONCE");
-                    Assert.Equal(expectedMessages[1].Text, messages[1].Text);
-                    Assert.Equal(Marking.Join(expectedSources.Select(x => x.Hit.Marking)), Marking.Join(sources.Select(x => x.Hit.Marking)));
-                    Assert.All(sources, x => Assert.True(Access.Dominates(auth, x.Hit.Marking)));
+                    var built = ContextAssembler.Build(query, results.Hits, Tokens, 512, 5, "NONCE");
+                    var expectedBuilt = ContextAssembler.Build(query, expected.Hits, Tokens, 512, 5, "NONCE");
+                    Assert.Equal(expectedBuilt.Messages[1].Text, built.Messages[1].Text);
+                    Assert.Equal(Marking.Join(expectedBuilt.Sources.Select(x => x.Hit.Marking)), Marking.Join(built.Sources.Select(x => x.Hit.Marking)));
+                    Assert.All(built.Sources, x => Assert.True(Access.Dominates(auth, x.Hit.Marking)));
                 }
             }
             finally

@@ -48,6 +48,7 @@ public sealed class ReviewTestHost : IAsyncDisposable
         builder.AddWorkbenchData();
         builder.AddMarkings();
         builder.Services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient());
+        builder.Services.AddSingleton(Inference.TestTokenCounters.Estimating());
         builder.AddConversations();
         builder.AddReview();
         var host = builder.Build();

@@ -189,4 +189,21 @@ public sealed class ChatComponentTests : WorkbenchTestContext
             Thread.Sleep(10);
         }
     }
+
+    [Fact]
+    public void AnswerSources_SaysHowManySourcesWereLeftOutToFitTheContext()
+    {
+        var answerId = Guid.NewGuid();
+        var source = new StoredSource(1, 7, Guid.NewGuid(), 1, "Border brief", 2, 0, 20, "Artillery moved north.", "U");
+        var reproducibility = new AxWorkbench.Core.Retrieval.AnswerReproducibility([], null, null, null, null, null, null, 256, "00");
+        IReadOnlyDictionary<Guid, GroundedAnswerView> answers = new Dictionary<Guid, GroundedAnswerView>
+        {
+            [answerId] = new(answerId, [source], [], false, reproducibility) { SourcesLeftOut = 3 },
+        };
+
+        var cut = Render<AnswerSources>(p => p.Add(c => c.MessageId, answerId).AddCascadingValue(answers));
+
+        Assert.Single(cut.FindAll("[data-testid=answer-source]"));
+        Assert.Equal("3 sources left out to fit the model's context", cut.Find("[data-testid=answer-sources-left-out]").TextContent);
+    }
 }

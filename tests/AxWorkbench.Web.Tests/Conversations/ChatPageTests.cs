@@ -43,6 +43,9 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
         builder.AddWorkbenchData();
         builder.AddMarkings();
         builder.Services.AddSingleton<IChatClient>(_model);
+        // No model loaded: the product's counter gives its conservative estimate.
+        var inference = Microsoft.Extensions.Options.Options.Create(new InferenceOptions());
+        builder.Services.AddSingleton<ITokenCounter>(new ModelTokenCounter(new InferenceEngine(inference), inference));
         builder.AddRetrieval();
         builder.AddConversations();
         builder.AddReview();

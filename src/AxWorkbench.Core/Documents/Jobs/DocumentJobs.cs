@@ -272,7 +272,7 @@ public sealed partial class DocumentJobs(
             Report(job, summaryId, SummaryStatus.Running, record.ChunksDone, record.ChunksTotal, null);
             await WaitForModelAsync(token);
 
-            var summarizer = new MapReduceSummarizer(chat, Settings(pages, job.UserName));
+            var summarizer = Summarizer(job.UserName);
             var checkpoint = new SummaryCheckpoint(saved, async (index, chunk, ct) =>
             {
                 await using var db = await contextFactory.CreateDbContextAsync(ct);
@@ -341,37 +341,18 @@ public sealed partial class DocumentJobs(
         }
     }
 
-    private SummarizerSettings Settings(IReadOnlyList<ParsedPage> pages, string userName)
+    /// <summary>The summarizer for the model's context; refused when the instructions and answer leave no room for text.</summary>
+    private MapReduceSummarizer Summarizer(string userName)
     {
         var maxTokens = options.Value.SummaryMaxTokens;
         var context = model.Info?.ContextLength ?? options.Value.SummaryContextTokens;
-        // Instructions, the chat template and the answer; what is left is for the document's text.
-        var reserved = maxTokens + 160;
-        if (context - reserved < 64)
+        var summarizer = new MapReduceSummarizer(chat, tokens, new SummarizerSettings { ContextTokens = context, MaxSummaryTokens = maxTokens, UserId = userName });
+        if (summarizer.TextTokens < 64)
         {
             throw new DocumentRefusedException(
-                $"The model's context ({context} tokens) leaves no room for text after {reserved} tokens for instructions and answer; lower Documents:SummaryMaxTokens or raise Inference:ContextSize.");
+                $"The model's context ({context} tokens) leaves no room for text after the instructions and {maxTokens} tokens of answer; lower Documents:SummaryMaxTokens or raise Inference:ContextSize.");
         }
-        return new SummarizerSettings
-        {
-            ContextTokens = context,
-            ReservedTokens = reserved,
-            MaxSummaryTokens = maxTokens,
-            CharactersPerToken = CharactersPerToken(pages),
-            UserId = userName,
-        };
-    }
-
-    /// <summary>Characters per token measured on the document with the loaded tokenizer (with a margin), else a conservative guess.</summary>
-    private double CharactersPerToken(IReadOnlyList<ParsedPage> pages)
-    {
-        var sample = string.Concat(pages.Select(p => p.Text)).AsSpan(0, Math.Min(8000, pages.Sum(p => p.Text.Length))).ToString();
-        if (sample.Length < 200 || !tokens.IsExact)
-        {
-            return 2.0;
-        }
-        var count = tokens.CountTokens(sample);
-        return count == 0 ? 2.0 : Math.Clamp(0.8 * sample.Length / count, 0.5, 4.0);
+        return summarizer;
     }
 
     private void Report(SummaryJob job, Guid summaryId, SummaryStatus status, int done, int total, string? error)

@@ -39,18 +39,11 @@ public sealed record SummarizerSettings
     /// <summary>The model's context in tokens.</summary>
     public int ContextTokens { get; init; } = 4096;
 
-    /// <summary>Tokens kept for the instructions and the answer.</summary>
-    public int ReservedTokens { get; init; } = 1024;
-
+    /// <summary>The most tokens one summary step may answer with (kept free in the context).</summary>
     public int MaxSummaryTokens { get; init; } = 300;
 
     /// <summary>The user the summary is for (sent with <see cref="InferenceChatOptions.ForUser"/>, so the engine shares fairly between users).</summary>
     public string? UserId { get; init; }
-
-    /// <summary>A conservative characters-per-token estimate (no tokenizer here; Korean packs fewer characters per token).</summary>
-    public double CharactersPerToken { get; init; } = 2.5;
-
-    internal int ChunkCharacters => Math.Max(200, (int)((ContextTokens - ReservedTokens) * CharactersPerToken));
 }
 
 /// <summary>
@@ -60,37 +53,52 @@ public sealed record SummarizerSettings
 public sealed record SummaryCheckpoint(IReadOnlyList<ChunkSummary> Done, Func<int, ChunkSummary, CancellationToken, Task> SaveAsync);
 
 /// <summary>
-/// Summarizes a document of any length: pages are packed into chunks that fit the context, each chunk is summarized
+/// Summarizes a document of any length: pages are packed into chunks that fit the context (measured with
+/// <see cref="ITokenCounter"/>: the step's instruction and chat template, the text and the answer), each chunk is summarized
 /// citing its pages (map), then summaries are combined in groups that fit, level by level, until one remains (reduce).
 /// Every call asks for <see cref="RequestPriority.Background"/> (<see cref="InferenceChatOptions.WithPriority"/>) so chat overtakes
 /// it in the engine; cancellation stops it within one step. Every paragraph of the result cites pages.
 /// </summary>
-public sealed partial class MapReduceSummarizer(IChatClient chat, SummarizerSettings? settings = null)
+public sealed partial class MapReduceSummarizer(IChatClient chat, ITokenCounter tokens, SummarizerSettings? settings = null)
 {
+    /// <summary>Tokens kept free for where tokenizing pieces apart and together differs (at each joint).</summary>
+    private const int JointMargin = 16;
+
     private readonly SummarizerSettings _settings = settings ?? new SummarizerSettings();
+
+    /// <summary>
+    /// Tokens of document text (or partial summaries) one step may carry: the context less the answer, and less the
+    /// longest instruction of any step in its chat template, as the model counts them.
+    /// </summary>
+    public int TextTokens => _settings.ContextTokens - _settings.MaxSummaryTokens - JointMargin - Enum.GetValues<SummaryMode>()
+        .SelectMany(m => new[] { MapInstruction(m, 99_999, 99_999), ReduceInstruction(m) })
+        .Max(i => tokens.CountChatTokens([new ChatMessage(ChatRole.System, i), new ChatMessage(ChatRole.User, "")]));
 
     /// <summary>The map step's chunks: consecutive pages (a long page split into parts), each within the context budget.</summary>
     public IReadOnlyList<(int FirstPage, int LastPage, string Text)> Chunk(IReadOnlyList<ParsedPage> pages)
     {
         ArgumentNullException.ThrowIfNull(pages);
-        var budget = _settings.ChunkCharacters;
+        var budget = Math.Max(1, TextTokens);
         var chunks = new List<(int, int, string)>();
         var current = new StringBuilder();
-        int first = 0, last = 0;
+        int first = 0, last = 0, used = 0;
         void Flush()
         {
             if (current.Length > 0)
             {
                 chunks.Add((first, last, current.ToString()));
                 current.Clear();
+                used = 0;
             }
         }
         foreach (var page in pages.Where(p => !string.IsNullOrWhiteSpace(p.Text)))
         {
-            for (var offset = 0; offset < page.Text.Length; offset += budget)
+            var header = string.Create(CultureInfo.InvariantCulture, $"[Page {page.Number}]\n");
+            foreach (var part in Split(page.Text, Math.Max(1, budget - tokens.CountTokens(header) - 2)))
             {
-                var part = page.Text.Substring(offset, Math.Min(budget, page.Text.Length - offset));
-                if (current.Length + part.Length + 16 > budget)
+                var piece = header + part + "\n";
+                var cost = tokens.CountTokens(piece);
+                if (used + cost > budget)
                 {
                     Flush();
                 }
@@ -99,11 +107,47 @@ public sealed partial class MapReduceSummarizer(IChatClient chat, SummarizerSett
                     first = page.Number;
                 }
                 last = page.Number;
-                current.Append(CultureInfo.InvariantCulture, $"[Page {page.Number}]\n").Append(part).Append('\n');
+                current.Append(piece);
+                used += cost;
             }
         }
         Flush();
         return chunks;
+    }
+
+    /// <summary>Text cut into parts of at most <paramref name="limit"/> tokens each, at a space where one is near the cut.</summary>
+    private List<string> Split(string text, int limit)
+    {
+        var parts = new List<string>();
+        var rest = text;
+        while (tokens.CountTokens(rest) > limit)
+        {
+            // The longest prefix that fits (binary search on its length; a token covers at least one character).
+            int low = 1, high = rest.Length - 1;
+            while (low < high)
+            {
+                var mid = (low + high + 1) / 2;
+                if (tokens.CountTokens(rest[..mid]) <= limit)
+                {
+                    low = mid;
+                }
+                else
+                {
+                    high = mid - 1;
+                }
+            }
+            var cut = low;
+            var space = rest.LastIndexOfAny([' ', '\n'], cut - 1, cut / 2);
+            cut = space > 0 ? space + 1 : cut;
+            if (char.IsHighSurrogate(rest[cut - 1]) && cut > 1)
+            {
+                cut--;
+            }
+            parts.Add(rest[..cut]);
+            rest = rest[cut..];
+        }
+        parts.Add(rest);
+        return parts;
     }
 
     public Task<DocumentSummary> SummarizeAsync(IReadOnlyList<ParsedPage> pages, SummaryMode mode, IProgress<SummaryProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -196,12 +240,12 @@ public sealed partial class MapReduceSummarizer(IChatClient chat, SummarizerSett
 
     private List<List<ChunkSummary>> Group(List<ChunkSummary> summaries)
     {
-        var budget = _settings.ChunkCharacters;
+        var budget = TextTokens;
         var groups = new List<List<ChunkSummary>>();
         var size = 0;
         foreach (var summary in summaries)
         {
-            var length = summary.Text.Length + summary.Citation.Length + 2;
+            var length = tokens.CountTokens($"{summary.Citation} {summary.Text}\n");
             if (groups.Count == 0 || size + length > budget)
             {
                 groups.Add([]);
