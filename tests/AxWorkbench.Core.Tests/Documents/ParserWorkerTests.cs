@@ -71,6 +71,21 @@ public sealed class ParserWorkerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task CallerCancellation_WhileTheWorkerStarts_LeavesNoStaleAnswerForTheNextFile()
+    {
+        await using var worker = WorkerHost.Start(timeoutSeconds: 30);
+        using var cancel = new CancellationTokenSource();
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(50)); // after the process starts, long before it answers its first ping
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => worker.SendAsync(WorkerProtocol.HangCommand, null, null, cancel.Token));
+        Assert.Null(worker.WorkerProcessId);
+
+        // Before the fix the starting worker survived, and its late answer to the start-up ping was read as the
+        // answer to the next file, which was then refused as "the parser stopped on this file".
+        var parsed = await worker.ParseAsync(WorkerHost.WriteTemp(HostileFiles.TextPdf("after"), "after.pdf"));
+        Assert.Contains("after", parsed.Pages[0].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CallerCancellation_StopsTheWorkerAndThrowsCancelled()
     {
         await using var worker = WorkerHost.Start(timeoutSeconds: 30);

@@ -113,6 +113,13 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
+        catch (OperationCanceledException)
+        {
+            // The caller gave up while the worker was starting: its answer to the ping may still arrive and would be
+            // read as the answer to the next request, so this worker goes too.
+            Kill(process);
+            throw;
+        }
         catch (IOException)
         {
         }
