@@ -21,6 +21,7 @@ public sealed class ReviewService(
     IDbContextFactory<WorkbenchIdentityDbContext> identity,
     UnitDirectory units,
     ConversationExporter exporter,
+    GroundedAnswers grounded,
     IAuditLog audit)
 {
     public const int QueueLimit = 200;
@@ -106,14 +107,14 @@ public sealed class ReviewService(
             await rdb.SaveChangesAsync(cancellationToken);
         }
 
-        return await LoadAsync(session, owner, cancellationToken);
+        return await LoadAsync(reviewer, session, owner, cancellationToken);
     }
 
     /// <summary>The session as the review page shows it, without recording a view (after a comment, flag or sign-off).</summary>
     public async Task<SessionForReview> ReloadAsync(WorkbenchActor reviewer, Guid sessionId, CancellationToken cancellationToken)
     {
         var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "open", cancellationToken);
-        return await LoadAsync(session, owner, cancellationToken);
+        return await LoadAsync(reviewer, session, owner, cancellationToken);
     }
 
     public async Task<ReviewComment> CommentAsync(WorkbenchActor reviewer, Guid sessionId, Guid messageId, string text, CancellationToken cancellationToken)
@@ -192,8 +193,9 @@ public sealed class ReviewService(
         var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "export", cancellationToken);
         await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.Export, sessionId.ToString(), details: new { sessionId, format, owner = owner.UserName, via = "review" })
             with { Marking = session.Marking }, cancellationToken);
-        var data = await LoadAsync(session, owner, cancellationToken);
+        var data = await LoadAsync(reviewer, session, owner, cancellationToken);
         var all = data.Messages.ToList();
+        var answers = await grounded.GetAnswersAsync(all, cancellationToken);
         var byParent = all.ToLookup(m => m.ParentId);
         var path = PathTo(all, session.SelectedLeafId ?? all.LastOrDefault()?.Id);
         await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
@@ -202,7 +204,8 @@ public sealed class ReviewService(
             new SessionSummary(session.Id, session.Title, session.Pinned, session.Archived, session.Marking, session.PersonaId, session.CreatedAt, session.UpdatedAt),
             [.. path.Select(m => new MessageView(m, [.. byParent[m.ParentId].Select(s => s.Id)]))],
             persona);
-        return format == "md" ? exporter.RenderMarkdown(view) : exporter.RenderJson(view, all);
+        bool MayRead(Marking marking) => Access.Dominates(reviewer.Authorization, marking);
+        return format == "md" ? exporter.RenderMarkdown(view, answers, MayRead) : exporter.RenderJson(view, all, answers, MayRead);
     }
 
     // ---- the owner's side ----
@@ -246,7 +249,7 @@ public sealed class ReviewService(
         return (session!, owners[session!.OwnerId]);
     }
 
-    private async Task<SessionForReview> LoadAsync(ChatSession session, Owner owner, CancellationToken cancellationToken)
+    private async Task<SessionForReview> LoadAsync(WorkbenchActor reviewer, ChatSession session, Owner owner, CancellationToken cancellationToken)
     {
         await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
         var messages = await cdb.Messages.AsNoTracking().Where(m => m.SessionId == session.Id).OrderBy(m => m.Sequence).ToListAsync(cancellationToken);
@@ -261,7 +264,10 @@ public sealed class ReviewService(
             session.PersonaId is { } pid ? personas.GetValueOrDefault(pid) : null,
             personas,
             comments,
-            state);
+            state)
+        {
+            Evidence = ReviewEvidence.For(messages, await grounded.GetAnswersAsync(messages, cancellationToken), reviewer.Authorization),
+        };
     }
 
     /// <summary>Users (other than the reviewer) whose unit is the reviewer's unit or one below it.</summary>
