@@ -194,18 +194,12 @@ public sealed class ReviewService(
         await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.Export, sessionId.ToString(), details: new { sessionId, format, owner = owner.UserName, via = "review" })
             with { Marking = session.Marking }, cancellationToken);
         var data = await LoadAsync(reviewer, session, owner, cancellationToken);
-        var all = data.Messages.ToList();
-        var answers = await grounded.GetAnswersAsync(all, cancellationToken);
-        var byParent = all.ToLookup(m => m.ParentId);
-        var path = PathTo(all, session.SelectedLeafId ?? all.LastOrDefault()?.Id);
+        var answers = await grounded.GetAnswersAsync(data.Messages, cancellationToken);
         await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
         var persona = session.PersonaId is { } pid ? await cdb.Personas.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pid, cancellationToken) : null;
-        var view = new ConversationView(
-            new SessionSummary(session.Id, session.Title, session.Pinned, session.Archived, session.Marking, session.PersonaId, session.CreatedAt, session.UpdatedAt),
-            [.. path.Select(m => new MessageView(m, [.. byParent[m.ParentId].Select(s => s.Id)]))],
-            persona);
+        var view = ReviewExportView.Of(session, data.Messages, persona);
         bool MayRead(Marking marking) => Access.Dominates(reviewer.Authorization, marking);
-        return format == "md" ? exporter.RenderMarkdown(view, answers, MayRead) : exporter.RenderJson(view, all, answers, MayRead);
+        return format == "md" ? exporter.RenderMarkdown(view, answers, MayRead) : exporter.RenderJson(view, data.Messages, answers, MayRead);
     }
 
     // ---- the owner's side ----
@@ -225,8 +219,6 @@ public sealed class ReviewService(
         return views.GroupBy(v => v.SessionId)
             .ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.ViewedAt).Select(v => new SessionViewed(v.ViewerName, v.ViewedAt)).First());
     }
-
-    // ---- internals ----
 
     private async Task<(ChatSession Session, Owner Owner)> AuthorizeAsync(WorkbenchActor reviewer, Guid sessionId, string attempt, CancellationToken cancellationToken)
     {
@@ -303,19 +295,4 @@ public sealed class ReviewService(
 
     private static ReviewQueueItem Item(ChatSession s, Owner owner, ReviewStatus status) =>
         new(s.Id, s.Title, owner.UserName, owner.DisplayName, owner.Unit, s.Marking, status, s.CreatedAt, s.UpdatedAt, s.DeletedAt is not null);
-
-    private static List<ChatMessageRecord> PathTo(List<ChatMessageRecord> messages, Guid? leafId)
-    {
-        var byId = messages.ToDictionary(m => m.Id);
-        var path = new List<ChatMessageRecord>();
-        var current = leafId;
-        while (current is { } id && byId.TryGetValue(id, out var message))
-        {
-            path.Add(message);
-            current = message.ParentId;
-        }
-
-        path.Reverse();
-        return path;
-    }
 }
