@@ -14,7 +14,7 @@ public sealed record ReviewQueueItem(
 /// <summary>The visible sessions and how many there are (sessions above the reviewer's clearance are in neither).</summary>
 public sealed record ReviewQueue(IReadOnlyList<ReviewQueueItem> Items, int Total);
 
-/// <summary>Everything the review page shows of one session: all messages of all branches, personas, comments, state.</summary>
+/// <summary>Everything the review page shows of one session: all messages of all branches, personas, comments, state, and each answer's evidence.</summary>
 public sealed record SessionForReview(
     ReviewQueueItem Session,
     IReadOnlyList<ChatMessageRecord> Messages,
@@ -22,7 +22,11 @@ public sealed record SessionForReview(
     string? SessionPersona,
     IReadOnlyDictionary<Guid, string> PersonaNames,
     IReadOnlyList<ReviewComment> Comments,
-    SessionReview? Review);
+    SessionReview? Review)
+{
+    /// <summary>By answer id: the sources and checked citations of grounded answers, and why failed or interrupted answers stopped.</summary>
+    public IReadOnlyDictionary<Guid, ReviewAnswerEvidence> Evidence { get; init; } = new Dictionary<Guid, ReviewAnswerEvidence>();
+}
 
 /// <summary>The latest time someone other than the owner opened a session.</summary>
 public sealed record SessionViewed(string ViewerName, DateTime ViewedAt);

@@ -21,6 +21,7 @@ public sealed class ReviewService(
     IDbContextFactory<WorkbenchIdentityDbContext> identity,
     UnitDirectory units,
     ConversationExporter exporter,
+    GroundedAnswers grounded,
     IAuditLog audit)
 {
     public const int QueueLimit = 200;
@@ -106,14 +107,14 @@ public sealed class ReviewService(
             await rdb.SaveChangesAsync(cancellationToken);
         }
 
-        return await LoadAsync(session, owner, cancellationToken);
+        return await LoadAsync(reviewer, session, owner, cancellationToken);
     }
 
     /// <summary>The session as the review page shows it, without recording a view (after a comment, flag or sign-off).</summary>
     public async Task<SessionForReview> ReloadAsync(WorkbenchActor reviewer, Guid sessionId, CancellationToken cancellationToken)
     {
         var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "open", cancellationToken);
-        return await LoadAsync(session, owner, cancellationToken);
+        return await LoadAsync(reviewer, session, owner, cancellationToken);
     }
 
     public async Task<ReviewComment> CommentAsync(WorkbenchActor reviewer, Guid sessionId, Guid messageId, string text, CancellationToken cancellationToken)
@@ -192,17 +193,13 @@ public sealed class ReviewService(
         var (session, owner) = await AuthorizeAsync(reviewer, sessionId, "export", cancellationToken);
         await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.Export, sessionId.ToString(), details: new { sessionId, format, owner = owner.UserName, via = "review" })
             with { Marking = session.Marking }, cancellationToken);
-        var data = await LoadAsync(session, owner, cancellationToken);
-        var all = data.Messages.ToList();
-        var byParent = all.ToLookup(m => m.ParentId);
-        var path = PathTo(all, session.SelectedLeafId ?? all.LastOrDefault()?.Id);
+        var data = await LoadAsync(reviewer, session, owner, cancellationToken);
+        var answers = await grounded.GetAnswersAsync(data.Messages, cancellationToken);
         await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
         var persona = session.PersonaId is { } pid ? await cdb.Personas.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pid, cancellationToken) : null;
-        var view = new ConversationView(
-            new SessionSummary(session.Id, session.Title, session.Pinned, session.Archived, session.Marking, session.PersonaId, session.CreatedAt, session.UpdatedAt),
-            [.. path.Select(m => new MessageView(m, [.. byParent[m.ParentId].Select(s => s.Id)]))],
-            persona);
-        return format == "md" ? exporter.RenderMarkdown(view) : exporter.RenderJson(view, all);
+        var view = ReviewExportView.Of(session, data.Messages, persona);
+        bool MayRead(Marking marking) => Access.Dominates(reviewer.Authorization, marking);
+        return format == "md" ? exporter.RenderMarkdown(view, answers, MayRead) : exporter.RenderJson(view, data.Messages, answers, MayRead);
     }
 
     // ---- the owner's side ----
@@ -222,8 +219,6 @@ public sealed class ReviewService(
         return views.GroupBy(v => v.SessionId)
             .ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.ViewedAt).Select(v => new SessionViewed(v.ViewerName, v.ViewedAt)).First());
     }
-
-    // ---- internals ----
 
     private async Task<(ChatSession Session, Owner Owner)> AuthorizeAsync(WorkbenchActor reviewer, Guid sessionId, string attempt, CancellationToken cancellationToken)
     {
@@ -246,7 +241,7 @@ public sealed class ReviewService(
         return (session!, owners[session!.OwnerId]);
     }
 
-    private async Task<SessionForReview> LoadAsync(ChatSession session, Owner owner, CancellationToken cancellationToken)
+    private async Task<SessionForReview> LoadAsync(WorkbenchActor reviewer, ChatSession session, Owner owner, CancellationToken cancellationToken)
     {
         await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
         var messages = await cdb.Messages.AsNoTracking().Where(m => m.SessionId == session.Id).OrderBy(m => m.Sequence).ToListAsync(cancellationToken);
@@ -261,7 +256,10 @@ public sealed class ReviewService(
             session.PersonaId is { } pid ? personas.GetValueOrDefault(pid) : null,
             personas,
             comments,
-            state);
+            state)
+        {
+            Evidence = ReviewEvidence.For(messages, await grounded.GetAnswersAsync(messages, cancellationToken), reviewer.Authorization),
+        };
     }
 
     /// <summary>Users (other than the reviewer) whose unit is the reviewer's unit or one below it.</summary>
@@ -297,19 +295,4 @@ public sealed class ReviewService(
 
     private static ReviewQueueItem Item(ChatSession s, Owner owner, ReviewStatus status) =>
         new(s.Id, s.Title, owner.UserName, owner.DisplayName, owner.Unit, s.Marking, status, s.CreatedAt, s.UpdatedAt, s.DeletedAt is not null);
-
-    private static List<ChatMessageRecord> PathTo(List<ChatMessageRecord> messages, Guid? leafId)
-    {
-        var byId = messages.ToDictionary(m => m.Id);
-        var path = new List<ChatMessageRecord>();
-        var current = leafId;
-        while (current is { } id && byId.TryGetValue(id, out var message))
-        {
-            path.Add(message);
-            current = message.ParentId;
-        }
-
-        path.Reverse();
-        return path;
-    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
 
@@ -82,7 +83,7 @@ public sealed class FixtureModelConversationTests
         var session = await host.Service.CreateSessionAsync(actor, "Export me", null, default);
         var turn = await host.Turns.SendAsync(actor, session.Id, "Report.", new Marking(ClassificationLevel.Secret, ["NOFORN"]), null, default);
         var answer = await host.FinishedAsync(turn.AnswerId);
-        var exporter = new ConversationExporter(host.Service, MarkingSchemes.Us);
+        var exporter = new ConversationExporter(host.Service, host.Host.Services.GetRequiredService<GroundedAnswers>(), MarkingSchemes.Us);
 
         var markdown = await exporter.ToMarkdownAsync(actor, session.Id, default);
         var lines = markdown.TrimEnd('\n').Split('\n');

@@ -2,6 +2,8 @@ using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents;
+using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Review;
@@ -49,6 +51,9 @@ public sealed class ReviewTestHost : IAsyncDisposable
         builder.AddMarkings();
         builder.Services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient());
         builder.Services.AddSingleton(Inference.TestTokenCounters.Estimating());
+        builder.Services.AddSingleton<Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>>(new Retrieval.HashingEmbedder());
+        builder.AddDocuments();
+        builder.AddRetrieval();
         builder.AddConversations();
         builder.AddReview();
         var host = builder.Build();

@@ -45,6 +45,36 @@ public sealed class ReviewComponentTests : WorkbenchTestContext
     }
 
     [Fact]
+    public void Transcript_GroundedAnswer_ListsSourcesWithPassageLinksAndCheckedCitations_FailedAnswerShowsItsReason()
+    {
+        var secret = new Marking(ClassificationLevel.Secret);
+        var document = Guid.NewGuid();
+        var question = Message(MessageRole.User, "where", secret);
+        var grounded = Message(MessageRole.Assistant, "\"crossed at dawn\" [1]", secret, question.Id);
+        var failed = Message(MessageRole.Assistant, "", secret, question.Id);
+        failed.Status = MessageStatus.Failed;
+        var evidence = new Dictionary<Guid, ReviewAnswerEvidence>
+        {
+            [grounded.Id] = new(true,
+                [new(1, document, "Convoy report", 3, "crossed at dawn", secret, false), new(2, Guid.NewGuid(), null, 8, null, new Marking(ClassificationLevel.TopSecret), true)],
+                [new(1, document, 3, "crossed at dawn", true, false), new(2, null, null, null, false, true)], 1, false, null),
+            [failed.Id] = new(false, [], [], 0, false, "The model could not be loaded."),
+        };
+
+        var cut = Render<ReviewTranscript>(p => p.Add(c => c.Data, Data([question, grounded, failed], grounded.Id) with { Evidence = evidence }));
+
+        var sources = cut.FindAll("[data-testid=review-source]");
+        Assert.Equal(2, sources.Count);
+        Assert.Contains("Convoy report · p. 3", sources[0].TextContent, StringComparison.Ordinal);
+        Assert.Equal(AnswerSources.Link(document, 3, "crossed at dawn"), Assert.Single(cut.FindAll("[data-testid=review-source-link]")).GetAttribute("href"));
+        Assert.StartsWith($"/documents/{document}?page=3&highlight=", AnswerSources.Link(document, 3, "crossed at dawn"), StringComparison.Ordinal);
+        Assert.Contains("(source above your clearance)", sources[1].TextContent, StringComparison.Ordinal);
+        Assert.Equal(["true", "false"], cut.FindAll("[data-testid=review-citation]").Select(c => c.GetAttribute("data-supported")));
+        Assert.Contains("1 sources left out", cut.Find("[data-testid=review-sources-left-out]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Did not complete: The model could not be loaded.", cut.Find("[data-testid=review-failure]").TextContent.Trim());
+    }
+
+    [Fact]
     public void SessionList_ShowsWhoViewedASessionAndWhen_OnlyForViewedSessions()
     {
         var viewed = new SessionSummary(Guid.NewGuid(), "seen", false, false, Marking.Unclassified, null, DateTime.UtcNow, DateTime.UtcNow);
