@@ -22,14 +22,28 @@ public sealed partial class DatabaseInitializer(
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(DataDirectory);
+        // The legacy check holds its own connection only while it runs: a connection held open across the other
+        // contexts' migrations sometimes left a fresh database out of WAL mode for later connections.
+        await using (var legacy = await contextFactory.CreateDbContextAsync(cancellationToken))
+        {
+            try
+            {
+                await legacy.Database.OpenConnectionAsync(cancellationToken);
+                if (await LegacySchema.UpgradeAsync(legacy.Database.GetDbConnection(), contexts, cancellationToken))
+                {
+                    LogLegacyUpgraded(logger, legacy.Database.GetDbConnection().DataSource);
+                }
+            }
+            catch (SqliteException ex)
+            {
+                throw new DatabaseConfigurationException(
+                    $"The database at '{legacy.Database.GetDbConnection().DataSource}' could not be opened or migrated: {ex.Message}", ex);
+            }
+        }
+
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         try
         {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            if (await LegacySchema.UpgradeAsync(db.Database.GetDbConnection(), contexts, cancellationToken))
-            {
-                LogLegacyUpgraded(logger, db.Database.GetDbConnection().DataSource);
-            }
             foreach (var context in contexts)
             {
                 await context.MigrateAsync(cancellationToken);
