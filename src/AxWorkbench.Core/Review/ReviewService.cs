@@ -16,8 +16,7 @@ namespace AxWorkbench.Core.Review;
 /// outside the unit (and audited). Every action is on record before it happens (if the audit cannot be written, nothing happens).
 /// </summary>
 public sealed class ReviewService(
-    IDbContextFactory<WorkbenchDbContext> reviews,
-    IDbContextFactory<WorkbenchDbContext> conversations,
+    IDbContextFactory<WorkbenchDbContext> contexts,
     IDbContextFactory<WorkbenchIdentityDbContext> identity,
     UnitDirectory units,
     ConversationExporter exporter,
@@ -49,7 +48,7 @@ public sealed class ReviewService(
         }
 
         var ownerIds = owners.Keys.ToList();
-        await using var db = await conversations.CreateDbContextAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.Sessions.AsNoTracking().Where(s => ownerIds.Contains(s.OwnerId));
         if (filter.From is { } from)
         {
@@ -78,7 +77,7 @@ public sealed class ReviewService(
             .Where(s => Access.Dominates(reviewer.Authorization, s.Marking))
             .ToList();
         var ids = visible.Select(s => s.Id).ToList();
-        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        await using var rdb = await contexts.CreateDbContextAsync(cancellationToken);
         var states = await rdb.Reviews.AsNoTracking().Where(r => ids.Contains(r.SessionId)).ToDictionaryAsync(r => r.SessionId, r => r.Status, cancellationToken);
         var items = visible
             .Select(s => Item(s, owners[s.OwnerId], states.GetValueOrDefault(s.Id, ReviewStatus.New)))
@@ -97,7 +96,7 @@ public sealed class ReviewService(
         {
             await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.SessionViewed, sessionId.ToString(), details: new { sessionId, owner = owner.UserName })
                 with { Marking = session.Marking }, cancellationToken);
-            await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+            await using var rdb = await contexts.CreateDbContextAsync(cancellationToken);
             rdb.Views.Add(new SessionViewRecord { SessionId = sessionId, ViewerName = reviewer.Name, ViewedAt = DateTime.UtcNow });
             if (!await rdb.Reviews.AnyAsync(r => r.SessionId == sessionId, cancellationToken))
             {
@@ -127,7 +126,7 @@ public sealed class ReviewService(
         }
 
         await AuthorizeAsync(reviewer, sessionId, "comment", cancellationToken);
-        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        await using var cdb = await contexts.CreateDbContextAsync(cancellationToken);
         var message = await cdb.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == messageId && m.SessionId == sessionId, cancellationToken)
             ?? throw new ReviewOperationException("That turn is not part of this session; reload the page.");
         var comment = new ReviewComment
@@ -138,7 +137,7 @@ public sealed class ReviewService(
         {
             sessionId, messageId, commentId = comment.Id, textSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(clean))),
         }) with { Marking = message.Marking }, cancellationToken);
-        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        await using var rdb = await contexts.CreateDbContextAsync(cancellationToken);
         rdb.Comments.Add(comment);
         await SetStateAsync(rdb, sessionId, r => r.Status = r.Status == ReviewStatus.New ? ReviewStatus.InReview : r.Status, cancellationToken);
         await rdb.SaveChangesAsync(cancellationToken);
@@ -156,7 +155,7 @@ public sealed class ReviewService(
         var (session, _) = await AuthorizeAsync(reviewer, sessionId, "flag", cancellationToken);
         await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.Flag, sessionId.ToString(), details: new { sessionId, reason = clean })
             with { Marking = session.Marking }, cancellationToken);
-        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        await using var rdb = await contexts.CreateDbContextAsync(cancellationToken);
         await SetStateAsync(rdb, sessionId, r =>
         {
             r.Status = ReviewStatus.Flagged;
@@ -172,7 +171,7 @@ public sealed class ReviewService(
         var (session, _) = await AuthorizeAsync(reviewer, sessionId, "sign-off", cancellationToken);
         await audit.WriteAsync(AuditEvent.For(reviewer, AuditActions.SignOff, sessionId.ToString(), details: new { sessionId })
             with { Marking = session.Marking }, cancellationToken);
-        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
+        await using var rdb = await contexts.CreateDbContextAsync(cancellationToken);
         await SetStateAsync(rdb, sessionId, r =>
         {
             r.Status = ReviewStatus.SignedOff;
@@ -195,7 +194,7 @@ public sealed class ReviewService(
             with { Marking = session.Marking }, cancellationToken);
         var data = await LoadAsync(reviewer, session, owner, cancellationToken);
         var answers = await grounded.GetAnswersAsync(data.Messages, cancellationToken);
-        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        await using var cdb = await contexts.CreateDbContextAsync(cancellationToken);
         var persona = session.PersonaId is { } pid ? await cdb.Personas.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pid, cancellationToken) : null;
         var view = ReviewExportView.Of(session, data.Messages, persona);
         bool MayRead(Marking marking) => Access.Dominates(reviewer.Authorization, marking);
@@ -207,15 +206,14 @@ public sealed class ReviewService(
     /// <summary>For the owner's session list: the latest view of each of their sessions by someone else.</summary>
     public async Task<IReadOnlyDictionary<Guid, SessionViewed>> ViewsOfOwnSessionsAsync(string ownerId, CancellationToken cancellationToken)
     {
-        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        await using var cdb = await contexts.CreateDbContextAsync(cancellationToken);
         var ids = await cdb.Sessions.AsNoTracking().Where(s => s.OwnerId == ownerId).Select(s => s.Id).ToListAsync(cancellationToken);
         if (ids.Count == 0)
         {
             return new Dictionary<Guid, SessionViewed>();
         }
 
-        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
-        var views = await rdb.Views.AsNoTracking().Where(v => ids.Contains(v.SessionId)).ToListAsync(cancellationToken);
+        var views = await cdb.Views.AsNoTracking().Where(v => ids.Contains(v.SessionId)).ToListAsync(cancellationToken);
         return views.GroupBy(v => v.SessionId)
             .ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.ViewedAt).Select(v => new SessionViewed(v.ViewerName, v.ViewedAt)).First());
     }
@@ -223,7 +221,7 @@ public sealed class ReviewService(
     private async Task<(ChatSession Session, Owner Owner)> AuthorizeAsync(WorkbenchActor reviewer, Guid sessionId, string attempt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reviewer);
-        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        await using var cdb = await contexts.CreateDbContextAsync(cancellationToken);
         var session = await cdb.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
         var owners = await OwnersInScopeAsync(reviewer, cancellationToken);
         string? reason = session is null ? "no-such-session"
@@ -243,12 +241,11 @@ public sealed class ReviewService(
 
     private async Task<SessionForReview> LoadAsync(WorkbenchActor reviewer, ChatSession session, Owner owner, CancellationToken cancellationToken)
     {
-        await using var cdb = await conversations.CreateDbContextAsync(cancellationToken);
+        await using var cdb = await contexts.CreateDbContextAsync(cancellationToken);
         var messages = await cdb.Messages.AsNoTracking().Where(m => m.SessionId == session.Id).OrderBy(m => m.Sequence).ToListAsync(cancellationToken);
         var personas = await cdb.Personas.AsNoTracking().ToDictionaryAsync(p => p.Id, p => p.Name, cancellationToken);
-        await using var rdb = await reviews.CreateDbContextAsync(cancellationToken);
-        var comments = await rdb.Comments.AsNoTracking().Where(c => c.SessionId == session.Id).OrderBy(c => c.CreatedAt).ToListAsync(cancellationToken);
-        var state = await rdb.Reviews.AsNoTracking().FirstOrDefaultAsync(r => r.SessionId == session.Id, cancellationToken);
+        var comments = await cdb.Comments.AsNoTracking().Where(c => c.SessionId == session.Id).OrderBy(c => c.CreatedAt).ToListAsync(cancellationToken);
+        var state = await cdb.Reviews.AsNoTracking().FirstOrDefaultAsync(r => r.SessionId == session.Id, cancellationToken);
         return new SessionForReview(
             Item(session, owner, state?.Status ?? ReviewStatus.New),
             messages,
