@@ -27,6 +27,35 @@ public sealed partial class RetrievalService(
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly SemaphoreSlim _writes = new(1, 1);
 
+    /// <summary>
+    /// A library made by a signed-in user, who owns it. Administrators choose any ceiling and member units; anyone else
+    /// makes a working library for their own unit (no units given means their own) with a ceiling no higher than their
+    /// clearance, so nobody can open material to a unit or level they could not share it with themselves.
+    /// </summary>
+    public Task<LibrarySummary> CreateLibraryAsync(WorkbenchActor actor, string name, Marking ceiling, IEnumerable<string> units, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(ceiling);
+        ArgumentNullException.ThrowIfNull(units);
+        var requested = units.Select(u => u.Trim()).Where(u => u.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (actor.IsAdministrator)
+        {
+            return CreateLibraryAsync(actor.UserId, name, ceiling, requested, cancellationToken);
+        }
+
+        if (ceiling.Level > actor.Authorization.Clearance)
+        {
+            throw new LibraryAccessDeniedException($"A library's ceiling can be at most your own clearance ({actor.Authorization.Clearance}); choose a lower ceiling or ask an administrator.");
+        }
+        var foreign = requested.Where(u => !string.Equals(u, actor.Unit, StringComparison.Ordinal)).ToList();
+        if (foreign.Count > 0)
+        {
+            throw new LibraryAccessDeniedException(
+                $"Only an administrator may open a library to other units ({string.Join(", ", foreign)}); leave the units empty for your own unit ({(actor.Unit.Length > 0 ? actor.Unit : "none")}).");
+        }
+        return CreateLibraryAsync(actor.UserId, name, ceiling, actor.Unit.Length > 0 ? [actor.Unit] : [], cancellationToken);
+    }
+
     public async Task<LibrarySummary> CreateLibraryAsync(string ownerId, string name, Marking ceiling, IEnumerable<string> units, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(ownerId);

@@ -40,6 +40,7 @@ S = {
  "LibraryName": ("Name", "이름"),
  "LibraryCeiling": ("Marking ceiling", "최고 비밀 등급"),
  "LibraryUnits": ("Member units (comma separated)", "구성 부대(쉼표로 구분)"),
+ "LibraryUnitsOwn": ("Your own unit ({0}) when left empty; only administrators open a library to other units.", "비워 두면 소속 부대({0})만 이용합니다. 다른 부대에 여는 것은 관리자만 할 수 있습니다."),
  "LibraryCreated": ("Library created.", "자료실을 만들었습니다."),
  "LibraryDocuments": ("{0} documents", "문서 {0}건"),
  "SearchPlaceholder": ("Search passages (English or Korean)", "문단 검색(영어 또는 한국어)"),
@@ -66,6 +67,7 @@ S = {
  "DocumentsStatusReady": ("Ready", "완료"),
  "DocumentsStatusFailed": ("Failed", "실패"),
  "DocumentsPages": ("pages", "쪽"),
+ "DocumentsPagesHeader": ("Pages", "쪽수"),
  "DocumentsPage": ("Page", "쪽"),
  "DocumentsSize": ("Size", "크기"),
  "DocumentsUploader": ("Uploaded by", "올린 사람"),
@@ -276,6 +278,9 @@ S = {
  "ReviewCommentPlaceholder": ("Comment on this turn", "이 발화에 대한 의견"),
  "ReviewPersona": ("Persona", "페르소나"),
  "ReviewNoPersona": ("none", "없음"),
+ "ReviewSourceAboveClearance": ("(source above your clearance)", "(열람 권한을 넘는 출처)"),
+ "ReviewDidNotComplete": ("Did not complete: {0}", "완료되지 않음: {0}"),
+ "ReviewCitationSupported": ("supported", "뒷받침됨"),
  "ReviewBranch": ("branch {0} of {1}", "분기 {0}/{1}"),
  "ReviewSelectedBranch": ("branch the analyst last viewed", "분석관이 마지막으로 본 분기"),
  "ReviewSignedOffBy": ("Signed off by {0} at {1}", "{0} 승인 ({1})"),
@@ -306,6 +311,7 @@ S = {
  "RagNoSource": ("unsupported: no such source", "근거 없음: 해당 출처 없음"),
  "RagNothingFound": ("Nothing in the selected libraries answers this question.", "선택한 자료실에서 이 질문에 답하는 내용을 찾지 못했습니다."),
  "RagCheckingCitations": ("Citations are checked when the answer is complete.", "답변이 끝나면 인용을 확인합니다."),
+ "RagSourcesLeftOut": ("{0} sources left out to fit the model's context", "모델 컨텍스트에 맞추느라 출처 {0}개를 제외했습니다"),
  # --- end RAG ---
 }
 def resx(lang_index):

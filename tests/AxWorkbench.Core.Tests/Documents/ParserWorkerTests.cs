@@ -63,7 +63,8 @@ public sealed class ParserWorkerTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var ex = await Assert.ThrowsAsync<DocumentRejectedException>(() => worker.SendAsync(WorkerProtocol.HangCommand, null, null, CancellationToken.None));
         Assert.Equal(RejectionReason.Timeout, ex.Reason);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 6);
+        // Not before the limit; the upper bound only says "killed", with room for a busy machine.
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.5, 15);
         Assert.Throws<ArgumentException>(() => Process.GetProcessById(hung));
 
         var parsed = await worker.ParseAsync(WorkerHost.WriteTemp(HostileFiles.TextPdf("next"), "next.pdf"));

@@ -60,6 +60,33 @@ public sealed class RetrievalServiceTests
     }
 
     [Fact]
+    public async Task AnalystMakesALibrary_ForOwnUnitOnly_AtMostOwnClearance_AndOwnsIt()
+    {
+        await using var host = await StartAsync();
+        var analyst = User(ClassificationLevel.Secret, "1-BDE", id: "kim");
+
+        var made = await host.Service.CreateLibraryAsync(analyst, "Working set", _secret, [], default);
+        var again = await host.Service.CreateLibraryAsync(analyst, "Named unit", _confidential, [" 1-BDE "], default);
+        var aboveClearance = await Assert.ThrowsAsync<LibraryAccessDeniedException>(() =>
+            host.Service.CreateLibraryAsync(analyst, "Too high", new Marking(ClassificationLevel.TopSecret), [], default));
+        var otherUnit = await Assert.ThrowsAsync<LibraryAccessDeniedException>(() =>
+            host.Service.CreateLibraryAsync(analyst, "Shared", _secret, ["1-BDE", "J2"], default));
+        var byAdmin = await host.Service.CreateLibraryAsync(Owner("root", admin: true), "Any units", new Marking(ClassificationLevel.TopSecret), ["J2", "J3"], default);
+
+        Assert.Equal(["1-BDE"], made.Units);
+        Assert.Equal(["1-BDE"], again.Units);
+        Assert.Contains("at most your own clearance", aboveClearance.Message, StringComparison.Ordinal);
+        Assert.Contains("J2", otherUnit.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("1-BDE,", otherUnit.Message, StringComparison.Ordinal);
+        Assert.Equal(["J2", "J3"], byAdmin.Units.Order());
+        // The analyst owns it: may add to it, and another member of the unit may not.
+        await host.Service.AddDocumentAsync(made.Id, Brief("Mine", _confidential, "text"), analyst, default);
+        await Assert.ThrowsAsync<LibraryAccessDeniedException>(() =>
+            host.Service.AddDocumentAsync(made.Id, Brief("Theirs", _confidential, "text"), User(ClassificationLevel.Secret, "1-BDE", id: "lee"), default));
+        Assert.Equal(["Named unit", "Working set"], (await host.Service.ListLibrariesAsync(User(ClassificationLevel.Secret, "1-BDE", id: "lee"), default)).Select(l => l.Name).Order());
+    }
+
+    [Fact]
     public async Task NewVersion_ReplacesOldChunks_InDatabaseAndIndex()
     {
         await using var host = await StartAsync();

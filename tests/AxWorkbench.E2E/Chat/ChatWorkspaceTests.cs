@@ -95,6 +95,9 @@ public sealed class ChatWorkspaceTests(WorkbenchFixture fixture, ITestOutputHelp
         await Shell.WaitUntilInteractiveAsync();
         await Chat.CreateSessionAsync();
         await Chat.SetMaxTokensAsync(1024);
+        // 20 ms a step: the 1,024 tokens take 20 s or more, so the answer is still streaming when the reloaded page
+        // attaches (at full speed the fixture model finished before the reload on a busy machine).
+        using var paced = Fixture.App.StepGate.Pace(20);
         await Chat.SendAsync("Summarize the week.");
         await Chat.WaitForStreamedTextAsync(40);
         var before = (await Chat.StreamingText.TextContentAsync() ?? "").Trim();

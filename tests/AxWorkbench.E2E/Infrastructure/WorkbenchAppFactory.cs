@@ -3,8 +3,13 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using AxWorkbench.Core.Inference;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.E2E.Infrastructure;
 
@@ -17,6 +22,9 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
     public const string DemoPassword = "E2e-Demo-Password-2026!";
 
     public WorkbenchAppFactory() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+
+    /// <summary>The engine's step gate: full speed unless a test paces it (see <see cref="PacedStepGate.Pace"/>).</summary>
+    internal PacedStepGate StepGate { get; } = new();
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "axworkbench-e2e-" + Guid.NewGuid().ToString("N"));
 
@@ -41,6 +49,9 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Demo:Briefs", "false");
         builder.UseSetting("Security:RevalidationIntervalSeconds", "2");
         builder.UseSetting("Markings:Scheme", "Us");
+        // The same engine, with a gate a test can pace; everything else about inference is the app's own.
+        builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(sp => new InferenceEngine(
+            sp.GetRequiredService<IOptions<InferenceOptions>>(), sp.GetService<ILogger<InferenceEngine>>(), StepGate))));
     }
 
     public override async ValueTask DisposeAsync()
