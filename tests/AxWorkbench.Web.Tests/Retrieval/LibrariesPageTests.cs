@@ -70,6 +70,26 @@ public sealed class LibrariesPageTests : WorkbenchTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Analyst_MakesALibraryForTheirOwnUnit_FromThePage()
+    {
+        SignIn(ClassificationLevel.Secret);
+        var cut = Render<LibrariesPage>();
+        cut.WaitForElement("[data-testid=library]");
+
+        Assert.Contains("Your own unit (1-BDE)", cut.Find("[data-testid=library-create]").TextContent, StringComparison.Ordinal);
+        var name = cut.Find("[data-testid=library-name]");
+        (name.TagName == "INPUT" ? name : name.QuerySelector("input")!).Input("Analyst working set");
+        await cut.Find("[data-testid=library-create-button]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=library]"), l => l.TextContent.Contains("Analyst working set", StringComparison.Ordinal)));
+        var made = (await _host.Services.GetRequiredService<RetrievalService>().ListLibrariesAsync(
+            new WorkbenchActor("analyst-id", "analyst", [Roles.Analyst], new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>()), "1-BDE"), default))
+            .Single(l => l.Name == "Analyst working set");
+        Assert.Equal("analyst-id", made.OwnerId);
+        Assert.Equal(["1-BDE"], made.Units);
+    }
+
+    [Fact]
     public async Task SecretAnalyst_SeesBothPassages_AndTheBannerRises()
     {
         SignIn(ClassificationLevel.Secret);
