@@ -34,7 +34,7 @@ internal sealed class DecodeStep(RequestScheduler scheduler, PrefixCache prefixC
             return true;
         }
 
-        var result = model.Context.NativeHandle.Decode(_batch);
+        var result = gate.Decode(model.Context.NativeHandle, _batch);
         meters.StepRan();
         if (result != DecodeResult.Ok)
         {

@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Inference;
+using LLama.Native;
 
 namespace AxWorkbench.Core.Tests.Inference;
 
@@ -94,6 +95,51 @@ public sealed class SchedulerTests(ModelFixture fixture)
         Assert.True(Engine.Metrics.ActiveSequences <= 3);
         var others = await Task.WhenAll(streams.Skip(1).Select(Run)).WaitAsync(Timeout);
         Assert.All(others, r => Assert.Equal(120, r.Tokens));
+    }
+
+    /// <summary>
+    /// A native failure in one decode step (llama.cpp's error code, or an exception surfacing from the native side):
+    /// the requests in that batch fail with a message that says so, a request waiting for a slot is then admitted and
+    /// streams to its end, and the loop keeps serving new requests.
+    /// </summary>
+    [Theory]
+    [InlineData("error code")]
+    [InlineData("exception")]
+    public async Task FailingDecode_FailsTheBatchClearly_TheWaitingRequestAndNewOnesStillComplete(string how)
+    {
+        await WaitIdle();
+        List<GenerationStream> running;
+        GenerationStream waiting;
+        using (var hold = new StepHold(fixture.Gate))
+        {
+            running = [.. Enumerable.Range(0, 4).Select(i => Engine.Submit(Request(120, "user" + i, seed: i)))];
+            await WaitUntil(() => Engine.Metrics.ActiveSequences == 4, "4 active");
+            waiting = Engine.Submit(Request(11, "user-waiting", seed: 9));
+            await WaitUntil(() => Engine.Metrics.QueueDepth == 1, "1 waiting");
+            var start = Engine.Steps;
+            hold.Grant(2);
+            await WaitUntil(() => Engine.Steps >= start + 2 && running.All(s => s.GeneratedTokens == 2), "2 tokens each");
+            if (how == "error code")
+            {
+                fixture.Gate.FailNextDecode((DecodeResult)(-1));
+            }
+            else
+            {
+                fixture.Gate.ThrowOnNextDecode(new InvalidOperationException("simulated native failure"));
+            }
+        }
+
+        foreach (var stream in running)
+        {
+            var failure = await Assert.ThrowsAsync<GenerationFailedException>(() => Run(stream).WaitAsync(Timeout));
+            Assert.Contains(how == "error code" ? "llama.cpp decode failed" : "simulated native failure", failure.Message, StringComparison.Ordinal);
+        }
+        var admittedAfter = await Run(waiting).WaitAsync(Timeout);
+        Assert.Equal(11, admittedAfter.Tokens);
+        Assert.Equal(GenerationFinish.Length, admittedAfter.Done!.Finish);
+        var fresh = await Run(Engine.Submit(Request(7, "user-fresh"))).WaitAsync(Timeout);
+        Assert.Equal(7, fresh.Tokens);
+        await WaitIdle();
     }
 
     [Fact]
