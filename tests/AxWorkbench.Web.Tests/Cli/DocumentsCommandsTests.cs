@@ -75,6 +75,24 @@ public sealed class DocumentsCommandsTests(ITestOutputHelper output) : IDisposab
         Assert.Contains("page 1: OCR (1 of 1)", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Extract_PageThePdfParserCannotRead_IsReadByPdftotext_AndSaysSo()
+    {
+        // An invalid colour space array in the page's resources (as pdf.js's issue6081.pdf): PdfPig refuses the page, poppler reads it.
+        var pdf = Path.Combine(_directory, "bad-colorspace.pdf");
+        await File.WriteAllBytesAsync(pdf, TextPdf("Poppler reads this page of the river crossing plan.", "/ColorSpace << /CS0 [ 7 0 ] >>"));
+
+        var result = await RunAsync("documents", "extract", pdf, "--json");
+
+        Assert.Equal(0, result.Exit);
+        using var document = JsonDocument.Parse(result.Output);
+        var page = Assert.Single(document.RootElement.GetProperty("pages").EnumerateArray());
+        Assert.Equal("pdftotext", page.GetProperty("source").GetString());
+        Assert.Contains("river crossing plan", page.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains(document.RootElement.GetProperty("warnings").EnumerateArray(),
+            w => w.GetString()!.Contains("Page 1 was read by poppler's pdftotext", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("clippath.pdf")]
     [InlineData("issue13147.pdf")]
@@ -152,14 +170,14 @@ public sealed class DocumentsCommandsTests(ITestOutputHelper output) : IDisposab
     }
 
     // A one-page PDF with the lines in Helvetica (a real text layer).
-    private static byte[] TextPdf(string line)
+    private static byte[] TextPdf(string line, string extraResources = "")
     {
         var content = $"BT /F1 12 Tf 72 720 Td ({line.Replace("(", "\\(", StringComparison.Ordinal).Replace(")", "\\)", StringComparison.Ordinal)}) Tj ET";
         string[] objects =
         [
             "<< /Type /Catalog /Pages 2 0 R >>",
             "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> " + extraResources + " >> /Contents 4 0 R >>",
             $"<< /Length {content.Length} >>\nstream\n{content}\nendstream",
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         ];
