@@ -25,6 +25,14 @@ if [ ! -x "$CHROMIUM" ] || ! dpkg -s fonts-liberation >/dev/null 2>&1; then
     echo "== installing chromium and fonts-liberation"
     apt_install chromium fonts-liberation
 fi
+# OCR (tesseract with Korean and English, poppler's pdftoppm/pdftotext); img2pdf, ImageMagick and a CJK font make the
+# scans the OCR tests read. dpkg, not `command -v convert`: a stand-in convert may sit on PATH without ImageMagick.
+if ! command -v tesseract >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v img2pdf >/dev/null 2>&1 \
+    || ! dpkg -s tesseract-ocr-kor tesseract-ocr-eng imagemagick fonts-noto-cjk >/dev/null 2>&1; then
+    echo "== installing tesseract-ocr (kor, eng), poppler-utils, img2pdf, imagemagick and fonts-noto-cjk"
+    apt_install tesseract-ocr tesseract-ocr-kor tesseract-ocr-eng poppler-utils img2pdf imagemagick fonts-noto-cjk \
+        || echo "!! could not install the OCR tools: the OCR tests will fail, naming what is missing"
+fi
 if ! command -v ip >/dev/null 2>&1; then
     echo "== installing iproute2 (for the loopback-only network namespace)"
     apt_install iproute2 || echo "!! could not install iproute2"

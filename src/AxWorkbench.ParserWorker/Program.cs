@@ -30,7 +30,7 @@ while (true)
             await Task.Delay(Timeout.Infinite);
             return 0;
         case WorkerProtocol.ParseCommand when request.Path is not null:
-            response = Parse(request, clock);
+            response = Parse(request, clock, new FrameProgress(output, request.Id));
             break;
         default:
             response = new WorkerResponse(request.Id, false, null, null, null, RejectionReason.Malformed, $"Unknown command '{request.Command}'.", 0);
@@ -39,12 +39,12 @@ while (true)
     await WorkerProtocol.WriteAsync(output, response, CancellationToken.None);
 }
 
-static WorkerResponse Parse(WorkerRequest request, Stopwatch clock)
+static WorkerResponse Parse(WorkerRequest request, Stopwatch clock, IProgress<ParseProgress> progress)
 {
     try
     {
         var content = File.ReadAllBytes(request.Path!);
-        var document = DocumentParsing.Parse(content, request.Limits ?? ParserLimits.Default);
+        var document = DocumentParsing.Parse(content, request.Limits ?? ParserLimits.Default, CancellationToken.None, progress);
         return new WorkerResponse(request.Id, true, document.Format, document.Pages, document.Warnings, null, null, clock.ElapsedMilliseconds);
     }
     catch (DocumentRejectedException ex)
@@ -62,4 +62,11 @@ static WorkerResponse Parse(WorkerRequest request, Stopwatch clock)
         return new WorkerResponse(request.Id, false, null, null, null, RejectionReason.Malformed,
             $"The file could not be read ({ex.GetType().Name}: {ex.Message})", clock.ElapsedMilliseconds);
     }
+}
+
+/// <summary>Sends a progress frame (the page a long parse reaches) before the answer; the parent restarts its wall clock on each.</summary>
+internal sealed class FrameProgress(Stream output, long id) : IProgress<ParseProgress>
+{
+    public void Report(ParseProgress value) =>
+        WorkerProtocol.Write(output, new WorkerResponse(id, true, null, null, null, null, null, 0, value));
 }

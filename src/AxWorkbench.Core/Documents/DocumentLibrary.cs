@@ -166,7 +166,7 @@ public sealed partial class DocumentLibrary(
             {
                 record.Status = DocumentStatus.Ready;
                 record.PageCount = parsed.Pages.Count;
-                db.DocumentPages.AddRange(parsed.Pages.Select(p => new DocumentPage { DocumentId = record.Id, Number = p.Number, Text = p.Text }));
+                db.DocumentPages.AddRange(parsed.Pages.Select(p => new DocumentPage { DocumentId = record.Id, Number = p.Number, Text = p.Text, Source = p.Source, Confidence = p.Confidence }));
                 LogImported(logger, record.FileName, record.Id, record.PageCount, record.Uploader);
             }
             else

@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents.Parsing;
 using AxWorkbench.Core.Documents.Summaries;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -53,7 +54,7 @@ public sealed class DocumentRecord
     public List<DocumentPage> Pages { get; set; } = [];
 }
 
-/// <summary>A page (or section) of extracted text.</summary>
+/// <summary>A page (or section) of extracted text, with where the text came from (text layer, OCR or pdftotext) and OCR's mean confidence.</summary>
 public sealed class DocumentPage
 {
     public Guid DocumentId { get; set; }
@@ -61,6 +62,11 @@ public sealed class DocumentPage
     public int Number { get; set; }
 
     public required string Text { get; set; }
+
+    public PageSource Source { get; set; } = PageSource.Text;
+
+    /// <summary>OCR's mean word confidence, 0-1 (OCR pages only).</summary>
+    public double? Confidence { get; set; }
 }
 
 /// <summary>Documents' tables on <see cref="WorkbenchDbContext"/>: uploads, their pages, summaries and summary chunks.</summary>
@@ -106,6 +112,7 @@ internal sealed class DocumentPageConfiguration : IEntityTypeConfiguration<Docum
     {
         page.ToTable("DocumentPages");
         page.HasKey(p => new { p.DocumentId, p.Number });
+        page.Property(p => p.Source).HasConversion<string>().HasMaxLength(16);
     }
 }
 

@@ -23,7 +23,7 @@ public sealed class FrontDoorTests
     [InlineData("users", "list")]
     [InlineData("--help")]
     [InlineData("help")]
-    [InlineData("documents", "extract", "x")]
+    [InlineData("reports", "export", "x")]
     [InlineData("sreve")]
     public void CommandsAndUnknownWords_NeverStartTheWebApp(params string[] args)
     {
@@ -36,12 +36,12 @@ public sealed class FrontDoorTests
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var exit = await OperatorCli.RunAsync(["documents", "extract", "x"], output, error);
+        var exit = await OperatorCli.RunAsync(["reports", "export", "x"], output, error);
 
         Assert.Equal(2, exit);
         var text = error.ToString();
-        Assert.Contains("'documents' is not a command", text, StringComparison.Ordinal);
-        foreach (var command in new[] { "serve", "users", "model", "audit", "import" })
+        Assert.Contains("'reports' is not a command", text, StringComparison.Ordinal);
+        foreach (var command in new[] { "serve", "users", "model", "audit", "import", "documents" })
         {
             Assert.Matches($@"(?m)^\s+{command}\s", text);
         }
@@ -61,12 +61,12 @@ public sealed class FrontDoorTests
     [Fact]
     public async Task RealExecutable_UnknownCommand_ExitsTwoWithoutStartingAWebServer()
     {
-        await using var app = AppProcess.Start(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" }, "documents", "extract", "x");
+        await using var app = AppProcess.Start(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" }, "reports", "export", "x");
 
         var exit = await app.WaitForExitAsync(TimeSpan.FromMinutes(1));
 
         Assert.Equal(2, exit);
-        Assert.Contains("'documents' is not a command", app.Output, StringComparison.Ordinal);
+        Assert.Contains("'reports' is not a command", app.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", app.Output, StringComparison.Ordinal);
     }
 }

@@ -5,16 +5,23 @@ public static class DocumentParsing
 {
     private static readonly Dictionary<DocumentKind, IDocumentParser> _parsers = new IDocumentParser[]
     {
-        new PdfParser(), new DocxParser(), new HwpxParser(), new TextParser(), new HtmlParser(),
+        new DocxParser(), new HwpxParser(), new TextParser(), new HtmlParser(),
     }.ToDictionary(p => p.Format);
 
-    public static ParsedDocument Parse(byte[] content, ParserLimits? limits = null, CancellationToken cancellationToken = default)
+    /// <param name="progress">Told before each page that OCR or the pdftotext fallback reads (long scans).</param>
+    public static ParsedDocument Parse(byte[] content, ParserLimits? limits = null, CancellationToken cancellationToken = default, IProgress<ParseProgress>? progress = null)
     {
         limits ??= ParserLimits.Default;
         var format = FileTypeDetector.Detect(content, limits);
+        var parser = format switch
+        {
+            DocumentKind.Pdf => new PdfParser(progress),
+            DocumentKind.Png or DocumentKind.Jpeg or DocumentKind.Tiff => new ImageParser(format, progress),
+            _ => _parsers[format],
+        };
         try
         {
-            return _parsers[format].Parse(content, limits, cancellationToken);
+            return parser.Parse(content, limits, cancellationToken);
         }
         catch (InsufficientExecutionStackException ex)
         {

@@ -28,6 +28,17 @@ public static class FileTypeDetector
             return DocumentKind.Pdf;
         }
 
+        // Scans: PNG, JPEG and TIFF (either byte order) are read by OCR.
+        switch (bytes)
+        {
+            case [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, ..]:
+                return DocumentKind.Png;
+            case [0xFF, 0xD8, 0xFF, ..]:
+                return DocumentKind.Jpeg;
+            case [(byte)'I', (byte)'I', 42 or 43, 0, ..] or [(byte)'M', (byte)'M', 0, 42 or 43, ..]:
+                return DocumentKind.Tiff;
+        }
+
         if (bytes.StartsWith(_zipMagic) || bytes.StartsWith(_emptyZipMagic))
         {
             return DetectZip(content, limits);
@@ -45,7 +56,7 @@ public static class FileTypeDetector
         if (LooksExecutableOrBinary(bytes, out var what))
         {
             throw new DocumentRejectedException(RejectionReason.UnknownFormat,
-                $"The file is {what}, not a document. Accepted: PDF, DOCX, HWPX, text, Markdown and HTML.");
+                $"The file is {what}, not a document. Accepted: PDF, DOCX, HWPX, text, Markdown, HTML and scans as PNG, JPEG or TIFF.");
         }
 
         var text = TextDecoding.Decode(content).Text;
@@ -87,7 +98,7 @@ public static class FileTypeDetector
             [(byte)'M', (byte)'Z', ..] => "a Windows program (EXE/DLL)",
             [0x7F, (byte)'E', (byte)'L', (byte)'F', ..] => "a Linux program (ELF)",
             [0xCF or 0xCE, 0xFA, 0xED, 0xFE, ..] or [0xFE, 0xED, 0xFA, ..] => "a macOS program",
-            [0x89, (byte)'P', (byte)'N', (byte)'G', ..] or [0xFF, 0xD8, 0xFF, ..] or [(byte)'G', (byte)'I', (byte)'F', ..] => "an image",
+            [(byte)'G', (byte)'I', (byte)'F', ..] => "a GIF image (scans are read as PNG, JPEG or TIFF)",
             [0x1F, 0x8B, ..] or [(byte)'7', (byte)'z', 0xBC, 0xAF, ..] or [(byte)'R', (byte)'a', (byte)'r', (byte)'!', ..] => "a compressed archive",
             _ => "",
         };

@@ -8,6 +8,20 @@ public enum DocumentKind
     Hwpx,
     Text,
     Html,
+    Png,
+    Jpeg,
+    Tiff,
+}
+
+/// <summary>Where a page's text came from: the PDF's text layer (or the format's own text), OCR of the page's image, or poppler's pdftotext after PdfPig failed on the page.</summary>
+public enum PageSource
+{
+    Text,
+    Ocr,
+    Pdftotext,
+
+    /// <summary>The page is an image with no usable text layer and OCR was not available: it holds no text.</summary>
+    Unread,
 }
 
 /// <summary>Text extracted from a document: one entry per page (PDF), page-break section (DOCX), section (HWPX) or form-feed section (text).</summary>
@@ -16,8 +30,11 @@ public sealed record ParsedDocument(DocumentKind Format, IReadOnlyList<ParsedPag
     public int CharacterCount => Pages.Sum(p => p.Text.Length);
 }
 
-/// <summary>One page of text; paragraphs are separated by "\n" and positions are offsets into <see cref="Text"/>.</summary>
-public sealed record ParsedPage(int Number, string Text)
+/// <summary>
+/// One page of text; paragraphs are separated by "\n" and positions are offsets into <see cref="Text"/>.
+/// <see cref="Confidence"/> is OCR's mean word confidence (0-1) for <see cref="PageSource.Ocr"/> pages, else null.
+/// </summary>
+public sealed record ParsedPage(int Number, string Text, PageSource Source = PageSource.Text, double? Confidence = null)
 {
     /// <summary>The non-blank paragraphs (lines) of the page with their character spans.</summary>
     public IEnumerable<TextParagraph> Paragraphs()
@@ -54,6 +71,9 @@ public enum RejectionReason
     Malformed,
     Timeout,
     WorkerCrashed,
+
+    /// <summary>The file (or a page of it) is an image that needs OCR, and OCR is not installed or not enabled.</summary>
+    OcrUnavailable,
 }
 
 /// <summary>The file cannot be read safely or at all; <see cref="Exception.Message"/> says why in words a user can act on.</summary>
@@ -88,6 +108,30 @@ public sealed record ParserLimits
 
     /// <summary>The deepest XML nesting read from DOCX/HWPX parts (Word itself nests far less).</summary>
     public int MaxXmlDepth { get; init; } = 256;
+
+    /// <summary>Whether pages without a usable text layer (and PNG, JPEG and TIFF files) are recognized by OCR.</summary>
+    public bool Ocr { get; init; } = true;
+
+    /// <summary>Tesseract's languages (installed traineddata), joined by '+'.</summary>
+    public string OcrLanguages { get; init; } = "kor+eng";
+
+    /// <summary>Tesseract's page segmentation mode (6: one uniform block of text, measured best on briefs and statutes).</summary>
+    public int OcrPageSegmentationMode { get; init; } = 6;
+
+    /// <summary>The resolution pages are rendered at for OCR.</summary>
+    public int OcrDpi { get; init; } = 300;
+
+    /// <summary>The longest one page's OCR (render, orientation, recognition) may take; past it the file is refused.</summary>
+    public int OcrPageSeconds { get; init; } = 60;
+
+    /// <summary>The most pages of one document that are read by OCR; a scan with more is refused.</summary>
+    public int MaxOcrPages { get; init; } = 100;
+
+    /// <summary>The most pixels of one image or rendered page (checked from the header, before anything is decoded).</summary>
+    public long MaxImagePixels { get; init; } = 80_000_000;
+
+    /// <summary>The address-space limit of each OCR helper process (tesseract, pdftoppm, pdftotext), in MB.</summary>
+    public int OcrProcessMemoryMegabytes { get; init; } = 2048;
 
     public static ParserLimits Default { get; } = new();
 }

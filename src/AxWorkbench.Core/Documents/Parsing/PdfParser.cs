@@ -7,10 +7,16 @@ namespace AxWorkbench.Core.Documents.Parsing;
 /// <summary>
 /// PDF text per page with PdfPig's content-order extractor. Decoded streams are capped, recursive form XObjects
 /// are refused before a page is read, and each page fails on its own (PdfPig fails in many exception types).
-/// Nothing in the file is executed: PdfPig reads no scripts and opens no embedded files.
+/// Nothing in the file is executed: PdfPig reads no scripts and opens no embedded files. A page PdfPig cannot read is
+/// read by poppler's pdftotext, and a page without a usable text layer is read by OCR (<see cref="PdfScannedPages"/>).
 /// </summary>
-public sealed class PdfParser : IDocumentParser
+public sealed class PdfParser(IProgress<ParseProgress>? progress = null) : IDocumentParser
 {
+    public PdfParser()
+        : this(null)
+    {
+    }
+
     public DocumentKind Format => DocumentKind.Pdf;
 
     public ParsedDocument Parse(byte[] content, ParserLimits limits, CancellationToken cancellationToken)
@@ -48,6 +54,7 @@ public sealed class PdfParser : IDocumentParser
             var pageDictionaries = guard.Pages(document.Structure.Catalog.CatalogDictionary);
             var count = Math.Min(document.NumberOfPages, limits.MaxPages);
             var pages = new List<ParsedPage>(count);
+            var layout = new List<PdfPageLayout>(count);
             var warnings = new List<string>();
             if (document.NumberOfPages > limits.MaxPages)
             {
@@ -65,10 +72,12 @@ public sealed class PdfParser : IDocumentParser
                 }
 
                 string text;
+                PdfPageLayout pageLayout;
                 try
                 {
                     var page = document.GetPage(number);
                     text = Clean(ContentOrderTextExtractor.GetText(page));
+                    pageLayout = PdfPageLayout.Of(page, text);
                 }
                 catch (DocumentRejectedException)
                 {
@@ -85,6 +94,7 @@ public sealed class PdfParser : IDocumentParser
                     firstFailure ??= ex;
                     warnings.Add($"Page {number} could not be read ({ex.GetType().Name}: {Short(ex.Message)}).");
                     text = "";
+                    pageLayout = PdfPageLayout.Failed;
                 }
 
                 if (filters.Breach is { } breach)
@@ -98,12 +108,17 @@ public sealed class PdfParser : IDocumentParser
                         $"The PDF holds more than {limits.MaxTextChars:N0} characters of text (by page {number}); the file was refused.");
                 }
                 pages.Add(new ParsedPage(number, text));
+                layout.Add(pageLayout);
             }
+
+            PdfScannedPages.Complete(content, pages, layout, warnings, limits, progress, cancellationToken);
 
             if (firstFailure is not null && pages.All(p => p.Text.Length == 0))
             {
                 throw new DocumentRejectedException(RejectionReason.Malformed,
-                    $"No page of the PDF could be read ({firstFailure.GetType().Name}: {Short(firstFailure.Message)}).", firstFailure);
+                    $"No page of the PDF could be read ({firstFailure.GetType().Name}: {Short(firstFailure.Message)}"
+                    + (OcrTools.Pdftotext is null ? "; poppler's pdftotext, which reads some such files, is not installed: apt-get install poppler-utils" : "; pdftotext found no text either")
+                    + ").", firstFailure);
             }
             return new ParsedDocument(DocumentKind.Pdf, pages, warnings);
         }

@@ -21,6 +21,7 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
     private Process? _process;
     private long _nextId;
     private int _starts;
+    private int _disposed;
 
     /// <summary>How many times a worker was started after the first (after a crash, timeout or kill).</summary>
     public int Restarts => Math.Max(0, _starts - 1);
@@ -28,10 +29,14 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
     /// <summary>The current worker's process id, or null when none runs.</summary>
     public int? WorkerProcessId => _process is { HasExited: false } p ? p.Id : null;
 
-    /// <summary>Parses the file at <paramref name="path"/>; throws <see cref="DocumentRejectedException"/> when it is refused for any reason.</summary>
-    public async Task<ParsedDocument> ParseAsync(string path, CancellationToken cancellationToken = default, ParserLimits? limits = null)
+    /// <summary>
+    /// Parses the file at <paramref name="path"/>; throws <see cref="DocumentRejectedException"/> when it is refused for any
+    /// reason. Without <paramref name="limits"/> the configured ones apply (<see cref="ParserWorkerOptions.ToLimits"/>);
+    /// <paramref name="progress"/> hears of each page that OCR or the pdftotext fallback reads.
+    /// </summary>
+    public async Task<ParsedDocument> ParseAsync(string path, CancellationToken cancellationToken = default, ParserLimits? limits = null, IProgress<ParseProgress>? progress = null)
     {
-        var response = await SendAsync(WorkerProtocol.ParseCommand, Path.GetFullPath(path), limits ?? ParserLimits.Default, cancellationToken);
+        var response = await SendAsync(WorkerProtocol.ParseCommand, Path.GetFullPath(path), limits ?? options.Value.ToLimits(), cancellationToken, progress);
         if (!response.Ok)
         {
             throw new DocumentRejectedException(response.Reason ?? RejectionReason.Malformed, response.Message ?? "The file was refused.");
@@ -40,7 +45,7 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
     }
 
     /// <summary>Sends a raw command (tests use the crash/hang commands; <see cref="WorkerProtocol.PingCommand"/> warms the worker).</summary>
-    public async Task<WorkerResponse> SendAsync(string command, string? path, ParserLimits? limits, CancellationToken cancellationToken)
+    public async Task<WorkerResponse> SendAsync(string command, string? path, ParserLimits? limits, CancellationToken cancellationToken, IProgress<ParseProgress>? progress = null)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -61,6 +66,13 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
             {
                 await WorkerProtocol.WriteAsync(process.StandardInput.BaseStream, new WorkerRequest(id, command, path, limits), deadline.Token);
                 response = await WorkerProtocol.ReadAsync<WorkerResponse>(process.StandardOutput.BaseStream, deadline.Token);
+                while (response is { Progress: { } step } && response.Id == id)
+                {
+                    // A page of a long scan begins: the worker bounds that page itself; the wall clock starts again.
+                    progress?.Report(step);
+                    deadline.CancelAfter(timeout + TimeSpan.FromSeconds((limits ?? ParserLimits.Default).OcrPageSeconds));
+                    response = await WorkerProtocol.ReadAsync<WorkerResponse>(process.StandardOutput.BaseStream, deadline.Token);
+                }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -251,6 +263,10 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return; // a host and its owner may both dispose it
+        }
         await _gate.WaitAsync();
         try
         {

@@ -8,7 +8,10 @@ namespace AxWorkbench.Core.Documents.Worker;
 /// <summary>One request to the parser worker: parse the file at <see cref="Path"/>. Test commands run only when the worker allows them.</summary>
 public sealed record WorkerRequest(long Id, string Command, string? Path, ParserLimits? Limits);
 
-/// <summary>The worker's answer: pages, or a rejection with its reason.</summary>
+/// <summary>
+/// The worker's answer: pages, or a rejection with its reason. A frame with <see cref="Progress"/> set is not the answer
+/// but a note that a long parse (OCR) reached another page; the answer follows it.
+/// </summary>
 public sealed record WorkerResponse(
     long Id,
     bool Ok,
@@ -17,7 +20,8 @@ public sealed record WorkerResponse(
     IReadOnlyList<string>? Warnings,
     RejectionReason? Reason,
     string? Message,
-    long ElapsedMs);
+    long ElapsedMs,
+    ParseProgress? Progress = null);
 
 /// <summary>Frames: a 4-byte little-endian length, then UTF-8 JSON.</summary>
 public static class WorkerProtocol
@@ -47,6 +51,18 @@ public static class WorkerProtocol
         await stream.WriteAsync(header, cancellationToken);
         await stream.WriteAsync(payload, cancellationToken);
         await stream.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Writes one frame synchronously (progress notes from inside a synchronous parser).</summary>
+    public static void Write<T>(Stream stream, T message)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(message, JsonOptions);
+        var header = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
+        stream.Write(header);
+        stream.Write(payload);
+        stream.Flush();
     }
 
     /// <summary>The next message, or default when the stream ended cleanly before a frame.</summary>
