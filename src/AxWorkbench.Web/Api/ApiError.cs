@@ -19,7 +19,9 @@ public sealed class ApiError(int status, string type, string code, string messag
     public static ApiError BadRequest(string message, string? param = null, string code = "invalid_value") =>
         new(StatusCodes.Status400BadRequest, "invalid_request_error", code, message, param);
 
-    public string ToJson() => JsonSerializer.Serialize(new { error = new { message = Message, type = Type, param = Param, code = Code } });
+    public string ToJson() => JsonSerializer.Serialize(new { error = new { message = Message, type = Type, param = Param, code = Code } }, Json);
+
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public async Task WriteAsync(HttpResponse response)
     {

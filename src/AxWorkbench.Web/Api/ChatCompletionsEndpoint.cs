@@ -47,7 +47,7 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
             else
             {
                 var response = await chat.GetResponseAsync(request.Messages, chatOptions, http.RequestAborted);
-                var id = "chatcmpl-" + (response.ResponseId ?? Guid.NewGuid().ToString("N"));
+                var id = response.ResponseId is { } rid && rid.StartsWith("chatcmpl-", StringComparison.Ordinal) ? rid : "chatcmpl-" + (response.ResponseId ?? Guid.NewGuid().ToString("N"));
                 var body = new
                 {
                     id,
