@@ -18,6 +18,8 @@ switch (args)
         return await AxWorkbench.Benchmarks.Retrieval.RetrievalBenchmark.RunAsync(rest);
     case ["keysentences", .. var rest]:
         return await AxWorkbench.Benchmarks.KeySentences.KeySentencesBenchmark.RunAsync(rest);
+    case ["api", .. var rest]:
+        return await AxWorkbench.Benchmarks.Api.ApiBenchmark.RunAsync(rest);
 }
 
 var argsMap = ParseArgs(args);
