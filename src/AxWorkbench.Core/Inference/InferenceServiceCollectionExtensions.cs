@@ -28,9 +28,10 @@ public static class InferenceServiceCollectionExtensions
             builder.Services.TryAddSingleton<InferenceEngine>();
             builder.Services.AddRemoteInference();
             // One line per remote call from HttpClient and Polly at Information would drown the node's log.
-            builder.Logging.AddFilter("System.Net.Http.HttpClient." + RemoteInferenceExtensions.ClientName, LogLevel.Warning);
-            builder.Logging.AddFilter("System.Net.Http.HttpClient." + RemoteProbeService.ProbeClientName, LogLevel.Warning);
-            builder.Logging.AddFilter("Polly", LogLevel.Warning);
+            builder.Services.Configure<LoggerFilterOptions>(filters => filters
+                .AddFilter("System.Net.Http.HttpClient." + RemoteInferenceExtensions.ClientName, LogLevel.Warning)
+                .AddFilter("System.Net.Http.HttpClient." + RemoteProbeService.ProbeClientName, LogLevel.Warning)
+                .AddFilter("Polly", LogLevel.Warning));
             return builder;
         }
 

@@ -67,6 +67,18 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
         {
             await ApiErrors.FailAsync(http, gate, call, error, ModelId);
         }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested && call is not null)
+        {
+            // The caller went away: the generation was cancelled with the request; the call is still on record.
+            try
+            {
+                await gate.AuditCallAsync(http, call, AuditOutcomes.Failure, ModelId, null, null, 499, "The caller closed the request.");
+            }
+            catch (AuditUnavailableException)
+            {
+                // Nobody is listening for an answer; the audit writer logs its own failure.
+            }
+        }
     }
 
     private ChatOptions ToChatOptions(ChatCompletionRequest request, ApiCall call)
