@@ -1,3 +1,4 @@
+using AxWorkbench.Web.Api;
 using AxWorkbench.Web.Audit;
 using AxWorkbench.Web.Conversations;
 using AxWorkbench.Web.Cli;
@@ -31,6 +32,7 @@ try
     builder.AddRetrievalWeb();
     builder.AddReviewWeb();
     builder.AddDemoDataWeb();
+    builder.AddApiWeb();
 
     var app = builder.Build();
     await app.InitializeWorkbenchAsync();
@@ -40,6 +42,7 @@ try
     app.MapHealthWeb();
     app.MapConversationsWeb();
     app.MapReviewWeb();
+    app.MapApiWeb();
     await app.RunAsync();
     return 0;
 }

@@ -20,6 +20,8 @@ switch (args)
         return await AxWorkbench.Benchmarks.KeySentences.KeySentencesBenchmark.RunAsync(rest);
     case ["ocr", .. var rest]:
         return await AxWorkbench.Benchmarks.Ocr.OcrBenchmark.RunAsync(rest);
+    case ["api", .. var rest]:
+        return await AxWorkbench.Benchmarks.Api.ApiBenchmark.RunAsync(rest);
 }
 
 var argsMap = ParseArgs(args);

@@ -1,11 +1,21 @@
 using System.ComponentModel.DataAnnotations;
+using AxWorkbench.Core.Inference.Remote;
 
 namespace AxWorkbench.Core.Inference;
 
-/// <summary>Settings of the in-process model (configuration section "Inference").</summary>
+/// <summary>Where the model runs: in this process (LLamaSharp), or behind an OpenAI-compatible server.</summary>
+public enum InferenceProvider { InProcess, OpenAICompatible }
+
+/// <summary>Settings of the model (configuration section "Inference"): the in-process engine, or a remote server.</summary>
 public sealed class InferenceOptions : IValidatableObject
 {
     public const string SectionName = "Inference";
+
+    /// <summary>InProcess (default: the GGUF below, loaded here) or OpenAICompatible (<see cref="Remote"/>: vLLM, llama-server, another workbench's /v1).</summary>
+    public InferenceProvider Provider { get; set; } = InferenceProvider.InProcess;
+
+    /// <summary>The remote server when <see cref="Provider"/> is OpenAICompatible (section "Inference:Remote").</summary>
+    public RemoteInferenceOptions Remote { get; set; } = new();
 
     /// <summary>Path of the GGUF to load. Null or empty: the fixture model is written (if absent) to <see cref="FixtureDirectory"/> and loaded.</summary>
     public string? ModelPath { get; set; }
@@ -84,6 +94,19 @@ public sealed class InferenceOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (!Enum.IsDefined(Provider))
+        {
+            yield return new ValidationResult("Inference:Provider must be 'InProcess' or 'OpenAICompatible'.", [nameof(Provider)]);
+        }
+
+        if (Provider == InferenceProvider.OpenAICompatible)
+        {
+            foreach (var problem in Remote.Validate())
+            {
+                yield return problem;
+            }
+        }
+
         if (UBatchSize > BatchSize)
         {
             yield return new ValidationResult("Inference:UBatchSize must not exceed Inference:BatchSize.", [nameof(UBatchSize)]);

@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Inference.Remote;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,6 +13,9 @@ public static class InferenceServiceCollectionExtensions
     /// Registers the "Inference" options (validated at start), the engine singleton (also as <see cref="IModelStatus"/>),
     /// a hosted service that loads the weights at start off the request path (a bad model sets State Failed, never crashes),
     /// <see cref="IChatClient"/> over the engine, and <see cref="ITokenCounter"/> (the model's tokenizer). Metrics: meter <see cref="InferenceEngine.MeterName"/>.
+    /// With <c>Inference:Provider = OpenAICompatible</c> the engine is still registered (the lightweighting lab's offline
+    /// tools need its type) but never loads; <see cref="IChatClient"/>, <see cref="IModelStatus"/> and <see cref="ITokenCounter"/>
+    /// are the remote provider's (<see cref="RemoteChatClient"/>, <see cref="RemoteInferenceStatus"/>, <see cref="RemoteTokenCounter"/>).
     /// </summary>
     public static IHostApplicationBuilder AddInference(this IHostApplicationBuilder builder)
     {
@@ -19,6 +23,18 @@ public static class InferenceServiceCollectionExtensions
         builder.Services.AddOptionsWithValidateOnStart<InferenceOptions>()
             .Bind(builder.Configuration.GetSection(InferenceOptions.SectionName))
             .ValidateDataAnnotations();
+        if (IsRemote(builder))
+        {
+            builder.Services.TryAddSingleton<InferenceEngine>();
+            builder.Services.AddRemoteInference();
+            // One line per remote call from HttpClient and Polly at Information would drown the node's log.
+            builder.Services.Configure<LoggerFilterOptions>(filters => filters
+                .AddFilter("System.Net.Http.HttpClient." + RemoteInferenceExtensions.ClientName, LogLevel.Warning)
+                .AddFilter("System.Net.Http.HttpClient." + RemoteProbeService.ProbeClientName, LogLevel.Warning)
+                .AddFilter("Polly", LogLevel.Warning));
+            return builder;
+        }
+
         builder.Services.TryAddSingleton<InferenceEngine>();
         builder.Services.TryAddSingleton<IModelStatus>(sp => sp.GetRequiredService<InferenceEngine>());
         builder.Services.TryAddSingleton<IChatClient>(sp => new LocalChatClient(sp.GetRequiredService<InferenceEngine>()));
@@ -26,6 +42,11 @@ public static class InferenceServiceCollectionExtensions
         builder.Services.AddHostedService<ModelLoaderService>();
         return builder;
     }
+
+    /// <summary>True when the configuration says the model is behind an OpenAI-compatible server.</summary>
+    public static bool IsRemote(IHostApplicationBuilder builder) =>
+        Enum.TryParse<InferenceProvider>(builder?.Configuration[$"{InferenceOptions.SectionName}:{nameof(InferenceOptions.Provider)}"], ignoreCase: true, out var provider)
+        && provider == InferenceProvider.OpenAICompatible;
 }
 
 /// <summary>Loads the model in the background at start; the app serves pages (and /healthz says "Loading") meanwhile.</summary>

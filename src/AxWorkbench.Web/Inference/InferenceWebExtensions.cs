@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Inference;
+using AxWorkbench.Core.Inference.Remote;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AxWorkbench.Web.Inference;
@@ -35,6 +36,11 @@ public sealed class ModelHealthCheck(IModelStatus model) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (model is RemoteInferenceStatus remote)
+        {
+            return Task.FromResult(CheckRemote(remote));
+        }
+
         var data = new Dictionary<string, object> { ["state"] = model.State.ToString() };
         if (model.Info is { } info)
         {
@@ -56,5 +62,29 @@ public sealed class ModelHealthCheck(IModelStatus model) : IHealthCheck
             _ => HealthCheckResult.Degraded($"Model {model.State.ToString().ToLowerInvariant()} ({model.LoadProgress:P0})", data: data),
         };
         return Task.FromResult(result);
+    }
+
+    /// <summary>
+    /// A remote model: healthy while the server answers; degraded (still 200: this node serves its pages, and the load
+    /// balancer keeps it) while the server cannot be reached, with the reason; it recovers by itself at the next probe.
+    /// </summary>
+    private static HealthCheckResult CheckRemote(RemoteInferenceStatus remote)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["state"] = remote.State.ToString(),
+            ["provider"] = "OpenAICompatible",
+            ["endpoint"] = remote.Endpoint,
+            ["remoteModel"] = remote.Model,
+            ["reachable"] = remote.Reachable,
+            ["latencyMs"] = remote.Latency?.TotalMilliseconds ?? -1,
+            ["lastAnswered"] = remote.LastAnswered?.ToString("o", System.Globalization.CultureInfo.InvariantCulture) ?? "",
+        };
+        return remote.State switch
+        {
+            ModelState.Ready => HealthCheckResult.Healthy($"Inference server {remote.Endpoint} answers ({remote.Latency?.TotalMilliseconds:N0} ms)", data),
+            ModelState.Failed => HealthCheckResult.Degraded($"Inference server unreachable: {remote.Error}", data: data),
+            _ => HealthCheckResult.Degraded($"Inference server {remote.Endpoint} not probed yet", data: data),
+        };
     }
 }

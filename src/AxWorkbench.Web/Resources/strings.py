@@ -313,6 +313,27 @@ S = {
  "RagCheckingCitations": ("Citations are checked when the answer is complete.", "답변이 끝나면 인용을 확인합니다."),
  "RagSourcesLeftOut": ("{0} sources left out to fit the model's context", "모델 컨텍스트에 맞추느라 출처 {0}개를 제외했습니다"),
  # --- end RAG ---
+ # --- Inference as a service (issue 13) ---
+ "RemoteNotice": ("This node has no model of its own: inference runs on the OpenAI-compatible server below (Inference:Provider = OpenAICompatible).", "이 노드에는 자체 모델이 없습니다. 추론은 아래 OpenAI 호환 서버에서 실행됩니다 (Inference:Provider = OpenAICompatible)."),
+ "RemoteEndpoint": ("Inference server", "추론 서버"),
+ "RemoteModel": ("Remote model", "원격 모델"),
+ "RemoteReachable": ("Reachable", "연결 상태"),
+ "RemoteLatency": ("Latency (last probe)", "지연 (마지막 확인)"),
+ "RemoteLastAnswered": ("Last answered", "마지막 응답"),
+ "RemoteTokenCounts": ("Token counts", "토큰 수"),
+ "RemoteTokenEstimate": ("Estimated on this node (no local vocabulary); the server reports exact usage", "이 노드에서 추정 (로컬 어휘 없음); 정확한 사용량은 서버가 보고"),
+ "LabRemoteUnavailable": ("The lightweighting lab needs the in-process model: this node uses a remote inference server (Inference:Provider = OpenAICompatible). Run the lab on the inference node.", "경량화 실험실은 프로세스 내 모델이 필요합니다. 이 노드는 원격 추론 서버를 사용합니다 (Inference:Provider = OpenAICompatible). 추론 노드에서 실행하십시오."),
+ "ApiKeysTitle": ("API keys", "API 키"),
+ "ApiKeysText": ("Service accounts that call /v1, each with a clearance ceiling.", "/v1을 호출하는 서비스 계정 (각각 비밀 등급 상한 보유)."),
+ "ApiKeysName": ("Name", "이름"),
+ "ApiKeysClearance": ("Clearance", "비밀취급 인가"),
+ "ApiKeysUnit": ("Unit", "부대"),
+ "ApiKeysExpires": ("Expires", "만료"),
+ "ApiKeysState": ("State", "상태"),
+ "ApiKeysCreate": ("Create key", "키 생성"),
+ "ApiKeysRevoke": ("Revoke", "폐기"),
+ "ApiKeysSecretOnce": ("Copy the key now: it is shown once and stored only as a hash.", "지금 키를 복사하십시오. 한 번만 표시되며 해시로만 저장됩니다."),
+ "ApiKeysDisabled": ("The /v1 endpoint is off on this node (Api:Enabled = false); keys can be made but are not used until it is on.", "이 노드에서 /v1 엔드포인트가 꺼져 있습니다 (Api:Enabled = false). 키는 만들 수 있지만 켜기 전에는 사용되지 않습니다."),
 }
 def resx(lang_index):
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<root>',

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AxWorkbench.Web.Api;
+
+/// <summary>The workbench's own OpenAI-compatible endpoint, <c>/v1</c> (section "Api"; off by default).</summary>
+public sealed class ApiOptions
+{
+    public const string SectionName = "Api";
+
+    /// <summary>Serve <c>/v1</c> to callers with an API key (`keys add`). Off: <c>/v1</c> answers 404 with the reason.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Requests per minute per key, unless the key says otherwise (`keys add --requests-per-minute`).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Api:RequestsPerMinute must be at least 1.")]
+    public int RequestsPerMinute { get; set; } = 60;
+
+    /// <summary>The most output tokens one request gets, unless the key says less; a larger max_tokens is clamped.</summary>
+    [Range(1, 1_048_576, ErrorMessage = "Api:MaxTokens must be at least 1.")]
+    public int MaxTokens { get; set; } = 1024;
+
+    /// <summary>Output tokens when a request does not say.</summary>
+    [Range(1, 1_048_576, ErrorMessage = "Api:DefaultMaxTokens must be at least 1.")]
+    public int DefaultMaxTokens { get; set; } = 256;
+
+    /// <summary>Largest request body; a larger one is refused with 413.</summary>
+    [Range(1024, 64 * 1024 * 1024, ErrorMessage = "Api:MaxRequestBytes must be between 1024 and 67108864.")]
+    public int MaxRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most inputs in one embeddings request.</summary>
+    [Range(1, 10_000, ErrorMessage = "Api:MaxEmbeddingInputs must be between 1 and 10000.")]
+    public int MaxEmbeddingInputs { get; set; } = 256;
+}
