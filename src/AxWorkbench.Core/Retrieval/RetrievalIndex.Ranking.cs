@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace AxWorkbench.Core.Retrieval;
 
-/// <summary>Exact vector search over the allowed chunks, reciprocal rank fusion and highlights.</summary>
+/// <summary>Exact vector search over the allowed chunks, score fusion and highlights.</summary>
 public sealed partial class RetrievalIndex
 {
     private List<(int Ordinal, float Score)> VectorLocked(bool[] allowedOrdinals, ReadOnlySpan<float> query, int depth, out int total)
@@ -27,22 +27,8 @@ public sealed partial class RetrievalIndex
         return TopK(scored, depth);
     }
 
-    private List<(int Ordinal, double Score)> Fuse(List<(int Ordinal, float Score)> bm25, List<(int Ordinal, float Score)> vectors)
-    {
-        var fused = new Dictionary<int, double>();
-        for (var r = 0; r < Math.Min(FusionDepth, bm25.Count); r++)
-        {
-            fused[bm25[r].Ordinal] = 1.0 / (RrfK + r + 1);
-        }
-
-        for (var r = 0; r < Math.Min(FusionDepth, vectors.Count); r++)
-        {
-            fused[vectors[r].Ordinal] = fused.GetValueOrDefault(vectors[r].Ordinal) + (1.0 / (RrfK + r + 1));
-        }
-
-        return fused.Select(kv => (kv.Key, kv.Value))
-            .OrderByDescending(h => h.Value).ThenBy(h => _chunkIds[h.Key]).ToList();
-    }
+    private List<(int Ordinal, double Score)> Fuse(List<(int Ordinal, float Score)> bm25, List<(int Ordinal, float Score)> vectors) =>
+        ScoreFusion.Fuse(bm25.Take(FusionDepth).ToList(), vectors.Take(FusionDepth).ToList(), Fusion, o => _chunkIds[o]);
 
     private static Dictionary<int, (int Rank, float Score)> Ranks(List<(int Ordinal, float Score)> list)
     {

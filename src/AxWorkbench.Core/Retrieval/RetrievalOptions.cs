@@ -32,9 +32,15 @@ public sealed class RetrievalOptions
     [RegularExpression("^(en|ko)(,(en|ko))*$", ErrorMessage = "Retrieval:EmbeddingLanguages must be 'en', 'ko' or 'en,ko'.")]
     public string EmbeddingLanguages { get; set; } = "en,ko";
 
-    /// <summary>Reciprocal rank fusion's k (hybrid search): smaller trusts each list's top ranks more.</summary>
-    [Range(1, 1000, ErrorMessage = "Retrieval:RrfK must be between 1 and 1000.")]
-    public int RrfK { get; set; } = RetrievalIndex.DefaultRrfK;
+    /// <summary>Hybrid search: BM25's share of the fused score (vectors get the rest), each side min-max normalized per query.</summary>
+    [Range(0.0, 1.0, ErrorMessage = "Retrieval:FusionBm25Weight must be between 0 and 1.")]
+    public double FusionBm25Weight { get; set; } = FusionSettings.DefaultBm25Weight;
+
+    /// <summary>Hybrid search: BM25's top hit stays first when its score leads BM25's second by this fraction of it (1: only a lone hit).</summary>
+    [Range(0.0, 1.0, ErrorMessage = "Retrieval:FusionPinMargin must be between 0 and 1.")]
+    public double FusionPinMargin { get; set; } = FusionSettings.DefaultPinMargin;
+
+    internal FusionSettings FusionSettings => new(FusionBm25Weight, FusionPinMargin);
 
     /// <summary>Chunks per embedding batch.</summary>
     [Range(1, 512, ErrorMessage = "Retrieval:EmbeddingBatchSize must be between 1 and 512.")]
