@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace AxWorkbench.Core.Retrieval;
@@ -8,23 +9,37 @@ public sealed partial class RetrievalIndex
     private List<(int Ordinal, float Score)> VectorLocked(bool[] allowedOrdinals, ReadOnlySpan<float> query, int depth, out int total)
     {
         var dimensions = Embedder!.Dimensions;
-        var scored = new List<(int Ordinal, float Score)>();
         var hasVector = CollectionsMarshal.AsSpan(_hasVector);
         var vectors = _vectors.AsSpan();
-        for (var i = 0; i < allowedOrdinals.Length; i++)
+        // Scores into a pooled buffer (no large per-search allocation), then the top depth of the positive ones.
+        var scores = ArrayPool<float>.Shared.Rent(allowedOrdinals.Length);
+        try
         {
-            if (allowedOrdinals[i] && hasVector[i])
+            total = 0;
+            for (var i = 0; i < allowedOrdinals.Length; i++)
             {
-                var score = VectorMath.Dot(query, vectors.Slice(i * dimensions, dimensions));
-                if (score > 0)
+                var score = allowedOrdinals[i] && hasVector[i] ? VectorMath.Dot(query, vectors.Slice(i * dimensions, dimensions)) : 0f;
+                scores[i] = score;
+                total += score > 0 ? 1 : 0;
+            }
+
+            return TopK(Positive(scores, allowedOrdinals.Length), depth);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scores);
+        }
+
+        static IEnumerable<(int Ordinal, float Score)> Positive(float[] scores, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                if (scores[i] > 0)
                 {
-                    scored.Add((i, score));
+                    yield return (i, scores[i]);
                 }
             }
         }
-
-        total = scored.Count;
-        return TopK(scored, depth);
     }
 
     private List<(int Ordinal, double Score)> Fuse(List<(int Ordinal, float Score)> bm25, List<(int Ordinal, float Score)> vectors) =>

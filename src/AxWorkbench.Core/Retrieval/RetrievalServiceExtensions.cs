@@ -26,7 +26,7 @@ public static class RetrievalServiceExtensions
             var options = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value;
             return options.Embedder switch
             {
-                "MiniLm" => new MiniLmEmbeddingGenerator { BatchSize = options.EmbeddingBatchSize },
+                "MiniLm" => new MiniLmEmbeddingGenerator { BatchSize = options.EmbeddingBatchSize, Threads = options.EmbeddingThreads, Quantized = options.EmbeddingInt8, MaxTokens = options.EmbeddingMaxTokens },
                 "Gguf" => ProfiledEmbeddingGenerator.ForGguf(options),
                 _ => new NoEmbeddingGenerator(),
             };
