@@ -7,7 +7,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
 // AxWorkbench benchmarks. The first argument picks one: `audit` (writer throughput, verifier time),
-// `retrieval` (recall and latency on SQuAD-format sets), `keysentences` (ROUGE against QMSum summaries); anything else runs the inference benchmark:
+// `retrieval` (recall and latency on SQuAD-format sets), `embedding` (MiniLM chunks/s, before and after), `keysentences` (ROUGE against QMSum summaries); anything else runs the inference benchmark:
 // raw decode loop vs. the workbench engine through IChatClient.
 // Usage: dotnet run -c Release --project tests/AxWorkbench.Benchmarks -- [--model PATH] [--threads N] [--out report.json] [--tokens T] [--reps R]
 switch (args)
@@ -16,6 +16,8 @@ switch (args)
         return await AxWorkbench.Benchmarks.Audit.AuditBenchmark.RunAsync(rest);
     case ["retrieval", .. var rest]:
         return await AxWorkbench.Benchmarks.Retrieval.RetrievalBenchmark.RunAsync(rest);
+    case ["embedding", .. var rest]:
+        return await AxWorkbench.Benchmarks.Retrieval.EmbeddingBenchmark.RunAsync(rest);
     case ["keysentences", .. var rest]:
         return await AxWorkbench.Benchmarks.KeySentences.KeySentencesBenchmark.RunAsync(rest);
     case ["ocr", .. var rest]:

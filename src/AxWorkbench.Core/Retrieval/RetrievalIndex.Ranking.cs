@@ -1,48 +1,49 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace AxWorkbench.Core.Retrieval;
 
-/// <summary>Exact vector search over the allowed chunks, reciprocal rank fusion and highlights.</summary>
+/// <summary>Exact vector search over the allowed chunks, score fusion and highlights.</summary>
 public sealed partial class RetrievalIndex
 {
     private List<(int Ordinal, float Score)> VectorLocked(bool[] allowedOrdinals, ReadOnlySpan<float> query, int depth, out int total)
     {
         var dimensions = Embedder!.Dimensions;
-        var scored = new List<(int Ordinal, float Score)>();
         var hasVector = CollectionsMarshal.AsSpan(_hasVector);
         var vectors = _vectors.AsSpan();
-        for (var i = 0; i < allowedOrdinals.Length; i++)
+        // Scores into a pooled buffer (no large per-search allocation), then the top depth of the positive ones.
+        var scores = ArrayPool<float>.Shared.Rent(allowedOrdinals.Length);
+        try
         {
-            if (allowedOrdinals[i] && hasVector[i])
+            total = 0;
+            for (var i = 0; i < allowedOrdinals.Length; i++)
             {
-                var score = VectorMath.Dot(query, vectors.Slice(i * dimensions, dimensions));
-                if (score > 0)
+                var score = allowedOrdinals[i] && hasVector[i] ? VectorMath.Dot(query, vectors.Slice(i * dimensions, dimensions)) : 0f;
+                scores[i] = score;
+                total += score > 0 ? 1 : 0;
+            }
+
+            return TopK(Positive(scores, allowedOrdinals.Length), depth);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scores);
+        }
+
+        static IEnumerable<(int Ordinal, float Score)> Positive(float[] scores, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                if (scores[i] > 0)
                 {
-                    scored.Add((i, score));
+                    yield return (i, scores[i]);
                 }
             }
         }
-
-        total = scored.Count;
-        return TopK(scored, depth);
     }
 
-    private List<(int Ordinal, double Score)> Fuse(List<(int Ordinal, float Score)> bm25, List<(int Ordinal, float Score)> vectors)
-    {
-        var fused = new Dictionary<int, double>();
-        for (var r = 0; r < Math.Min(FusionDepth, bm25.Count); r++)
-        {
-            fused[bm25[r].Ordinal] = 1.0 / (RrfK + r + 1);
-        }
-
-        for (var r = 0; r < Math.Min(FusionDepth, vectors.Count); r++)
-        {
-            fused[vectors[r].Ordinal] = fused.GetValueOrDefault(vectors[r].Ordinal) + (1.0 / (RrfK + r + 1));
-        }
-
-        return fused.Select(kv => (kv.Key, kv.Value))
-            .OrderByDescending(h => h.Value).ThenBy(h => _chunkIds[h.Key]).ToList();
-    }
+    private List<(int Ordinal, double Score)> Fuse(List<(int Ordinal, float Score)> bm25, List<(int Ordinal, float Score)> vectors) =>
+        ScoreFusion.Fuse(bm25.Take(FusionDepth).ToList(), vectors.Take(FusionDepth).ToList(), Fusion, o => _chunkIds[o]);
 
     private static Dictionary<int, (int Rank, float Score)> Ranks(List<(int Ordinal, float Score)> list)
     {

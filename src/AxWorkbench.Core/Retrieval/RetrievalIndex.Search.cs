@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using AxWorkbench.Core.Markings;
@@ -174,16 +175,29 @@ public sealed partial class RetrievalIndex
         var searcher = new ScopedSearcher(reader, state.PerLeaf, state.AllowedCount, state.AllowedTokens, state.TermStatistics);
         var filter = searcher.Filter;
         // One query per term, summed in query-term order: the same float operations whatever else is in the index.
-        var scores = new double[_entries.Count];
-        var seen = new bool[_entries.Count];
-        var matched = new List<int>();
-        foreach (var term in terms)
+        // Per-chunk accumulators from a pool: at 100k chunks, fresh arrays per search would be large-object-heap
+        // allocations (and the gen-2 collections they bring) on every query.
+        var count = _entries.Count;
+        var scores = ArrayPool<double>.Shared.Rent(count);
+        var seen = ArrayPool<bool>.Shared.Rent(count);
+        try
         {
-            searcher.Search(new TermQuery(new Term(TextField, term)), filter, new Collector(leafOrdinals, scores, seen, matched));
-        }
+            Array.Clear(scores, 0, count);
+            Array.Clear(seen, 0, count);
+            var matched = new List<int>();
+            foreach (var term in terms)
+            {
+                searcher.Search(new TermQuery(new Term(TextField, term)), filter, new Collector(leafOrdinals, scores, seen, matched));
+            }
 
-        total = matched.Count;
-        return TopK(matched.Select(o => (o, (float)scores[o])), depth);
+            total = matched.Count;
+            return TopK(matched.Select(o => (o, (float)scores[o])), depth);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(scores);
+            ArrayPool<bool>.Shared.Return(seen);
+        }
     }
 
     /// <summary>The best <paramref name="k"/> by score, ties broken by chunk id; sorted.</summary>
@@ -202,7 +216,7 @@ public sealed partial class RetrievalIndex
             {
                 heap.Enqueue(s, s);
             }
-            else if (comparer.Compare(s, heap.Peek()) < 0)
+            else if (s.Score >= heap.Peek().Score && comparer.Compare(s, heap.Peek()) < 0)
             {
                 heap.DequeueEnqueue(s, s);
             }

@@ -29,11 +29,6 @@ public sealed partial class RetrievalIndex : IDisposable
     private const string TextField = "text";
     private const string StampKey = "stamp";
     private const int FusionDepth = 100;
-    /// <summary>
-    /// Reciprocal rank fusion's k: score = sum over lists of 1 / (k + rank). 10 rather than the customary 60: on
-    /// XQuAD-en and TyDi-en (k in 10, 30, 60 tried) it trusts each list's top ranks more, which is what helped.
-    /// </summary>
-    public const int DefaultRrfK = 10;
 
     private readonly LuceneDirectory _directory;
     private readonly MixedTextAnalyzer _analyzer = new();
@@ -61,14 +56,19 @@ public sealed partial class RetrievalIndex : IDisposable
     private long _stampSum;
     private int _liveCount;
 
-    private RetrievalIndex(LuceneDirectory directory, EmbedderProfile? embedder, int rrfK)
+    private RetrievalIndex(LuceneDirectory directory, EmbedderProfile? embedder, FusionSettings? fusion)
     {
         _directory = directory;
         Embedder = embedder;
-        RrfK = rrfK > 0 ? rrfK : throw new ArgumentOutOfRangeException(nameof(rrfK), "RRF k must be positive.");
+        Fusion = fusion ?? FusionSettings.Default;
+        if (Fusion.Bm25Weight is < 0 or > 1 || Fusion.PinMargin is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fusion), "Fusion weight and pin margin must be between 0 and 1.");
+        }
     }
 
-    public int RrfK { get; }
+    /// <summary>How hybrid search fuses BM25 and vectors.</summary>
+    public FusionSettings Fusion { get; }
 
     /// <summary>The embedder whose vectors this index holds; null for BM25 only.</summary>
     public EmbedderProfile? Embedder { get; }
@@ -82,11 +82,11 @@ public sealed partial class RetrievalIndex : IDisposable
     /// Opens the index over <paramref name="directory"/> for the given chunks (the database's): the Lucene index is
     /// reused when its stamp matches these chunks, and rebuilt from them when it is missing, stale or corrupt.
     /// </summary>
-    public static RetrievalIndex Open(LuceneDirectory directory, EmbedderProfile? embedder, IEnumerable<StoredChunk> chunks, int rrfK = DefaultRrfK)
+    public static RetrievalIndex Open(LuceneDirectory directory, EmbedderProfile? embedder, IEnumerable<StoredChunk> chunks, FusionSettings? fusion = null)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(chunks);
-        var index = new RetrievalIndex(directory, embedder, rrfK);
+        var index = new RetrievalIndex(directory, embedder, fusion);
         var list = chunks.ToList();
         foreach (var chunk in list)
         {

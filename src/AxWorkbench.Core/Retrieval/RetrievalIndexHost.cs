@@ -62,7 +62,7 @@ public sealed partial class RetrievalIndexHost(
         RetrievalIndex index;
         try
         {
-            index = RetrievalIndex.Open(_directory, Embedder, chunks, options.Value.RrfK);
+            index = RetrievalIndex.Open(_directory, Embedder, chunks, options.Value.FusionSettings);
         }
         catch (Exception ex) when (ex is IOException or CorruptIndexException or LockObtainFailedException)
         {
@@ -71,7 +71,7 @@ public sealed partial class RetrievalIndexHost(
             System.IO.Directory.Delete(IndexPath, recursive: true);
             System.IO.Directory.CreateDirectory(IndexPath);
             _directory = FSDirectory.Open(IndexPath);
-            index = RetrievalIndex.Open(_directory, Embedder, chunks, options.Value.RrfK);
+            index = RetrievalIndex.Open(_directory, Embedder, chunks, options.Value.FusionSettings);
         }
 
         LogIndexReady(logger, index.ChunkCount, IndexPath, index.WasRebuilt, Embedder?.Id ?? "none");

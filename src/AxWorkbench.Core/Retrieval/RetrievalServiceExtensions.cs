@@ -16,6 +16,8 @@ public static class RetrievalServiceExtensions
             .Bind(builder.Configuration.GetSection(RetrievalOptions.SectionName))
             .ValidateDataAnnotations()
             .Validate(o => o.OverlapWords < o.ChunkWords, "Retrieval:OverlapWords must be less than Retrieval:ChunkWords.")
+            .Validate(_ => builder.Configuration[$"{RetrievalOptions.SectionName}:RrfK"] is null,
+                "Retrieval:RrfK is no longer read: hybrid search fuses scores, not ranks. Remove it; set Retrieval:FusionBm25Weight and Retrieval:FusionPinMargin instead.")
             .Validate(o => o.Embedder != "Gguf" || File.Exists(o.EmbeddingModelPath),
                 "Retrieval:EmbeddingModelPath must name an existing GGUF file when Retrieval:Embedder is 'Gguf'.");
         builder.AddWorkbenchData();
@@ -24,7 +26,7 @@ public static class RetrievalServiceExtensions
             var options = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value;
             return options.Embedder switch
             {
-                "MiniLm" => new MiniLmEmbeddingGenerator { BatchSize = options.EmbeddingBatchSize },
+                "MiniLm" => new MiniLmEmbeddingGenerator { BatchSize = options.EmbeddingBatchSize, Threads = options.EmbeddingThreads, Quantized = options.EmbeddingInt8, MaxTokens = options.EmbeddingMaxTokens },
                 "Gguf" => ProfiledEmbeddingGenerator.ForGguf(options),
                 _ => new NoEmbeddingGenerator(),
             };

@@ -28,3 +28,77 @@ public sealed class MiniLmEmbeddingGeneratorTests
         Assert.False(profile.Reads(TextLanguage.Korean));
     }
 }
+
+/// <summary>The embedder's speed settings: int8 weights, input length, threads; each checked against the real model.</summary>
+public sealed class MiniLmEmbeddingOptionsTests
+{
+    private const string Question = "Where did the convoy cross the river?";
+    private const string Answer = "The convoy crossed the river at the northern bridge before dawn, escorted by two engineer platoons.";
+
+    [Fact]
+    public async Task Int8Weights_GiveNearlyTheFloatModelsVectors_UnderTheirOwnId()
+    {
+        using var fp32 = new MiniLmEmbeddingGenerator { Quantized = false, Threads = 1 };
+        using var int8 = new MiniLmEmbeddingGenerator { Threads = 1 };
+        var a = await fp32.GenerateAsync([Question, Answer]);
+        var b = await int8.GenerateAsync([Question, Answer]);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var cosine = System.Numerics.Tensors.TensorPrimitives.Dot(a[i].Vector.Span, b[i].Vector.Span);
+            Assert.InRange(cosine, 0.97f, 0.99999f); // close, yet not the same computation
+            Assert.InRange(System.Numerics.Tensors.TensorPrimitives.Norm(b[i].Vector.Span), 0.999f, 1.001f);
+        }
+
+        Assert.NotEqual(fp32.Profile.Id, int8.Profile.Id);
+        Assert.Equal(int8.Profile.Id, b[0].ModelId);
+    }
+
+    [Fact]
+    public async Task MaxTokens_EmbedsOnlyTheStart_OfALongInput()
+    {
+        using var shortInputs = new MiniLmEmbeddingGenerator { MaxTokens = 16 };
+        using var fullInputs = new MiniLmEmbeddingGenerator();
+        var opening = "The convoy crossed the river at the northern bridge before dawn on the second day of the long operation";
+        string[] texts = [opening + " and then turned east toward the mountains.", opening + ", while interest rates rose in the second quarter."];
+
+        var cut = await shortInputs.GenerateAsync(texts);
+        var full = await fullInputs.GenerateAsync(texts);
+
+        Assert.Equal(cut[0].Vector.ToArray(), cut[1].Vector.ToArray());
+        Assert.NotEqual(full[0].Vector.ToArray(), full[1].Vector.ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MiniLmEmbeddingGenerator { MaxTokens = 8 });
+    }
+
+    [Fact]
+    public void Truncate_KeepsTheLimit_AndEndsWithTheSeparator()
+    {
+        long[] ids = [101, .. Enumerable.Range(1000, 300).Select(i => (long)i), 102];
+
+        var cut = MiniLmEmbeddingGenerator.Truncate(ids, 256);
+
+        Assert.Equal(256, cut.Length);
+        Assert.Equal(101, cut[0]);
+        Assert.Equal(102, cut[^1]);
+        Assert.Equal(ids[..255], cut[..255]);
+        Assert.Same(ids, MiniLmEmbeddingGenerator.Truncate(ids, 512));
+    }
+
+    [Fact]
+    public void Quantizer_KeepsEachColumnWithinHalfAStep()
+    {
+        float[] matrix = [0.5f, -2f, 0f, -0.25f, 1f, 0f, 0.125f, 0.3f, 0f];
+
+        var (values, scales) = OnnxInt8Quantizer.QuantizeColumns(matrix, 3, 3);
+
+        Assert.Equal([0.5f / 127, 2f / 127, 1f], scales);
+        for (var i = 0; i < matrix.Length; i++)
+        {
+            Assert.InRange(Math.Abs((values[i] * scales[i % 3]) - matrix[i]), 0, (scales[i % 3] / 2) + 1e-7);
+        }
+
+        Assert.Equal(127, values[0]);
+        Assert.Equal(-127, values[1]);
+        Assert.Throws<ArgumentException>(() => OnnxInt8Quantizer.QuantizeColumns(matrix, 2, 3));
+    }
+}
