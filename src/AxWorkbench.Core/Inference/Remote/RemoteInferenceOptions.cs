@@ -38,9 +38,6 @@ public sealed class RemoteInferenceOptions
     /// <summary>Reachability is probed (GET models) this often for the model page and /healthz.</summary>
     public int ProbeIntervalSeconds { get; set; } = 10;
 
-    /// <summary>Embedding model id on the same server, for <c>Retrieval:Embedder = Remote</c> (optional; not used by the chat).</summary>
-    public string? EmbeddingModel { get; set; }
-
     /// <summary>Each problem with a message that names the setting.</summary>
     public IEnumerable<ValidationResult> Validate()
     {
