@@ -18,6 +18,25 @@ public sealed class DatabaseInitializerTests
         Assert.NotEmpty(await db.Database.GetAppliedMigrationsAsync());
     }
 
+    /// <summary>
+    /// The migrations are written by hand here (no dotnet-ef on the build machines): the model each context builds must be
+    /// the one its last migration's snapshot describes, or a fresh database would lack what the code expects.
+    /// </summary>
+    [Fact]
+    public async Task EveryContextsModel_MatchesItsMigrationsSnapshot()
+    {
+        await using var host = await TempDataHost.StartAsync();
+
+        await using var data = await host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+        await using var scope = host.Services.CreateAsyncScope();
+        var identity = scope.ServiceProvider.GetRequiredService<AxWorkbench.Core.Identity.WorkbenchIdentityDbContext>();
+
+        Assert.False(data.Database.HasPendingModelChanges(), "WorkbenchDbContext's model differs from its migrations' snapshot.");
+        Assert.False(identity.Database.HasPendingModelChanges(), "WorkbenchIdentityDbContext's model differs from its migrations' snapshot.");
+        var migrations = data.Database.GetMigrations().ToList();
+        Assert.Equal(migrations.Count, migrations.Select(m => m[..14]).Distinct().Count());
+    }
+
     [Fact]
     public async Task EveryContextConnection_UsesWalAndSynchronousFull()
     {
