@@ -93,7 +93,7 @@ public sealed partial class RetrievalIndexHost(
         long after = 0;
         while (true)
         {
-            var batch = await db.Chunks.Where(c => c.Id > after).OrderBy(c => c.Id).Take(options.Value.EmbeddingBatchSize * 8).ToListAsync(cancellationToken);
+            var batch = await db.Chunks.Where(c => c.Id > after).OrderBy(c => c.Id).Take(256).ToListAsync(cancellationToken);
             if (batch.Count == 0)
             {
                 break;

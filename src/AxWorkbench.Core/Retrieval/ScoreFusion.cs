@@ -11,11 +11,12 @@ public sealed record FusionSettings(double Bm25Weight, double PinMargin)
 {
     /// <summary>
     /// Tuned on the tuning part of XQuAD-en and TyDi-en (questions of two thirds of the articles; see
-    /// tests/AxWorkbench.Benchmarks/Retrieval/results/fusion-report.json, where the held-aside third is reported too).
+    /// tests/AxWorkbench.Benchmarks/Retrieval/results/retrieval-report.json, where the held-aside third is reported too),
+    /// with the int8 MiniLM embedder.
     /// </summary>
     public static FusionSettings Default { get; } = new(DefaultBm25Weight, DefaultPinMargin);
 
-    public const double DefaultBm25Weight = 0.4;
+    public const double DefaultBm25Weight = 0.25;
     public const double DefaultPinMargin = 0.4;
 }
 

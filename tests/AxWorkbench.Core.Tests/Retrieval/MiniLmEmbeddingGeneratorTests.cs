@@ -55,6 +55,17 @@ public sealed class MiniLmEmbeddingOptionsTests
     }
 
     [Fact]
+    public async Task Int8Vector_OfAText_DoesNotDependOnWhatElseIsEmbeddedWithIt()
+    {
+        using var generator = new MiniLmEmbeddingGenerator { Threads = 1 };
+
+        var alone = await generator.GenerateAsync([Answer]);
+        var among = await generator.GenerateAsync([Question, "Interest rates rose in the second quarter of the year.", Answer]);
+
+        Assert.Equal(alone[0].Vector.ToArray(), among[2].Vector.ToArray());
+    }
+
+    [Fact]
     public async Task MaxTokens_EmbedsOnlyTheStart_OfALongInput()
     {
         using var shortInputs = new MiniLmEmbeddingGenerator { MaxTokens = 16 };
