@@ -72,7 +72,7 @@ internal sealed class OcrSession : IDisposable
             ["-r", Int(dpi), "-f", Int(page), "-l", Int(page), "-x", "0", "-y", "0", "-W", Int(width), "-H", Int(height), "-gray", "-png", "-singlefile", pdf, target]);
         if (render.ExitCode != 0 || !File.Exists(target + ".png"))
         {
-            throw new DocumentRejectedException(RejectionReason.Malformed, $"Page {page} could not be rendered for OCR (pdftoppm: {Short(render.Errors)}); the file was refused.");
+            throw new DocumentRejectedException(RejectionReason.Malformed, $"Page {page} could not be rendered for OCR (pdftoppm: {Short(render.Errors)}; each OCR program may use {_limits.OcrProcessMemoryMegabytes:N0} MB); the file was refused.");
         }
         return Recognize(target + ".png", DocumentKind.Png, page, dpi, deadline);
     }
@@ -170,7 +170,7 @@ internal sealed class OcrSession : IDisposable
         var result = Tool(OcrTools.Tesseract!, page, deadline, arguments);
         if (result.ExitCode != 0 || !File.Exists(output + ".tsv") || !File.Exists(output + ".txt"))
         {
-            throw new DocumentRejectedException(RejectionReason.Malformed, $"OCR could not read page {page} (tesseract: {Short(result.Errors)}); the file was refused.");
+            throw new DocumentRejectedException(RejectionReason.Malformed, $"OCR could not read page {page} (tesseract: {Short(result.Errors)}; each OCR program may use {_limits.OcrProcessMemoryMegabytes:N0} MB); the file was refused.");
         }
         var (_, confidence) = ParseTsv(File.ReadAllLines(output + ".tsv", Encoding.UTF8));
         var text = PdfParser.Clean(File.ReadAllText(output + ".txt", Encoding.UTF8)).Trim(); // the form feed at the end becomes a space, then goes
