@@ -102,7 +102,8 @@ internal sealed class OcrSession : IDisposable
         }
         var deadline = Stopwatch.StartNew();
         var target = Path.Combine(_folder, $"text-{page}.txt");
-        var result = Tool(OcrTools.Pdftotext, page, deadline, ["-f", Int(page), "-l", Int(page), "-enc", "UTF-8", "-nopgbrk", pdf, target]);
+        var result = Tool(OcrTools.Pdftotext, page, deadline, ["-f", Int(page), "-l", Int(page), "-enc", "UTF-8", "-nopgbrk", pdf, target],
+            _limits.PdftotextPageSeconds, $"Reading page {page} with pdftotext took longer than {_limits.PdftotextPageSeconds} s (a page the PDF reader could not read either); the file was refused.");
         return result.ExitCode == 0 && File.Exists(target) ? PdfParser.Clean(File.ReadAllText(target, Encoding.UTF8)).Trim() : null;
     }
 
@@ -226,9 +227,9 @@ internal sealed class OcrSession : IDisposable
         return (PdfParser.Clean(text.ToString()).Trim(), words == 0 ? null : Math.Round(sum / words / 100, 4));
     }
 
-    private ToolResult Tool(string program, int page, Stopwatch deadline, IReadOnlyList<string> arguments)
+    private ToolResult Tool(string program, int page, Stopwatch deadline, IReadOnlyList<string> arguments, int? seconds = null, string? timeoutMessage = null)
     {
-        var left = TimeSpan.FromSeconds(_limits.OcrPageSeconds) - deadline.Elapsed;
+        var left = TimeSpan.FromSeconds(seconds ?? _limits.OcrPageSeconds) - deadline.Elapsed;
         try
         {
             if (left <= TimeSpan.Zero)
@@ -239,8 +240,8 @@ internal sealed class OcrSession : IDisposable
         }
         catch (ToolTimeoutException ex)
         {
-            throw new DocumentRejectedException(RejectionReason.Timeout,
-                $"Reading page {page} by OCR took longer than {_limits.OcrPageSeconds} s (Documents:Worker:OcrPageSeconds); the file was refused.", ex);
+            throw new DocumentRejectedException(RejectionReason.Timeout, timeoutMessage
+                ?? $"Reading page {page} by OCR took longer than {_limits.OcrPageSeconds} s (Documents:Worker:OcrPageSeconds); the file was refused.", ex);
         }
     }
 
