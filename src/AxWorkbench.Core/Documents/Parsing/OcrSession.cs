@@ -72,7 +72,7 @@ internal sealed class OcrSession : IDisposable
             ["-r", Int(dpi), "-f", Int(page), "-l", Int(page), "-x", "0", "-y", "0", "-W", Int(width), "-H", Int(height), "-gray", "-png", "-singlefile", pdf, target]);
         if (render.ExitCode != 0 || !File.Exists(target + ".png"))
         {
-            throw new DocumentRejectedException(RejectionReason.Malformed, $"Page {page} could not be rendered for OCR (pdftoppm: {Short(render.Errors)}); the file was refused.");
+            throw new DocumentRejectedException(RejectionReason.Malformed, $"Page {page} could not be rendered for OCR (pdftoppm: {Short(render.Errors)}; each OCR program may use {_limits.OcrProcessMemoryMegabytes:N0} MB); the file was refused.");
         }
         return Recognize(target + ".png", DocumentKind.Png, page, dpi, deadline);
     }
@@ -102,7 +102,8 @@ internal sealed class OcrSession : IDisposable
         }
         var deadline = Stopwatch.StartNew();
         var target = Path.Combine(_folder, $"text-{page}.txt");
-        var result = Tool(OcrTools.Pdftotext, page, deadline, ["-f", Int(page), "-l", Int(page), "-enc", "UTF-8", "-nopgbrk", pdf, target]);
+        var result = Tool(OcrTools.Pdftotext, page, deadline, ["-f", Int(page), "-l", Int(page), "-enc", "UTF-8", "-nopgbrk", pdf, target],
+            _limits.PdftotextPageSeconds, $"Reading page {page} with pdftotext took longer than {_limits.PdftotextPageSeconds} s (a page the PDF reader could not read either); the file was refused.");
         return result.ExitCode == 0 && File.Exists(target) ? PdfParser.Clean(File.ReadAllText(target, Encoding.UTF8)).Trim() : null;
     }
 
@@ -170,7 +171,7 @@ internal sealed class OcrSession : IDisposable
         var result = Tool(OcrTools.Tesseract!, page, deadline, arguments);
         if (result.ExitCode != 0 || !File.Exists(output + ".tsv") || !File.Exists(output + ".txt"))
         {
-            throw new DocumentRejectedException(RejectionReason.Malformed, $"OCR could not read page {page} (tesseract: {Short(result.Errors)}); the file was refused.");
+            throw new DocumentRejectedException(RejectionReason.Malformed, $"OCR could not read page {page} (tesseract: {Short(result.Errors)}; each OCR program may use {_limits.OcrProcessMemoryMegabytes:N0} MB); the file was refused.");
         }
         var (_, confidence) = ParseTsv(File.ReadAllLines(output + ".tsv", Encoding.UTF8));
         var text = PdfParser.Clean(File.ReadAllText(output + ".txt", Encoding.UTF8)).Trim(); // the form feed at the end becomes a space, then goes
@@ -226,9 +227,9 @@ internal sealed class OcrSession : IDisposable
         return (PdfParser.Clean(text.ToString()).Trim(), words == 0 ? null : Math.Round(sum / words / 100, 4));
     }
 
-    private ToolResult Tool(string program, int page, Stopwatch deadline, IReadOnlyList<string> arguments)
+    private ToolResult Tool(string program, int page, Stopwatch deadline, IReadOnlyList<string> arguments, int? seconds = null, string? timeoutMessage = null)
     {
-        var left = TimeSpan.FromSeconds(_limits.OcrPageSeconds) - deadline.Elapsed;
+        var left = TimeSpan.FromSeconds(seconds ?? _limits.OcrPageSeconds) - deadline.Elapsed;
         try
         {
             if (left <= TimeSpan.Zero)
@@ -239,8 +240,8 @@ internal sealed class OcrSession : IDisposable
         }
         catch (ToolTimeoutException ex)
         {
-            throw new DocumentRejectedException(RejectionReason.Timeout,
-                $"Reading page {page} by OCR took longer than {_limits.OcrPageSeconds} s (Documents:Worker:OcrPageSeconds); the file was refused.", ex);
+            throw new DocumentRejectedException(RejectionReason.Timeout, timeoutMessage
+                ?? $"Reading page {page} by OCR took longer than {_limits.OcrPageSeconds} s (Documents:Worker:OcrPageSeconds); the file was refused.", ex);
         }
     }
 

@@ -124,6 +124,9 @@ public sealed record ParserLimits
     /// <summary>The longest one page's OCR (render, orientation, recognition) may take; past it the file is refused.</summary>
     public int OcrPageSeconds { get; init; } = 60;
 
+    /// <summary>The longest pdftotext may take on one page the PDF reader failed on (a hostile page makes it spin); past it the file is refused.</summary>
+    public int PdftotextPageSeconds { get; init; } = 5;
+
     /// <summary>The most pages of one document that are read by OCR; a scan with more is refused.</summary>
     public int MaxOcrPages { get; init; } = 100;
 
