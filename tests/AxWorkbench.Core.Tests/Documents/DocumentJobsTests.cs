@@ -111,8 +111,15 @@ public sealed partial class DocumentJobsTests
         Assert.Single(await jobs.ListSummariesAsync(document, orcon));
         Assert.Empty(await jobs.ListSummariesAsync(document, SecretAnalyst)); // without ORCON the summary is not shown
 
+        // The job saves its status, then writes the "finish" record: wait for that record rather than read too early.
+        bool Ours(AuditRecord r) => r.Target == document.ToString() && r.Marking.Contains("ORCON", StringComparison.Ordinal);
         var audit = await AuditAsync(host, AuditActions.Summary);
-        Assert.Equal(2, audit.Count(r => r.Target == document.ToString() && r.Marking.Contains("ORCON", StringComparison.Ordinal)));
+        for (var tries = 0; tries < 400 && audit.Count(Ours) < 2; tries++)
+        {
+            await Task.Delay(25); // polling for a record the job writes after its status, not a fixed sleep
+            audit = await AuditAsync(host, AuditActions.Summary);
+        }
+        Assert.Equal(2, audit.Count(Ours));
         Assert.Contains(audit, r => r.Details!.Contains("\"stage\":\"finish\"", StringComparison.Ordinal) && r.Details.Contains("Completed", StringComparison.Ordinal));
     }
 
