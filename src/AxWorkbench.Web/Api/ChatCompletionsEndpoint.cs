@@ -105,7 +105,7 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
         await using var updates = chat.GetStreamingResponseAsync(request.Messages, chatOptions, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
         try
         {
-            while (await updates.MoveNextAsync())
+            while (await NextAsync(http, updates))
             {
                 var update = updates.Current;
                 if (update.GetQueuePosition() is not null)
@@ -126,7 +126,7 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
                 finish = Finish(update.FinishReason) ?? finish;
                 if (update.Text is { Length: > 0 } text)
                 {
-                    await WriteEventAsync(http, Chunk(id, created, new { content = text }, null));
+                    await WriteEventAsync(http, Chunk(id, created, new { content = text }, null), flush: false);
                 }
             }
         }
@@ -168,12 +168,29 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
         choices = new[] { new { index = 0, delta, finish_reason = finish } },
     }, Json);
 
-    private static Task WriteEventAsync(HttpContext http, string json) => WriteRawAsync(http, "data: " + json + "\n\n");
+    private static Task WriteEventAsync(HttpContext http, string json, bool flush = true) => WriteRawAsync(http, "data: " + json + "\n\n", flush);
 
-    private static async Task WriteRawAsync(HttpContext http, string text)
+    private static async Task WriteRawAsync(HttpContext http, string text, bool flush = true)
     {
         await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), http.RequestAborted);
-        await http.Response.Body.FlushAsync(http.RequestAborted);
+        if (flush)
+        {
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+        }
+    }
+
+    /// <summary>
+    /// The next update. Pieces already written go out (flush) only when the next one is not ready yet, so a client
+    /// never waits for text the server has, and a burst of pieces costs one flush instead of one each.
+    /// </summary>
+    private static async ValueTask<bool> NextAsync(HttpContext http, IAsyncEnumerator<ChatResponseUpdate> updates)
+    {
+        var next = updates.MoveNextAsync();
+        if (!next.IsCompleted && http.Response.HasStarted)
+        {
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+        }
+        return await next;
     }
 
     private static string? Finish(ChatFinishReason? reason) =>
