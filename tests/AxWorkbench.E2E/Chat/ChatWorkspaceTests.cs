@@ -25,6 +25,9 @@ public sealed class ChatWorkspaceTests(WorkbenchFixture fixture, ITestOutputHelp
                 .observe(document.querySelector('[data-testid=message-list]'), { subtree: true, childList: true, characterData: true });
         }");
         await Chat.SetMaxTokensAsync(1024);
+        // 10 ms a step until the answer is stopped: at full speed the fixture model finished all 1,024 tokens before the
+        // test could press Stop on a busy machine. (The render rate below is then the paced stream's; it is only reported.)
+        using var paced = Fixture.App.StepGate.Pace(10);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         await Chat.SendAsync("Write a BLUF on the convoy movement.");
@@ -51,6 +54,7 @@ public sealed class ChatWorkspaceTests(WorkbenchFixture fixture, ITestOutputHelp
         await Expect(Chat.LastAnswer).ToHaveAttributeAsync("data-status", "cancelled");
         await Expect(Chat.LastAnswer.GetByTestId("message-status")).ToHaveTextAsync(UiText.En("ChatStatusCancelled"));
         Assert.False(string.IsNullOrWhiteSpace(await Chat.LastAnswer.GetByTestId("model-output").TextContentAsync()));
+        paced.Dispose(); // full speed again for the rest
 
         // Regenerate: a second version of the answer, selectable with the branch switcher.
         await Chat.LastAnswer.GetByTestId("regenerate").ClickAsync();
