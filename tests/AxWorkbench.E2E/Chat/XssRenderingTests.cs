@@ -114,19 +114,7 @@ public sealed class XssRenderingTests(WorkbenchFixture fixture, ITestOutputHelpe
         return session.Id;
     }
 
-    private static string? CorpusPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AxWorkbench.sln")))
-            {
-                var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "corpora", "xss-payloads", "xss-payload-list.txt"));
-                return File.Exists(candidate) ? candidate : null;
-            }
-        }
-
-        return null;
-    }
+    private static string? CorpusPath() => SharedCorpora.Find("xss-payloads/xss-payload-list.txt");
 
     private static List<byte[]> ReadLines(string path)
     {

@@ -33,8 +33,9 @@ public sealed class FirstHourTests(WorkbenchFixture fixture, ITestOutputHelper o
     [Fact]
     public async Task FirstHour_UploadSummarizeLibraryAskInEnglishAndKorean_FollowCitation_Export_SupervisorSeesSources()
     {
-        var corpora = FindCorpora();
-        if (corpora is null)
+        var report = SharedCorpora.Find(CrsReport);
+        var form = SharedCorpora.Find(KoreanForm);
+        if (report is null || form is null)
         {
             Output.WriteLine("SKIPPED FirstHour_…: ../shared/corpora is absent next to the repository, so the journey over real files was not run.");
             Console.WriteLine("FirstHour journey SKIPPED: corpus ../shared/corpora is absent.");
@@ -45,7 +46,7 @@ public sealed class FirstHourTests(WorkbenchFixture fixture, ITestOutputHelper o
         var library = $"First hour {run}";
         try
         {
-            await JourneyAsync(corpora, library);
+            await JourneyAsync(report, form, library);
         }
         finally
         {
@@ -53,12 +54,12 @@ public sealed class FirstHourTests(WorkbenchFixture fixture, ITestOutputHelper o
         }
     }
 
-    private async Task JourneyAsync(string corpora, string library)
+    private async Task JourneyAsync(string reportFile, string formFile, string library)
     {
         // 1. The analyst signs in and uploads the two real files; both parse in the background.
         await LogInAsync("analyst");
-        var report = await UploadAsync(Path.Combine(corpora, CrsReport), "application/pdf");
-        var form = await UploadAsync(Path.Combine(corpora, KoreanForm), "application/octet-stream");
+        var report = await UploadAsync(reportFile, "application/pdf");
+        var form = await UploadAsync(formFile, "application/octet-stream");
         await ShotAsync("uploaded-and-parsed");
 
         // 2. The report in the reader: its key sentences are whole sentences (none cut at "U.S."), then a BLUF summary.
@@ -207,23 +208,5 @@ public sealed class FirstHourTests(WorkbenchFixture fixture, ITestOutputHelper o
         {
             await Fixture.App.Services.GetRequiredService<DocumentLibrary>().DeleteAsync(id, everything, "e2e", isAdministrator: true, e2e, CancellationToken.None);
         }
-    }
-
-    /// <summary>../shared/corpora next to the repository root (or AXWB_CORPORA), or null when this machine has none.</summary>
-    private static string? FindCorpora()
-    {
-        if (Environment.GetEnvironmentVariable("AXWB_CORPORA") is { Length: > 0 } configured && Directory.Exists(configured))
-        {
-            return configured;
-        }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "..", "shared", "corpora");
-            if (File.Exists(Path.Combine(candidate, CrsReport)) && File.Exists(Path.Combine(candidate, KoreanForm)))
-            {
-                return Path.GetFullPath(candidate);
-            }
-        }
-        return null;
     }
 }

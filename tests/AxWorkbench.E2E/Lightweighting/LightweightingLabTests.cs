@@ -12,19 +12,10 @@ public sealed class LightweightingLabTests(WorkbenchFixture fixture, ITestOutput
     private const float Slow = 180_000; // quantize + evaluate on a busy 2-core machine: awaited as conditions, never slept on
 
     /// <summary>../shared/corpora/kr-defense-laws next to the project root, or null when this machine does not have it.</summary>
-    private static string? KoreanLawFile()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AxWorkbench.sln")))
-            {
-                var corpus = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "corpora", "kr-defense-laws", "kr"));
-                return Directory.Exists(corpus) ? Directory.EnumerateFiles(corpus, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal).FirstOrDefault() : null;
-            }
-        }
-
-        return null;
-    }
+    private static string? KoreanLawFile() =>
+        SharedCorpora.Find("kr-defense-laws/kr") is { } corpus
+            ? Directory.EnumerateFiles(corpus, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal).FirstOrDefault()
+            : null;
 
     private ILocator Row(string fileName) => Page.Locator($"[data-testid=lab-row][data-file='{fileName}']");
 

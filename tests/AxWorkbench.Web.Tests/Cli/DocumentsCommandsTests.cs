@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using AxWorkbench.Core.Tests.Documents;
 using AxWorkbench.Web.Cli;
 using Xunit.Abstractions;
 
@@ -12,8 +13,6 @@ namespace AxWorkbench.Web.Tests.Cli;
 /// </summary>
 public sealed class DocumentsCommandsTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Font = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
-
     private readonly string _directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "axwb-extract-tests", Guid.NewGuid().ToString("N"))).FullName;
 
     // A data folder that must stay empty: extract stores nothing.
@@ -55,10 +54,10 @@ public sealed class DocumentsCommandsTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public async Task Extract_Scan_Json_HasOcrSourceConfidence_AndKeySentencesWithPages()
     {
-        var scan = MakeScanPdf(
+        var scan = ScanFiles.ImageOnlyPdf(ScanFiles.Page([
             "The committee reported the border activity in the northern sector.",
             "Troops moved along the river at dawn and returned before noon.",
-            "제1조(목적) 이 법은 군사기밀을 보호하기 위하여 필요한 사항을 규정한다.");
+            "제1조(목적) 이 법은 군사기밀을 보호하기 위하여 필요한 사항을 규정한다."]));
 
         var result = await RunAsync("documents", "extract", scan, "--json", "--key-sentences");
 
@@ -130,43 +129,6 @@ public sealed class DocumentsCommandsTests(ITestOutputHelper output) : IDisposab
         Assert.Equal(1, refused.Exit);
         Assert.Contains("refused (UnknownFormat): The file is a Windows program", refused.Error, StringComparison.Ordinal);
         Assert.Equal("", refused.Output);
-    }
-
-    private string MakeScanPdf(params string[] lines)
-    {
-        Assert.True(File.Exists(Font), $"The CJK font {Font} is missing: apt-get install fonts-noto-cjk (tests/run.sh installs it).");
-        var png = Path.Combine(_directory, "scan.png");
-        var pdf = Path.Combine(_directory, "scan.pdf");
-        Run("convert", "imagemagick", ["-size", "2480x3508", "xc:white", "-font", Font, "-pointsize", "42", "-fill", "black", "-annotate", "+180+260",
-            string.Join('\n', lines), "-type", "Grayscale", "-units", "PixelsPerInch", "-density", "300", png]);
-        Run("img2pdf", "img2pdf", [png, "-o", pdf]);
-        return pdf;
-    }
-
-    private static void Run(string program, string package, string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            Assert.Fail($"'{program}' is not installed and this test needs it: apt-get install {package} (tests/run.sh installs it). {ex.Message}");
-            throw;
-        }
-        using (process)
-        {
-            var errors = process.StandardError.ReadToEndAsync();
-            _ = process.StandardOutput.ReadToEndAsync();
-            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(120)), $"{program} did not finish in 120 s");
-            Assert.True(process.ExitCode == 0, $"{program} failed ({process.ExitCode}): {errors.GetAwaiter().GetResult()}");
-        }
     }
 
     // A one-page PDF with the lines in Helvetica (a real text layer).
