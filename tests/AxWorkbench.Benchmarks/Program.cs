@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AxWorkbench.Benchmarks;
 using AxWorkbench.Core.Inference;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -121,7 +122,7 @@ foreach (var n in levels)
 
     engineAgg[n] = bestEngine;
     var sorted = ttfts.Order().ToArray();
-    ttft[n] = (Percentile(sorted, 0.5), Percentile(sorted, 0.95));
+    ttft[n] = (Stats.Percentile(sorted, 0.5), Stats.Percentile(sorted, 0.95));
     Console.WriteLine($"engine  N={n}: {bestEngine,8:F0} tok/s  ttft p50 {ttft[n].P50,6:F1} ms  p95 {ttft[n].P95,6:F1} ms");
 }
 
@@ -164,19 +165,6 @@ static async Task<(double Aggregate, List<double> Ttft)> RunStreams(IChatClient 
     var phaseTokens = results.Sum(r => r.Produced - 1 - (long)Math.Round((phaseStart - r.FirstAt) / ((r.End - r.FirstAt) / Math.Max(1, r.Produced - 1))));
     var phaseSeconds = (results.Max(r => r.End) - phaseStart) / 1000;
     return (phaseTokens / phaseSeconds, results.Select(r => r.Ttft).ToList());
-}
-
-static double Percentile(double[] sorted, double p)
-{
-    if (sorted.Length == 0)
-    {
-        return 0;
-    }
-
-    var rank = p * (sorted.Length - 1);
-    var lo = (int)Math.Floor(rank);
-    var hi = (int)Math.Ceiling(rank);
-    return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
 }
 
 static JsonObject Map(IEnumerable<KeyValuePair<int, double>> values) =>

@@ -205,20 +205,7 @@ public static class ApiBenchmark
     {
         var sorted = streams.Select(s => s.Ttft).Where(t => !double.IsNaN(t)).Order().ToArray();
         var total = streams.Sum(s => s.Produced);
-        return new Run(total / seconds, Percentile(sorted, 0.5), Percentile(sorted, 0.95), total);
-    }
-
-    private static double Percentile(double[] sorted, double p)
-    {
-        if (sorted.Length == 0)
-        {
-            return 0;
-        }
-
-        var rank = p * (sorted.Length - 1);
-        var lo = (int)Math.Floor(rank);
-        var hi = (int)Math.Ceiling(rank);
-        return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
+        return new Run(total / seconds, Stats.Percentile(sorted, 0.5), Stats.Percentile(sorted, 0.95), total);
     }
 
     /// <summary>An OpenAI-compatible server and the streaming clients the benchmark runs against it.</summary>

@@ -232,7 +232,7 @@ public static class RetrievalBenchmark
         foreach (var (method, list) in latencies)
         {
             list.Sort();
-            latency[method] = new JsonObject { ["queryP50Ms"] = Math.Round(Percentile(list, 0.50), 2), ["queryP95Ms"] = Math.Round(Percentile(list, 0.95), 2) };
+            latency[method] = new JsonObject { ["queryP50Ms"] = Math.Round(Stats.Percentile(list, 0.50), 2), ["queryP95Ms"] = Math.Round(Stats.Percentile(list, 0.95), 2) };
         }
 
         var set = new FusionTuning.DataSet(Path.GetFileName(path), evaluated, latency);
@@ -310,7 +310,7 @@ public static class RetrievalBenchmark
         totals.Sort();
         searches.Sort();
         cpu.Sort();
-        return (Percentile(totals, 0.95), Percentile(searches, 0.95), Percentile(cpu, 0.95), chunks.Count);
+        return (Stats.Percentile(totals, 0.95), Stats.Percentile(searches, 0.95), Stats.Percentile(cpu, 0.95), chunks.Count);
     }
 
     /// <summary>The calling thread's CPU time (Linux), unaffected by time spent waiting for a core.</summary>
@@ -335,17 +335,4 @@ public static class RetrievalBenchmark
     }
 
     private static double Recall(List<int> ranks, int k) => Math.Round(ranks.Count(r => r <= k) / (double)Math.Max(1, ranks.Count), 4);
-
-    internal static double Percentile(List<double> sorted, double p)
-    {
-        if (sorted.Count == 0)
-        {
-            return 0;
-        }
-
-        var rank = p * (sorted.Count - 1);
-        var lo = (int)Math.Floor(rank);
-        var hi = (int)Math.Ceiling(rank);
-        return sorted[lo] + ((sorted[hi] - sorted[lo]) * (rank - lo));
-    }
 }
