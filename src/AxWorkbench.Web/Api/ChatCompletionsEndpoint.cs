@@ -100,6 +100,7 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var started = false;
+        var relayQueue = http.Request.Headers[QueuePositionRelay.HeaderName] == QueuePositionRelay.HeaderValue;
         UsageDetails? usage = null;
         string? finish = null;
         await using var updates = chat.GetStreamingResponseAsync(request.Messages, chatOptions, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
@@ -108,19 +109,20 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
             while (await NextAsync(http, updates))
             {
                 var update = updates.Current;
-                if (update.GetQueuePosition() is not null)
+                if (update.GetQueuePosition() is { } position)
                 {
+                    if (relayQueue)
+                    {
+                        // A workbench node asked for the positions: the stream starts now, each position a comment line.
+                        started = await StartStreamAsync(http, id, created, started);
+                        await WriteRawAsync(http, QueuePositionRelay.Comment(position));
+                    }
+
                     continue;
                 }
 
-                if (!started)
-                {
-                    // Headers go with the first piece: until then a failure is still an ordinary JSON error with its status.
-                    started = true;
-                    http.Response.ContentType = "text/event-stream; charset=utf-8";
-                    http.Response.Headers.CacheControl = "no-cache";
-                    await WriteEventAsync(http, Chunk(id, created, new { role = "assistant", content = "" }, null));
-                }
+                // Otherwise headers go with the first piece: until then a failure is still an ordinary JSON error with its status.
+                started = await StartStreamAsync(http, id, created, started);
 
                 usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
                 finish = Finish(update.FinishReason) ?? finish;
@@ -139,13 +141,7 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
             return;
         }
 
-        if (!started)
-        {
-            http.Response.ContentType = "text/event-stream; charset=utf-8";
-            http.Response.Headers.CacheControl = "no-cache";
-            await WriteEventAsync(http, Chunk(id, created, new { role = "assistant", content = "" }, null));
-        }
-
+        await StartStreamAsync(http, id, created, started);
         await WriteEventAsync(http, Chunk(id, created, new { }, finish ?? "stop"));
         if (request.IncludeUsage)
         {
@@ -157,6 +153,19 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
 
         await WriteRawAsync(http, "data: [DONE]\n\n");
         await gate.AuditCallAsync(http, call, AuditOutcomes.Success, ModelId, usage?.InputTokenCount, usage?.OutputTokenCount, 200);
+    }
+
+    /// <summary>Sends the headers and the assistant's empty first piece unless <paramref name="started"/>; true.</summary>
+    private async Task<bool> StartStreamAsync(HttpContext http, string id, long created, bool started)
+    {
+        if (!started)
+        {
+            http.Response.ContentType = "text/event-stream; charset=utf-8";
+            http.Response.Headers.CacheControl = "no-cache";
+            await WriteEventAsync(http, Chunk(id, created, new { role = "assistant", content = "" }, null));
+        }
+
+        return true;
     }
 
     private string Chunk(string id, long created, object delta, string? finish) => JsonSerializer.Serialize(new

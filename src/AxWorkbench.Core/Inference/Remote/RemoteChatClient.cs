@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Extensions.AI;
 
 namespace AxWorkbench.Core.Inference.Remote;
@@ -73,13 +74,37 @@ public sealed class RemoteChatClient : IChatClient
 
             var started = Stopwatch.GetTimestamp();
             var first = true;
+            var running = false;
+            // The inference node's own queue positions (when it is a workbench) arrive as stream comments, read by
+            // QueuePositionRelayHandler for the call made in this flow; they are yielded while no text has come yet.
+            var relayed = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
             await using var updates = _inner.GetStreamingResponseAsync(messages, WireOptions(options), cancellationToken).GetAsyncEnumerator(cancellationToken);
+            QueuePositionRelay.Listener.Value = position => relayed.Writer.TryWrite(position);
+            var next = updates.MoveNextAsync();
+            QueuePositionRelay.Listener.Value = null;
             while (true)
             {
+                if (!running && !next.IsCompleted)
+                {
+                    var pending = next.AsTask();
+                    while (!pending.IsCompleted)
+                    {
+                        await Task.WhenAny(pending, relayed.Reader.WaitToReadAsync(cancellationToken).AsTask()).ConfigureAwait(false);
+                        while (relayed.Reader.TryRead(out var position))
+                        {
+                            var waiting = InferenceChatOptions.QueueUpdate(position);
+                            waiting.ModelId = _model;
+                            yield return waiting;
+                        }
+                    }
+
+                    next = new ValueTask<bool>(pending);
+                }
+
                 ChatResponseUpdate update;
                 try
                 {
-                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                    if (!await next.ConfigureAwait(false))
                     {
                         break;
                     }
@@ -98,8 +123,10 @@ public sealed class RemoteChatClient : IChatClient
                     _status.RecordCall(Stopwatch.GetElapsedTime(started), null);
                 }
 
+                running |= update.Text.Length > 0 || update.FinishReason is not null;
                 update.ModelId ??= _model;
                 yield return update;
+                next = updates.MoveNextAsync();
             }
         }
         finally

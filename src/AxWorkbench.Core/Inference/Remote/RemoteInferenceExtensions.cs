@@ -46,7 +46,9 @@ internal static class RemoteInferenceExtensions
             return new RemoteChatClient(openAi.GetChatClient(remote.Model).AsIChatClient(), sp.GetRequiredService<RemoteSlots>(),
                 sp.GetRequiredService<RemoteInferenceStatus>(), remote.Endpoint!.TrimEnd('/'), remote.Model!);
         });
+        services.AddTransient<QueuePositionRelayHandler>();
         services.AddHttpClient(ClientName, (sp, client) => client.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<QueuePositionRelayHandler>()
             .AddResilienceHandler("remote-inference", (pipeline, context) =>
             {
                 var remote = context.ServiceProvider.GetRequiredService<RemoteInferenceOptions>();
