@@ -26,6 +26,14 @@ public sealed class ApiOptions
     [Range(1024, 64 * 1024 * 1024, ErrorMessage = "Api:MaxRequestBytes must be between 1024 and 67108864.")]
     public int MaxRequestBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Streaming: text that arrives within this many milliseconds of the last event sent joins the next event instead of
+    /// going out alone (one event, one write, one flush). A model slower than this (any real model on a site: 20–50 ms a
+    /// token) gets every token as its own event, as before; the first piece is never held. 0: one event per piece.
+    /// </summary>
+    [Range(0, 1000, ErrorMessage = "Api:StreamCoalesceMs must be between 0 and 1000.")]
+    public int StreamCoalesceMs { get; set; } = 5;
+
     /// <summary>Most inputs in one embeddings request.</summary>
     [Range(1, 10_000, ErrorMessage = "Api:MaxEmbeddingInputs must be between 1 and 10000.")]
     public int MaxEmbeddingInputs { get; set; } = 256;

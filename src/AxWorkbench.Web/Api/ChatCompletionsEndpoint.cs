@@ -13,7 +13,8 @@ namespace AxWorkbench.Web.Api;
 /// <c>POST /v1/chat/completions</c> over the workbench's <see cref="IChatClient"/> (the in-process engine, or the remote
 /// provider), as an API caller: <see cref="RequestPriority.Api"/> (after analysts, before background work) and the
 /// key's name in the engine's round-robin. Streaming answers are server-sent events, one
-/// <c>data: {chunk}\n\n</c> per piece, ending <c>data: [DONE]\n\n</c>.
+/// <c>data: {chunk}\n\n</c> per piece (pieces that come within <see cref="ApiOptions.StreamCoalesceMs"/> of the last
+/// event share one), ending <c>data: [DONE]\n\n</c>.
 /// </summary>
 internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IOptions<ApiOptions> options)
 {
@@ -101,14 +102,38 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var started = false;
         var relayQueue = http.Request.Headers[QueuePositionRelay.HeaderName] == QueuePositionRelay.HeaderValue;
+        var text = new TextBatch(TimeSpan.FromMilliseconds(options.Value.StreamCoalesceMs));
         UsageDetails? usage = null;
         string? finish = null;
         await using var updates = chat.GetStreamingResponseAsync(request.Messages, chatOptions, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
         try
         {
-            while (await NextAsync(http, updates))
+            var next = updates.MoveNextAsync();
+            while (true)
             {
+                if (!next.IsCompleted && text.Length > 0)
+                {
+                    // Nothing more is ready: send what is held now, or once the coalescing window closes if sooner.
+                    var pending = next.AsTask();
+                    if (text.Wait is { } wait && await Task.WhenAny(pending, Task.Delay(wait, http.RequestAborted)) == pending)
+                    {
+                        next = new ValueTask<bool>(pending);
+                    }
+                    else
+                    {
+                        await WriteEventAsync(http, Chunk(id, created, new { content = text.Take() }, null));
+                        next = new ValueTask<bool>(pending);
+                        continue;
+                    }
+                }
+
+                if (!await next)
+                {
+                    break;
+                }
+
                 var update = updates.Current;
+                next = updates.MoveNextAsync();
                 if (update.GetQueuePosition() is { } position)
                 {
                     if (relayQueue)
@@ -123,18 +148,19 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
 
                 // Otherwise headers go with the first piece: until then a failure is still an ordinary JSON error with its status.
                 started = await StartStreamAsync(http, id, created, started);
-
                 usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
                 finish = Finish(update.FinishReason) ?? finish;
-                if (update.Text is { Length: > 0 } text)
-                {
-                    await WriteEventAsync(http, Chunk(id, created, new { content = text }, null), flush: false);
-                }
+                text.Add(update.Text);
             }
         }
         catch (Exception ex) when (started && ApiErrors.From(ex, http) is { } error)
         {
-            // The stream has begun: the error goes as one more event, then the end.
+            // The stream has begun: the text already made goes out, then the error as one more event, then the end.
+            if (text.Length > 0)
+            {
+                await WriteEventAsync(http, Chunk(id, created, new { content = text.Take() }, null), flush: false);
+            }
+
             await WriteEventAsync(http, error.ToJson());
             await WriteRawAsync(http, "data: [DONE]\n\n");
             await gate.AuditCallAsync(http, call, AuditOutcomes.Failure, ModelId, usage?.InputTokenCount, usage?.OutputTokenCount, error.Status, error.Message);
@@ -142,6 +168,11 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
         }
 
         await StartStreamAsync(http, id, created, started);
+        if (text.Length > 0)
+        {
+            await WriteEventAsync(http, Chunk(id, created, new { content = text.Take() }, null), flush: false);
+        }
+
         await WriteEventAsync(http, Chunk(id, created, new { }, finish ?? "stop"));
         if (request.IncludeUsage)
         {
@@ -186,20 +217,6 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
         {
             await http.Response.Body.FlushAsync(http.RequestAborted);
         }
-    }
-
-    /// <summary>
-    /// The next update. Pieces already written go out (flush) only when the next one is not ready yet, so a client
-    /// never waits for text the server has, and a burst of pieces costs one flush instead of one each.
-    /// </summary>
-    private static async ValueTask<bool> NextAsync(HttpContext http, IAsyncEnumerator<ChatResponseUpdate> updates)
-    {
-        var next = updates.MoveNextAsync();
-        if (!next.IsCompleted && http.Response.HasStarted)
-        {
-            await http.Response.Body.FlushAsync(http.RequestAborted);
-        }
-        return await next;
     }
 
     private static string? Finish(ChatFinishReason? reason) =>
@@ -291,5 +308,41 @@ internal static class ApiErrors
                 // The refusal stands; the audit's own failure is logged by the audit writer.
             }
         }
+    }
+}
+
+/// <summary>
+/// Text made but not yet sent. <see cref="Wait"/> says how long it may still be held: null when it must go now (the
+/// window since the last event has closed, or nothing was sent yet: the first piece is never held).
+/// </summary>
+internal sealed class TextBatch(TimeSpan window)
+{
+    private readonly StringBuilder _text = new();
+    private long _lastSent;
+
+    public int Length => _text.Length;
+
+    public TimeSpan? Wait
+    {
+        get
+        {
+            if (_lastSent == 0 || window <= TimeSpan.Zero)
+            {
+                return null;
+            }
+
+            var left = window - System.Diagnostics.Stopwatch.GetElapsedTime(_lastSent);
+            return left > TimeSpan.Zero ? left : null;
+        }
+    }
+
+    public void Add(string text) => _text.Append(text);
+
+    public string Take()
+    {
+        var text = _text.ToString();
+        _text.Clear();
+        _lastSent = System.Diagnostics.Stopwatch.GetTimestamp();
+        return text;
     }
 }
