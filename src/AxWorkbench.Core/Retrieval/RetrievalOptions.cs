@@ -20,9 +20,13 @@ public sealed class RetrievalOptions
     public int OverlapWords { get; set; } = 40;
 
     /// <summary>"MiniLm" (default, English only), "Gguf" (a GGUF embedding model through LLamaSharp, e.g. a multilingual
-    /// bge-m3; set <see cref="EmbeddingModelPath"/> and <see cref="EmbeddingLanguages"/>) or "None" (BM25 only).</summary>
-    [RegularExpression("^(MiniLm|Gguf|None)$", ErrorMessage = "Retrieval:Embedder must be 'MiniLm', 'Gguf' or 'None'.")]
+    /// bge-m3; set <see cref="EmbeddingModelPath"/> and <see cref="EmbeddingLanguages"/>), "Remote" (an OpenAI-compatible
+    /// embeddings endpoint, e.g. an inference node's /v1; set <see cref="RemoteEmbeddings"/>) or "None" (BM25 only).</summary>
+    [RegularExpression("^(MiniLm|Gguf|Remote|None)$", ErrorMessage = "Retrieval:Embedder must be 'MiniLm', 'Gguf', 'Remote' or 'None'.")]
     public string Embedder { get; set; } = "MiniLm";
+
+    /// <summary>With Embedder "Remote": the embeddings endpoint, model, key file, vector length and languages.</summary>
+    public Inference.Remote.RemoteEmbeddingOptions RemoteEmbeddings { get; set; } = new();
 
     /// <summary>With Embedder "Gguf": the GGUF embedding model's path.</summary>
     public string? EmbeddingModelPath { get; set; }

@@ -20,6 +20,8 @@ public static class RetrievalServiceExtensions
                 "Retrieval:RrfK is no longer read: hybrid search fuses scores, not ranks. Remove it; set Retrieval:FusionBm25Weight and Retrieval:FusionPinMargin instead.")
             .Validate(o => o.Embedder != "Gguf" || File.Exists(o.EmbeddingModelPath),
                 "Retrieval:EmbeddingModelPath must name an existing GGUF file when Retrieval:Embedder is 'Gguf'.");
+        builder.Services.AddSingleton<IValidateOptions<RetrievalOptions>, RemoteEmbeddingsValidation>();
+        builder.Services.AddHttpClient(RemoteEmbeddingsClient);
         builder.AddWorkbenchData();
         builder.Services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
         {
@@ -28,6 +30,7 @@ public static class RetrievalServiceExtensions
             {
                 "MiniLm" => new MiniLmEmbeddingGenerator { BatchSize = options.EmbeddingBatchSize, Threads = options.EmbeddingThreads, Quantized = options.EmbeddingInt8, MaxTokens = options.EmbeddingMaxTokens },
                 "Gguf" => ProfiledEmbeddingGenerator.ForGguf(options),
+                "Remote" => ProfiledEmbeddingGenerator.ForRemote(options.RemoteEmbeddings, sp.GetRequiredService<IHttpClientFactory>().CreateClient(RemoteEmbeddingsClient)),
                 _ => new NoEmbeddingGenerator(),
             };
         });
@@ -43,10 +46,29 @@ public static class RetrievalServiceExtensions
         return builder;
     }
 
-    /// <summary>A GGUF embedder (Inference) with the profile retrieval needs: its id (file and hash) and the languages it reads.</summary>
-    internal sealed class ProfiledEmbeddingGenerator(Inference.GgufEmbeddingGenerator inner, EmbedderProfile profile)
+    private const string RemoteEmbeddingsClient = "AxWorkbench.RemoteEmbeddings";
+
+    /// <summary>Retrieval:RemoteEmbeddings is checked only when it is used (Embedder "Remote"), each problem named.</summary>
+    internal sealed class RemoteEmbeddingsValidation : IValidateOptions<RetrievalOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, RetrievalOptions options) =>
+            options.Embedder != "Remote" ? ValidateOptionsResult.Skip
+            : options.RemoteEmbeddings.Validate().Select(r => r.ErrorMessage!).ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems)
+            : ValidateOptionsResult.Success;
+    }
+
+    /// <summary>An embedder of Inference (GGUF, remote) with the profile retrieval needs: its id and the languages it reads.</summary>
+    internal sealed class ProfiledEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, EmbedderProfile profile)
         : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
     {
+        /// <summary>A remote endpoint's vectors: the id names the server, model and length, so changing any re-embeds the libraries.</summary>
+        public static ProfiledEmbeddingGenerator ForRemote(Inference.Remote.RemoteEmbeddingOptions options, HttpClient http)
+        {
+            var languages = options.Languages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            return new ProfiledEmbeddingGenerator(new Inference.Remote.RemoteEmbeddingGenerator(options, http),
+                new EmbedderProfile($"remote:{options.Model}@{options.Endpoint!.TrimEnd('/')}/{options.Dimensions}", options.Dimensions, languages));
+        }
+
         public static ProfiledEmbeddingGenerator ForGguf(RetrievalOptions options)
         {
             var path = options.EmbeddingModelPath!;

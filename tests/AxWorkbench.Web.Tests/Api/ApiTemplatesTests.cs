@@ -42,6 +42,17 @@ public sealed class ApiTemplatesTests
     }
 
     [Fact]
+    public void WebNode_EmbedsOnTheInferenceNode_AndOnlyItsKeyFileIsMissingHere()
+    {
+        var retrieval = Load("web-node.json").GetSection(AxWorkbench.Core.Retrieval.RetrievalOptions.SectionName).Get<AxWorkbench.Core.Retrieval.RetrievalOptions>()!;
+
+        Assert.Equal("Remote", retrieval.Embedder);
+        Assert.Empty(Problems(retrieval));
+        Assert.Equal(["Retrieval:RemoteEmbeddings:ApiKeyFile '/etc/axworkbench/inference.key' does not exist."],
+            retrieval.RemoteEmbeddings.Validate().Select(r => r.ErrorMessage));
+    }
+
+    [Fact]
     public void RemoteProvider_WithoutEndpointOrModel_IsRefusedNamingTheSettings()
     {
         var problems = Problems(new InferenceOptions { Provider = InferenceProvider.OpenAICompatible, Remote = { Endpoint = "gpu-node:5080", MaxConcurrentRequests = 0 } });
