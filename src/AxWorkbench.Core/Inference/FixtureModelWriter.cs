@@ -45,13 +45,24 @@ public static class FixtureModelWriter
     private enum TokenType { Normal = 1, Unknown = 2, Control = 3, Byte = 6 }
 
     /// <summary>The shape of each fixture size.</summary>
-    public sealed record FixtureShape(int Embedding, int Layers, int Heads, int FeedForward, int ContextLength);
+    public sealed record FixtureShape(int Embedding, int Layers, int Heads, int FeedForward, int ContextLength)
+    {
+        /// <summary>Weights in the file for a vocabulary of this size (embeddings, output, and per layer attention and feed-forward).</summary>
+        public long Parameters(int vocabulary) =>
+            (2L * Embedding * vocabulary) + Embedding + (Layers * ((4L * Embedding * Embedding) + (3L * Embedding * FeedForward) + (2L * Embedding)));
+    }
+
+    /// <summary>The fixture's vocabulary size (the same for every size).</summary>
+    public static int VocabularySize => BuildVocabulary().Tokens.Length;
 
     public static FixtureShape ShapeFor(string size) => size.Trim().ToLowerInvariant() switch
     {
         "small" => new FixtureShape(64, 3, 4, 176, 2048),
         "medium" => new FixtureShape(256, 4, 4, 768, 2048),
-        _ => throw new ArgumentException($"Unknown fixture size '{size}'. Use 'small' (~0.3M parameters) or 'medium' (~4M).", nameof(size)),
+        // TinyLlama-1.1B's shape (with full key/value heads): ~1.1B parameters, ~2.3 GB in F16, so a decode step reads as
+        // many bytes as a quantized 7B model does: bandwidth-bound speed tests (a GPU run) without a downloaded model.
+        "large" => new FixtureShape(2048, 22, 16, 5632, 2048),
+        _ => throw new ArgumentException($"Unknown fixture size '{size}'. Use 'small' (~0.3M parameters), 'medium' (~4M) or 'large' (~1.1B, 2.3 GB).", nameof(size)),
     };
 
     /// <summary>The file name used for a fixture of a size and seed (so different fixtures never overwrite each other).</summary>
