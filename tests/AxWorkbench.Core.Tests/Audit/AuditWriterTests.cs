@@ -4,7 +4,7 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,12 +13,16 @@ using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Tests.Audit;
 
-public sealed class AuditWriterTests
+public sealed class SqliteAuditWriterTests() : AuditWriterTests(DbProvider.Sqlite);
+
+public sealed class PostgresAuditWriterTests() : AuditWriterTests(DbProvider.Postgres);
+
+public abstract class AuditWriterTests(DbProvider provider)
 {
     [Fact]
     public async Task Write_ReturnsTheDurableRecord_WithSequenceTimeMarkingAndHash()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
         var before = DateTime.UtcNow;
 
         var record = await host.Log().WriteAsync(new AuditEvent
@@ -39,7 +43,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task Write_DetailsThatAreNotAJsonObject_AreRejected()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
 
         await Assert.ThrowsAsync<ArgumentException>(() => host.Log().WriteAsync(AuditTestKit.Event(1) with { Details = "not json" }));
         await Assert.ThrowsAsync<ArgumentException>(() => host.Log().WriteAsync(AuditTestKit.Event(1) with { Details = "[1,2]" }));
@@ -49,7 +53,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task EventsFromManyThreadsAtOnce_FormOneValidChain()
     {
-        await using var host = await AuditTestKit.StartAsync(checkpointEvery: 50);
+        await using var host = await AuditTestKit.StartAsync(checkpointEvery: 50, provider: provider);
         var log = host.Log();
         const int threads = 16;
         const int perThread = 150;
@@ -77,7 +81,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task TwoWritersOnTheSameDatabase_LikeTheAppAndAnOperatorCommand_NeverForkTheChain()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
         var second = new AuditLog(
             host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>(), host.Services.GetRequiredService<IMarkingScheme>(),
             host.Services.GetRequiredService<IOptions<AuditOptions>>(), host.Services.GetRequiredService<IOptions<DataOptions>>(),
@@ -102,15 +106,12 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task LockedDatabase_RefusesTheAuditedAction_AndNeverRunsIt()
     {
-        await using var host = await AuditTestKit.StartAsync(busyTimeoutSeconds: 1);
+        await using var host = await AuditTestKit.StartAsync(busyTimeoutSeconds: 1, provider: provider);
         await host.WriteSequentialAsync(1);
         var performed = false;
 
-        await using (var locker = new SqliteConnection($"Data Source={host.DatabasePath()};Pooling=False"))
+        await using (await host.HoldChainLockAsync())
         {
-            await locker.OpenAsync();
-            await using var transaction = locker.BeginTransaction(deferred: false); // holds the write lock
-
             var ex = await Assert.ThrowsAsync<AuditUnavailableException>(() => host.Log().RunAuditedAsync(
                 AuditTestKit.Event(2), _ =>
                 {
@@ -133,16 +134,13 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task LockedDatabase_RefusesDisablingAUser()
     {
-        await using var host = await AuditTestKit.StartAsync(busyTimeoutSeconds: 1);
+        await using var host = await AuditTestKit.StartAsync(busyTimeoutSeconds: 1, provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
         await admin.AddAsync("kim", "Long-enough-password1", [Roles.Analyst], "SECRET", "2nd Bde");
 
-        await using (var locker = new SqliteConnection($"Data Source={host.DatabasePath()};Pooling=False"))
-        {
-            await locker.OpenAsync();
-            await using var transaction = locker.BeginTransaction(deferred: false);
-            await Assert.ThrowsAsync<AuditUnavailableException>(() => admin.SetDisabledAsync("kim", true));
+        await using (await host.HoldChainLockAsync())
+        {            await Assert.ThrowsAsync<AuditUnavailableException>(() => admin.SetDisabledAsync("kim", true));
         }
 
         await using var check = host.Services.CreateAsyncScope();
@@ -154,7 +152,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task FailedAction_IsRecordedAsAttemptThenFailure()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => host.Log().RunAuditedAsync(
             AuditTestKit.Event(1), _ => throw new InvalidOperationException("boom")));
@@ -167,7 +165,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task UserChanges_AreAuditedWithActorTargetAndBeforeAfter()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 
