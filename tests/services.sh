@@ -36,8 +36,9 @@ free_port() {
 # ---------------------------------------------------------------- PostgreSQL (Debian's postgresql, 15 on bookworm)
 # A private cluster: initdb into $STATE/postgres/data, listening on 127.0.0.1:<free port> and a socket in the same
 # folder, owned by the `postgres` user (root may not run initdb or pg_ctl). The test role may CREATE DATABASE: the
-# Core tests make one database per test class and drop it afterwards. Durability is off (fsync, full pages):
-# the cluster is thrown away after the run.
+# Core tests make one database per test host and drop it afterwards (WITH (FORCE)). Durability is off (fsync, full
+# pages) and so is autovacuum (its workers, owned by no role, cannot be terminated by the test role's DROP DATABASE
+# ... WITH (FORCE)): the cluster is thrown away after the run.
 PG_ROLE=axwb_test
 PG_DB=axwb_test
 
@@ -78,7 +79,7 @@ postgres_up() {
         || { cat "$dir/initdb.log" >&2; return 1; }
     log "postgres: starting on 127.0.0.1:$port"
     pg_as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=400 -c autovacuum=off -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
         >&2 || { cat "$dir/server.log" >&2; return 1; }
     pg_as_owner "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
         -c "CREATE ROLE $PG_ROLE LOGIN CREATEDB PASSWORD '$password'" \

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Adds an EF Core migration for BOTH providers (SQLite in src/AxWorkbench.Core, PostgreSQL in
 # src/AxWorkbench.Migrations.Postgres) and for each context whose model changed (WorkbenchDbContext,
-# WorkbenchIdentityDbContext), so nobody writes a migration or a snapshot by hand.
+# WorkbenchIdentityDbContext; WorkbenchKeysDbContext, the Data Protection keys, exists on PostgreSQL only), so nobody
+# writes a migration or a snapshot by hand.
 #
-#   tools/add-migration.sh [--only sqlite|postgres] [--context data|identity] [--id YYYYMMDDHHMMSS] Name
+#   tools/add-migration.sh [--only sqlite|postgres] [--context data|identity|keys] [--id YYYYMMDDHHMMSS] Name
 #
 #   --only postgres   generate only the PostgreSQL counterpart, e.g. after merging a branch that brought a
 #                     hand-written SQLite migration (its model change is in the code, not yet in the PostgreSQL snapshot).
@@ -26,11 +27,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ -z "$name" ] || ! [[ "$name" =~ ^[A-Z][A-Za-z0-9]*$ ]]; then
-    echo "usage: tools/add-migration.sh [--only sqlite|postgres] [--context data|identity] [--id YYYYMMDDHHMMSS] Name (PascalCase)" >&2
+    echo "usage: tools/add-migration.sh [--only sqlite|postgres] [--context data|identity|keys] [--id YYYYMMDDHHMMSS] Name (PascalCase)" >&2
     exit 2
 fi
 case "$only" in ""|sqlite|postgres) ;; *) echo "add-migration: --only takes sqlite or postgres" >&2; exit 2 ;; esac
-case "$context" in ""|data|identity) ;; *) echo "add-migration: --context takes data or identity" >&2; exit 2 ;; esac
+case "$context" in ""|data|identity|keys) ;; *) echo "add-migration: --context takes data, identity or keys" >&2; exit 2 ;; esac
 if [ -n "$id" ] && ! [[ "$id" =~ ^[0-9]{14}$ ]]; then
     echo "add-migration: --id must be 14 digits (YYYYMMDDHHMMSS)" >&2; exit 2
 fi
@@ -40,23 +41,27 @@ dotnet tool restore >/dev/null
 # One build of both projects (the PostgreSQL one references Core); every ef call below uses --no-build.
 dotnet build src/AxWorkbench.Migrations.Postgres -c Release -nologo -v q
 
-# provider context-class folder project namespace-prefix
+# provider context-class folder project
 targets=()
 for provider in sqlite postgres; do
     [ -n "$only" ] && [ "$only" != "$provider" ] && continue
-    if [ "$provider" = sqlite ]; then project=src/AxWorkbench.Core; ns=AxWorkbench.Core
-    else project=src/AxWorkbench.Migrations.Postgres; ns=AxWorkbench.Migrations.Postgres; fi
-    for ctx in data identity; do
+    if [ "$provider" = sqlite ]; then project=src/AxWorkbench.Core
+    else project=src/AxWorkbench.Migrations.Postgres; fi
+    for ctx in data identity keys; do
         [ -n "$context" ] && [ "$context" != "$ctx" ] && continue
-        if [ "$ctx" = data ]; then class=WorkbenchDbContext; folder=Data
-        else class=WorkbenchIdentityDbContext; folder=Identity; fi
-        targets+=("$provider $class $folder $project $ns.$folder.Migrations")
+        case "$ctx" in
+            data) class=WorkbenchDbContext; folder=Data ;;
+            identity) class=WorkbenchIdentityDbContext; folder=Identity ;;
+            keys) [ "$provider" = sqlite ] && continue  # SQLite keeps its keys as files
+                  class=WorkbenchKeysDbContext; folder=Keys ;;
+        esac
+        targets+=("$provider $class $folder $project")
     done
 done
 
 made=0
 for target in "${targets[@]}"; do
-    read -r provider class folder project namespace <<<"$target"
+    read -r provider class folder project <<<"$target"
     opts=(--project "$project" --startup-project "$project" --context "$class" --configuration Release --no-build)
     # Exit status 0: the model matches the snapshot. Anything else is a change (or an error, which `add` then reports).
     if dotnet ef migrations has-pending-model-changes "${opts[@]}" >/dev/null 2>&1; then

@@ -29,3 +29,5 @@ public abstract class PostgresDesignTimeFactory<TContext>(string historyTable) :
 internal sealed class PostgresDataDesignTimeFactory() : PostgresDesignTimeFactory<WorkbenchDbContext>(WorkbenchDbContext.HistoryTable);
 
 internal sealed class PostgresIdentityDesignTimeFactory() : PostgresDesignTimeFactory<WorkbenchIdentityDbContext>(WorkbenchIdentityDbContext.HistoryTable);
+
+internal sealed class PostgresKeysDesignTimeFactory() : PostgresDesignTimeFactory<WorkbenchKeysDbContext>(WorkbenchKeysDbContext.HistoryTable);

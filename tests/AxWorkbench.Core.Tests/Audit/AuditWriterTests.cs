@@ -103,6 +103,41 @@ public abstract class AuditWriterTests(DbProvider provider)
         Assert.Equal(320, verdict.RecordsChecked);
     }
 
+    /// <summary>
+    /// Two nodes (two hosts, each with its own service provider, context factory and writer) on one database, writing
+    /// at once: the chain lock (SQLite's write lock; PostgreSQL's advisory lock) with the tail re-read in the same
+    /// transaction makes one chain that verifies, holding every record of both.
+    /// </summary>
+    [Fact]
+    public async Task TwoNodesOnOneDatabase_WritingAtOnce_FormOneChain()
+    {
+        await using var nodeA = await AuditTestKit.StartAsync(provider: provider);
+        var nodeB = await TempDataHost.StartAsync(directory: nodeA.Directory, provider: provider);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+            {
+                for (var i = 0; i < 40; i++)
+                {
+                    await (t % 2 == 0 ? nodeA : nodeB).Log().WriteAsync(AuditTestKit.Event(i, $"node-{(t % 2 == 0 ? "a" : "b")}-{t}"));
+                }
+            })));
+            await nodeB.StopWriterAsync();
+            await nodeA.StopWriterAsync();
+
+            var verdict = await nodeA.VerifyAsync();
+            Assert.True(verdict.IsValid, verdict.Message);
+            Assert.Equal(320, verdict.RecordsChecked);
+            var records = await nodeA.ReadAllAsync();
+            Assert.Equal(160, records.Count(r => r.Actor.StartsWith("node-a", StringComparison.Ordinal)));
+            Assert.Equal(160, records.Count(r => r.Actor.StartsWith("node-b", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            nodeB.Host.Dispose(); // not DisposeAsync: node A owns the folder and the database
+        }
+    }
+
     [Fact]
     public async Task LockedDatabase_RefusesTheAuditedAction_AndNeverRunsIt()
     {

@@ -2,7 +2,6 @@ using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
-using AxWorkbench.Core.Tests.Data;
 using AxWorkbench.Core.Tests.Inference;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -12,17 +11,13 @@ using Xunit.Abstractions;
 
 namespace AxWorkbench.Core.Tests.Conversations;
 
-public sealed class SqliteGroundedBudgetTests(ITestOutputHelper output) : GroundedBudgetTests(DbProvider.Sqlite, output);
-
-public sealed class PostgresGroundedBudgetTests(ITestOutputHelper output) : GroundedBudgetTests(DbProvider.Postgres, output);
-
 /// <summary>
 /// Issue 18's first failure: on the default settings (a 2048-token context, 200-word chunks, 256-token answers) a
 /// grounded question over long briefs failed with "The prompt has 2466 tokens but a conversation holds at most 2048".
 /// Sources are now placed while the whole prompt, counted by the model's own tokenizer, plus the answer fits.
 /// </summary>
 [Collection(ModelCollection.Name)]
-public abstract class GroundedBudgetTests(DbProvider provider, ITestOutputHelper output)
+public sealed class GroundedBudgetTests(ITestOutputHelper output)
 {
     private static readonly Marking Confidential = new(ClassificationLevel.Confidential);
 
@@ -53,7 +48,7 @@ public abstract class GroundedBudgetTests(DbProvider provider, ITestOutputHelper
             });
             builder.Services.AddSingleton<IChatClient>(new LocalChatClient(engine));
             builder.Services.AddSingleton<ITokenCounter>(tokens);
-        }, provider: provider);
+        });
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Demo briefs", Confidential, ["J2"], CancellationToken.None);
         for (var i = 1; i <= 6; i++)
         {
@@ -94,7 +89,7 @@ public abstract class GroundedBudgetTests(DbProvider provider, ITestOutputHelper
     public async Task QuestionTooLongForTheContextEvenAlone_IsRefusedWithAClearMessage_BeforeTheTurnIsStored()
     {
         await using var host = await GroundedChatTestHost.StartAsync(configure: builder =>
-            builder.Services.AddSingleton(TestTokenCounters.Estimating(1200)), provider: provider);
+            builder.Services.AddSingleton(TestTokenCounters.Estimating(1200)));
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Briefs", Confidential, ["J2"], CancellationToken.None);
         var document = await host.StoreDocumentAsync("border.txt", Confidential, LongBrief(1, korean: false));
         await host.Indexing.AddToLibraryAsync(library.Id, document, GroundedChatTestHost.Admin, CancellationToken.None);
