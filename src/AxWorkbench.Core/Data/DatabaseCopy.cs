@@ -69,10 +69,19 @@ public static class DatabaseCopy
         await using var transaction = await to.Database.BeginTransactionAsync(cancellationToken);
         foreach (var type in types)
         {
+            // Rows the migrations seed (e.g. the default personas) are in the target already: the source's version wins.
+            var seeded = (await ReadAllAsync(to, type, cancellationToken)).Select(e => KeyOf(type, e)).ToHashSet(StringComparer.Ordinal);
             foreach (var entity in await ReadAllAsync(from, type, cancellationToken))
             {
                 ToUtc(type, entity);
-                to.Add(entity);
+                if (seeded.Contains(KeyOf(type, entity)))
+                {
+                    to.Update(entity);
+                }
+                else
+                {
+                    to.Add(entity);
+                }
             }
         }
         await to.SaveChangesAsync(cancellationToken);
@@ -108,6 +117,9 @@ public static class DatabaseCopy
     private static async Task<List<object>> ReadAllTypedAsync<T>(DbContext context, CancellationToken cancellationToken)
         where T : class =>
         [.. await context.Set<T>().AsNoTracking().IgnoreQueryFilters().ToListAsync(cancellationToken)];
+
+    private static string KeyOf(IEntityType type, object entity) =>
+        string.Join('|', type.FindPrimaryKey()!.Properties.Select(p => Convert.ToString(p.PropertyInfo!.GetValue(entity), CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// SQLite hands times back without a kind (they were written as UTC); PostgreSQL's timestamptz takes UTC only.

@@ -21,8 +21,8 @@ public sealed class PostgresDatabaseCopyTests
     public async Task PostgresCopy_OfAPopulatedSqliteWorkbench_KeepsIdsCountsAndTheChain_AndRefusesANonEmptyTarget()
     {
         await using var source = await ReviewTestHost.StartAsync();
-        var supervisor = await source.AddUserAsync("sup", "1-BN", ClassificationLevel.TopSecret, "SI");
-        var kim = await source.AddUserAsync("kim", "1-BN", ClassificationLevel.Secret);
+        var supervisor = await source.AddUserAsync("sup", "1st Intelligence Battalion", ClassificationLevel.TopSecret, "SI");
+        var kim = await source.AddUserAsync("kim", "1st Intelligence Battalion", ClassificationLevel.Secret);
         var secret = new Marking(ClassificationLevel.Secret);
         var first = await source.AddSessionAsync(kim, "convoy", secret, "bridge status", at: new DateTime(2026, 3, 1, 8, 0, 0, DateTimeKind.Utc), branch: true);
         await source.AddSessionAsync(kim, "radar", secret);
