@@ -50,6 +50,18 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 status=0
 
+# (b2) Throw-away servers (tests/services.sh: PostgreSQL today), always stopped on exit. They listen in THIS network
+# namespace, so only the unit tests reach them (the Core tests run on SQLite and on PostgreSQL via AXWB_TEST_POSTGRES);
+# the E2E tests below run inside `unshare -n` and would need their own servers started in there.
+trap '"$ROOT/tests/services.sh" down >/dev/null 2>&1 || true' EXIT
+echo "== test services (tests/services.sh up)"
+if service_exports=$("$ROOT/tests/services.sh" up); then
+    eval "$service_exports"
+else
+    echo "!! tests/services.sh up failed: the PostgreSQL variants of the Core tests will fail, naming AXWB_TEST_POSTGRES"
+    status=1
+fi
+
 # (c) Unit and component tests (everything except the E2E project).
 echo "== unit and component tests"
 dotnet test AxWorkbench.sln -c "$CONFIGURATION" --no-build \

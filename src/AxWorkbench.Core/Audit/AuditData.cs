@@ -9,6 +9,14 @@ public static class AuditData
 {
     public const string TableName = "AuditRecords";
 
+    /// <summary>PostgreSQL advisory lock key that serializes chain writers across nodes ("AxWBaudt" as a bigint).</summary>
+    public const long ChainLockKey = 0x4178574261756474;
+
+    /// <summary>Every record in chain order; identifiers quoted so the same text runs on SQLite and PostgreSQL.</summary>
+    public const string SelectAllSql =
+        "SELECT \"Sequence\", \"TimestampUtc\", \"Actor\", \"Action\", \"Target\", \"Outcome\", \"ClientAddress\", \"Marking\", \"Details\", \"Hash\" " +
+        "FROM \"" + TableName + "\" ORDER BY \"Sequence\"";
+
     extension(WorkbenchDbContext db)
     {
         public DbSet<AuditRecord> AuditRecords => db.Set<AuditRecord>();

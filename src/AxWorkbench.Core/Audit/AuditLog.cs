@@ -65,8 +65,9 @@ public static class AuditLogExtensions
 
 /// <summary>
 /// The one writer of the audit chain. Callers put events on a channel; a single consumer drains it in
-/// batches, and per batch: BEGIN IMMEDIATE (the database write lock, so even another process such as an
-/// operator command cannot interleave), reads the current tail (sequence, hash), inserts the chained
+/// batches, and per batch: takes the chain's write lock (SQLite: BEGIN IMMEDIATE, the database write lock;
+/// PostgreSQL: an advisory transaction lock every node takes, so another process or node cannot interleave),
+/// reads the current tail (sequence, hash) in the same transaction, inserts the chained
 /// records, commits, then completes each caller. Checkpoints go to a file outside the database every
 /// <see cref="AuditOptions.CheckpointEvery"/> records, every <see cref="AuditOptions.CheckpointIntervalSeconds"/>
 /// and at shutdown.
@@ -219,24 +220,22 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         {
             await using var db = await _contexts.CreateDbContextAsync();
             await db.Database.OpenConnectionAsync();
-            var connection = (SqliteConnection)db.Database.GetDbConnection();
-            // Microsoft.Data.Sqlite retries a busy database for DefaultTimeout seconds on top of busy_timeout.
-            connection.DefaultTimeout = _lockTimeoutSeconds;
-            await using (var pragma = connection.CreateCommand())
-            {
-                pragma.CommandText = $"PRAGMA busy_timeout={_lockTimeoutSeconds * 1000};";
-                await pragma.ExecuteNonQueryAsync();
-            }
-            // BEGIN IMMEDIATE: takes the write lock now (waiting up to Data:BusyTimeoutSeconds).
-            await using var transaction = connection.BeginTransaction(deferred: false);
+            var connection = db.Database.GetDbConnection();
+            await using var transaction = await BeginWriteAsync(connection);
             var (sequence, previous) = await ReadTailAsync(connection, transaction);
             await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText =
-                $"INSERT INTO {AuditData.TableName} (Sequence, TimestampUtc, Actor, Action, Target, Outcome, ClientAddress, Marking, Details, Hash) " +
-                "VALUES ($seq, $time, $actor, $action, $target, $outcome, $address, $marking, $details, $hash)";
-            var parameters = new[] { "$seq", "$time", "$actor", "$action", "$target", "$outcome", "$address", "$marking", "$details", "$hash" }
-                .Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+                $"INSERT INTO \"{AuditData.TableName}\" (\"Sequence\", \"TimestampUtc\", \"Actor\", \"Action\", \"Target\", \"Outcome\", \"ClientAddress\", \"Marking\", \"Details\", \"Hash\") " +
+                "VALUES (@seq, @time, @actor, @action, @target, @outcome, @address, @marking, @details, @hash)";
+            var parameters = new[] { "@seq", "@time", "@actor", "@action", "@target", "@outcome", "@address", "@marking", "@details", "@hash" }
+                .Select(name =>
+                {
+                    var parameter = insert.CreateParameter();
+                    parameter.ParameterName = name;
+                    insert.Parameters.Add(parameter);
+                    return parameter;
+                }).ToArray();
             var time = AuditCanonicalForm.FormatTimestamp(DateTime.UtcNow);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -254,6 +253,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
                 for (var p = 0; p < values.Length; p++)
                 {
                     parameters[p].Value = values[p] ?? DBNull.Value;
+                    parameters[p].DbType = p == 0 ? System.Data.DbType.Int64 : System.Data.DbType.String;
                 }
                 await insert.ExecuteNonQueryAsync();
                 previous = hash;
@@ -285,11 +285,38 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         }
     }
 
-    private static async Task<(long Sequence, byte[] Hash)> ReadTailAsync(SqliteConnection connection, SqliteTransaction transaction)
+    /// <summary>
+    /// Takes the chain's write lock for the transaction. SQLite: BEGIN IMMEDIATE, the database write lock (waiting up
+    /// to Data:BusyTimeoutSeconds). PostgreSQL: a transaction-scoped advisory lock that every writer on every node
+    /// takes before it reads the tail, so two nodes never chain onto the same record; lock_timeout bounds the wait.
+    /// </summary>
+    private async Task<DbTransaction> BeginWriteAsync(DbConnection connection)
+    {
+        if (connection is SqliteConnection sqlite)
+        {
+            // Microsoft.Data.Sqlite retries a busy database for DefaultTimeout seconds on top of busy_timeout.
+            sqlite.DefaultTimeout = _lockTimeoutSeconds;
+            await using (var pragma = sqlite.CreateCommand())
+            {
+                pragma.CommandText = $"PRAGMA busy_timeout={_lockTimeoutSeconds * 1000};";
+                await pragma.ExecuteNonQueryAsync();
+            }
+            return sqlite.BeginTransaction(deferred: false);
+        }
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = string.Create(CultureInfo.InvariantCulture,
+            $"SET LOCAL lock_timeout = '{_lockTimeoutSeconds}s'; SELECT pg_advisory_xact_lock({AuditData.ChainLockKey});");
+        await command.ExecuteNonQueryAsync();
+        return transaction;
+    }
+
+    private static async Task<(long Sequence, byte[] Hash)> ReadTailAsync(DbConnection connection, DbTransaction transaction)
     {
         await using var tail = connection.CreateCommand();
         tail.Transaction = transaction;
-        tail.CommandText = $"SELECT Sequence, Hash FROM {AuditData.TableName} ORDER BY Sequence DESC LIMIT 1";
+        tail.CommandText = $"SELECT \"Sequence\", \"Hash\" FROM \"{AuditData.TableName}\" ORDER BY \"Sequence\" DESC LIMIT 1";
         await using var row = await tail.ExecuteReaderAsync();
         return await row.ReadAsync()
             ? (row.GetInt64(0), AuditCanonicalForm.FromHex(row.GetString(1)))

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Data.Common;
 using AxWorkbench.Core.Data;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -25,18 +27,27 @@ public sealed class AuditVerifier(IOptions<AuditOptions> options, IOptions<DataO
 {
     public string ConfiguredConnectionString => data.Value.ResolveConnectionString(environment.ContentRootPath);
 
+    /// <summary>Data:Provider ("Sqlite" or "Postgres").</summary>
+    public string ConfiguredProvider => data.Value.Provider;
+
     public string ConfiguredCheckpointPath => options.Value.ResolveCheckpointPath(data.Value, environment.ContentRootPath);
 
     /// <summary>Verifies the configured database against the configured checkpoint file.</summary>
     public Task<AuditVerdict> VerifyAsync(CancellationToken cancellationToken = default) =>
-        VerifyAsync(ConfiguredConnectionString, ConfiguredCheckpointPath, cancellationToken);
+        VerifyAsync(ConfiguredProvider, ConfiguredConnectionString, ConfiguredCheckpointPath, cancellationToken);
 
     /// <summary>A read-only connection string for a database file (the operator command's --db).</summary>
     public static string ReadOnlyConnectionString(string databasePath) =>
         new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
 
-    public static async Task<AuditVerdict> VerifyAsync(string connectionString, string checkpointPath, CancellationToken cancellationToken = default)
+    /// <summary>Verifies a SQLite database (e.g. a file given to the operator command).</summary>
+    public static Task<AuditVerdict> VerifyAsync(string connectionString, string checkpointPath, CancellationToken cancellationToken = default) =>
+        VerifyAsync(DataOptions.Sqlite, connectionString, checkpointPath, cancellationToken);
+
+    /// <summary>Verifies the chain in a database of <paramref name="provider"/> ("Sqlite" or "Postgres"): the same walk on both.</summary>
+    public static async Task<AuditVerdict> VerifyAsync(string provider, string connectionString, string checkpointPath, CancellationToken cancellationToken = default)
     {
+        var postgres = string.Equals(provider, DataOptions.Postgres, StringComparison.Ordinal);
         var watch = Stopwatch.StartNew();
         var checkpoints = ReadCheckpoints(checkpointPath);
         var matchedCheckpoints = new SortedSet<long>();
@@ -49,15 +60,14 @@ public sealed class AuditVerifier(IOptions<AuditOptions> options, IOptions<DataO
 
         try
         {
-            await using var connection = new SqliteConnection(connectionString);
+            await using DbConnection connection = postgres ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
             await connection.OpenAsync(cancellationToken);
-            if (!await TableExistsAsync(connection, cancellationToken))
+            if (!await TableExistsAsync(connection, postgres, cancellationToken))
             {
                 throw new AuditVerificationException($"'{connection.DataSource}' has no audit table ({AuditData.TableName}); is it the workbench database?");
             }
             await using var command = connection.CreateCommand();
-            command.CommandText =
-                $"SELECT Sequence, TimestampUtc, Actor, Action, Target, Outcome, ClientAddress, Marking, Details, Hash FROM {AuditData.TableName} ORDER BY Sequence";
+            command.CommandText = AuditData.SelectAllSql;
             await using var row = await command.ExecuteReaderAsync(cancellationToken);
             while (await row.ReadAsync(cancellationToken))
             {
@@ -93,7 +103,7 @@ public sealed class AuditVerifier(IOptions<AuditOptions> options, IOptions<DataO
                 expected++;
             }
         }
-        catch (SqliteException ex)
+        catch (DbException ex)
         {
             throw new AuditVerificationException($"The audit database could not be read: {ex.Message}", ex);
         }
@@ -114,13 +124,18 @@ public sealed class AuditVerifier(IOptions<AuditOptions> options, IOptions<DataO
             $"The chain of {last} records is intact and matches {matchedCheckpoints.Count} checkpoint(s).", last, matchedCheckpoints.Count, watch.Elapsed);
     }
 
-    private static string? NullableString(SqliteDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+    private static string? NullableString(DbDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
 
-    private static async Task<bool> TableExistsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static async Task<bool> TableExistsAsync(DbConnection connection, bool postgres, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
-        command.Parameters.AddWithValue("$name", AuditData.TableName);
+        command.CommandText = postgres
+            ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = @name"
+            : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = @name";
+        var name = command.CreateParameter();
+        name.ParameterName = "@name";
+        name.Value = AuditData.TableName;
+        command.Parameters.Add(name);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
     }
 

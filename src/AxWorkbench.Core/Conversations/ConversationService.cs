@@ -52,9 +52,13 @@ public sealed class ConversationService(
         var query = db.Sessions.AsNoTracking().Where(s => s.OwnerId == actor.UserId && s.DeletedAt == null && s.Archived == archived);
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var term = search.Trim();
-            query = query.Where(s => EF.Functions.Like(s.Title, "%" + term + "%")
-                || db.Set<ChatMessageRecord>().Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, "%" + term + "%")));
+            var term = "%" + search.Trim() + "%";
+            // Case-insensitive on both providers: SQLite's LIKE already is (ASCII); PostgreSQL's is not, ILIKE is.
+            query = db.Database.IsNpgsql()
+                ? query.Where(s => EF.Functions.ILike(s.Title, term)
+                    || db.Set<ChatMessageRecord>().Any(m => m.SessionId == s.Id && EF.Functions.ILike(m.Content, term)))
+                : query.Where(s => EF.Functions.Like(s.Title, term)
+                    || db.Set<ChatMessageRecord>().Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, term)));
         }
 
         var sessions = await query.OrderByDescending(s => s.Pinned).ThenByDescending(s => s.UpdatedAt).Take(500).ToListAsync(cancellationToken);

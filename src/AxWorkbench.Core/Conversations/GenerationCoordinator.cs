@@ -234,7 +234,7 @@ public sealed partial class GenerationCoordinator(
             active.FlushedLength = length;
             Interlocked.Increment(ref _flushes);
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        catch (System.Data.Common.DbException ex)
         {
             // A busy database delays this flush; the next one (or the final write) carries the text.
             LogFlushFailed(logger, active.AnswerId, ex);

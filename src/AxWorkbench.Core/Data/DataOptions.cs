@@ -2,31 +2,48 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AxWorkbench.Core.Data;
 
-/// <summary>Where the workbench keeps its data. SQLite is the embedded default.</summary>
+/// <summary>Where the workbench keeps its data. SQLite is the embedded default; PostgreSQL serves several nodes.</summary>
 public sealed class DataOptions
 {
     public const string SectionName = "Data";
+
+    /// <summary>The connection string's name under "ConnectionStrings" (<c>ConnectionStrings:Workbench</c>).</summary>
+    public const string ConnectionStringName = "Workbench";
+
+    /// <summary>The setting that holds the connection string, as an operator writes it.</summary>
+    public const string ConnectionStringSetting = "ConnectionStrings:" + ConnectionStringName;
+
+    public const string Sqlite = "Sqlite";
+
+    public const string Postgres = "Postgres";
 
     /// <summary>Folder for the database, indexes and the fixture model; created at start. Relative paths are relative to the content root.</summary>
     [Required(AllowEmptyStrings = false)]
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Database provider. Only "Sqlite" ships today.</summary>
-    [Required, RegularExpression("^Sqlite$", ErrorMessage = "Data:Provider must be 'Sqlite' (the only provider this build ships).")]
-    public string Provider { get; set; } = "Sqlite";
+    /// <summary>Database provider: "Sqlite" (one node, the default) or "Postgres" (needs <c>ConnectionStrings:Workbench</c>).</summary>
+    [Required, RegularExpression("^(Sqlite|Postgres)$", ErrorMessage = "Data:Provider must be 'Sqlite' or 'Postgres'.")]
+    public string Provider { get; set; } = Sqlite;
 
-    /// <summary>Optional full connection string; by default the database is {DataDirectory}/axworkbench.db.</summary>
+    /// <summary>
+    /// Full connection string. Set from <c>ConnectionStrings:Workbench</c> (which wins) or <c>Data:ConnectionString</c>;
+    /// required for Postgres. For SQLite the default is {DataDirectory}/axworkbench.db.
+    /// </summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>How long a write waits for a locked database before failing, in seconds.</summary>
     [Range(1, 600)]
     public int BusyTimeoutSeconds { get; set; } = 30;
 
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.Ordinal);
+
     public string ResolveDataDirectory(string contentRoot) =>
         Path.GetFullPath(Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(contentRoot, DataDirectory));
 
     public string ResolveConnectionString(string contentRoot) =>
         string.IsNullOrWhiteSpace(ConnectionString)
-            ? $"Data Source={Path.Combine(ResolveDataDirectory(contentRoot), "axworkbench.db")};Pooling=True"
+            ? IsPostgres
+                ? throw new DatabaseConfigurationException($"{ConnectionStringSetting} must be set when Data:Provider is Postgres.")
+                : $"Data Source={Path.Combine(ResolveDataDirectory(contentRoot), "axworkbench.db")};Pooling=True"
             : ConnectionString;
 }

@@ -9,7 +9,11 @@ namespace AxWorkbench.Core.Data;
 /// <summary>The database could not be opened with the guarantees the workbench relies on.</summary>
 public sealed class DatabaseConfigurationException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>Creates the data folder, applies migrations and asserts WAL + synchronous=FULL before the app serves anything.</summary>
+/// <summary>
+/// Creates the data folder and applies migrations before the app serves anything: on SQLite it also asserts
+/// WAL + synchronous=FULL; on PostgreSQL it first checks the server is reachable, accepts the credentials and has the
+/// database (one line naming <c>ConnectionStrings:Workbench</c> and the cause).
+/// </summary>
 public sealed partial class DatabaseInitializer(
     IDbContextFactory<WorkbenchDbContext> contextFactory,
     IEnumerable<IMigratedContext> contexts,
@@ -22,6 +26,11 @@ public sealed partial class DatabaseInitializer(
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(DataDirectory);
+        if (options.Value.IsPostgres)
+        {
+            await InitializePostgresAsync(cancellationToken);
+            return;
+        }
         // The legacy check holds its own connection only while it runs: a connection held open across the other
         // contexts' migrations sometimes left a fresh database out of WAL mode for later connections.
         await using (var legacy = await contextFactory.CreateDbContextAsync(cancellationToken))
@@ -68,10 +77,39 @@ public sealed partial class DatabaseInitializer(
         LogReady(logger, db.Database.GetDbConnection().DataSource, journal, synchronous);
     }
 
-    /// <summary>Reads journal mode and synchronous level on a fresh connection (what /healthz reports).</summary>
+    private async Task InitializePostgresAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = options.Value.ResolveConnectionString(environment.ContentRootPath);
+        await PostgresDatabase.CheckReachableAsync(connectionString, cancellationToken);
+        try
+        {
+            foreach (var context in contexts)
+            {
+                await context.MigrateAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or TimeoutException)
+        {
+            throw new DatabaseConfigurationException(
+                $"{DataOptions.ConnectionStringSetting}: the database could not be migrated: {ex.Message}", ex);
+        }
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        LogReadyPostgres(logger, connection.DataSource, connection.Database);
+    }
+
+    /// <summary>
+    /// Reads journal mode and synchronous level on a fresh connection (what /healthz reports); on PostgreSQL, which has
+    /// neither, a round trip answers ("postgres", "n/a").
+    /// </summary>
     public async Task<(string JournalMode, string Synchronous)> ProbeAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        if (options.Value.IsPostgres)
+        {
+            _ = await ScalarAsync(db, "SELECT 1", cancellationToken);
+            return ("postgres", "n/a");
+        }
         return (await ScalarAsync(db, "PRAGMA journal_mode;", cancellationToken), await ScalarAsync(db, "PRAGMA synchronous;", cancellationToken));
     }
 
@@ -92,4 +130,7 @@ public sealed partial class DatabaseInitializer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready at {Path} (journal_mode={Journal}, synchronous={Synchronous})")]
     private static partial void LogReady(ILogger logger, string path, string journal, string synchronous);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready on PostgreSQL at {Server}, database {Database}")]
+    private static partial void LogReadyPostgres(ILogger logger, string server, string database);
 }

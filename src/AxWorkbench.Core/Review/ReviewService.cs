@@ -50,14 +50,16 @@ public sealed class ReviewService(
         var ownerIds = owners.Keys.ToList();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.Sessions.AsNoTracking().Where(s => ownerIds.Contains(s.OwnerId));
-        if (filter.From is { } from)
+        // Dates from a date picker carry no kind; the stored times are UTC (PostgreSQL refuses to compare an unspecified one).
+        if (filter.From is { } fromValue)
         {
+            var from = DateTime.SpecifyKind(fromValue, DateTimeKind.Utc);
             query = query.Where(s => s.UpdatedAt >= from);
         }
 
         if (filter.To is { } to)
         {
-            var end = to.Date.AddDays(1);
+            var end = DateTime.SpecifyKind(to.Date.AddDays(1), DateTimeKind.Utc);
             query = query.Where(s => s.UpdatedAt < end);
         }
 
@@ -69,7 +71,10 @@ public sealed class ReviewService(
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {
             var text = "%" + filter.Text.Trim() + "%";
-            query = query.Where(s => EF.Functions.Like(s.Title, text) || db.Set<ChatMessageRecord>().Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, text)));
+            // Case-insensitive on both providers: SQLite's LIKE already is (ASCII); PostgreSQL's is not, ILIKE is.
+            query = db.Database.IsNpgsql()
+                ? query.Where(s => EF.Functions.ILike(s.Title, text) || db.Set<ChatMessageRecord>().Any(m => m.SessionId == s.Id && EF.Functions.ILike(m.Content, text)))
+                : query.Where(s => EF.Functions.Like(s.Title, text) || db.Set<ChatMessageRecord>().Any(m => m.SessionId == s.Id && EF.Functions.Like(m.Content, text)));
         }
 
         // Dominance is decided here, before status filters, counting and paging: what the reviewer may not see does not exist for them.

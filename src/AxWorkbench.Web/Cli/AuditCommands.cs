@@ -28,6 +28,7 @@ internal static class AuditCommands
     {
         string connectionString;
         string checkpointPath;
+        var provider = Core.Data.DataOptions.Sqlite;
         if (db is not null)
         {
             if (!db.Exists)
@@ -43,12 +44,13 @@ internal static class AuditCommands
             using var host = await context.StartDataHostAsync(cancellationToken);
             var verifier = host.Services.GetRequiredService<AuditVerifier>();
             connectionString = verifier.ConfiguredConnectionString;
+            provider = verifier.ConfiguredProvider;
             checkpointPath = checkpoints?.FullName ?? verifier.ConfiguredCheckpointPath;
         }
 
         try
         {
-            var verdict = await AuditVerifier.VerifyAsync(connectionString, checkpointPath, cancellationToken);
+            var verdict = await AuditVerifier.VerifyAsync(provider, connectionString, checkpointPath, cancellationToken);
             var timing = string.Create(CultureInfo.InvariantCulture, $"{verdict.RecordsChecked} records, {verdict.CheckpointsChecked} checkpoints, {verdict.Elapsed.TotalMilliseconds:F0} ms");
             if (verdict.IsValid)
             {

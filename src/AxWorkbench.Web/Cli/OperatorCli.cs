@@ -19,7 +19,7 @@ public static class OperatorCli
     /// <summary>Exit code of a command line that names no known command.</summary>
     public const int UnknownCommandExitCode = 2;
 
-    private static readonly HashSet<string> CommandNames = ["users", "model", "audit", "import", "documents", "keys", "help", "--help", "-h", "-?", "--version"];
+    private static readonly HashSet<string> CommandNames = ["users", "model", "audit", "import", "documents", "keys", "db", "help", "--help", "-h", "-?", "--version"];
 
     public static bool IsOperatorCommand(string[] args) => args.Length > 0 && CommandNames.Contains(args[0]);
 
@@ -76,6 +76,7 @@ public static class OperatorCli
         root.Subcommands.Add(ImportCommands.Build(context));
         root.Subcommands.Add(DocumentsCommands.Build(context));
         root.Subcommands.Add(KeysCommands.Build(context));
+        root.Subcommands.Add(DbCommands.Build(context));
         return root;
     }
 }

@@ -65,6 +65,10 @@ public sealed class DatabaseHealthCheck(DatabaseInitializer database) : IHealthC
         {
             var (journal, synchronous) = await database.ProbeAsync(cancellationToken);
             var data = new Dictionary<string, object> { ["journalMode"] = journal, ["synchronous"] = synchronous, ["dataDirectory"] = database.DataDirectory };
+            if (journal == "postgres")
+            {
+                return HealthCheckResult.Healthy("PostgreSQL reachable", data);
+            }
             return journal == "wal" && synchronous == "2"
                 ? HealthCheckResult.Healthy("SQLite reachable (WAL, synchronous=FULL)", data)
                 : HealthCheckResult.Degraded($"SQLite reachable but journal_mode={journal}, synchronous={synchronous}", data: data);

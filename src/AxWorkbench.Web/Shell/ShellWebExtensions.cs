@@ -2,7 +2,6 @@ using System.Globalization;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.Extensions.FileProviders;
@@ -34,11 +33,8 @@ public static partial class ShellWebExtensions
         builder.Services.AddScoped<BannerState>();
         builder.Services.AddScoped<ThemeState>();
 
-        // Keys that protect the login cookie live with the data, so sign-ins survive a restart.
-        var data = builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>() ?? new DataOptions();
-        builder.Services.AddDataProtection()
-            .SetApplicationName("AxWorkbench")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.ResolveDataDirectory(builder.Environment.ContentRootPath), "keys")));
+        // Keys that protect the login cookie live with the data (files on SQLite, the shared database on PostgreSQL).
+        builder.AddWorkbenchDataProtection();
         return builder;
     }
 

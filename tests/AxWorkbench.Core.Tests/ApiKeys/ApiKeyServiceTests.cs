@@ -3,15 +3,19 @@ using AxWorkbench.Core.ApiKeys;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Tests.Audit;
 using AxWorkbench.Core.Tests.Data;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AxWorkbench.Core.Tests.ApiKeys;
 
+public sealed class SqliteApiKeyServiceTests() : ApiKeyServiceTests(DbProvider.Sqlite);
+
+public sealed class PostgresApiKeyServiceTests() : ApiKeyServiceTests(DbProvider.Postgres);
+
 /// <summary>API keys on a real SQLite file: made (secret once, hash stored), checked, revoked, expired — and audited.</summary>
-public sealed class ApiKeyServiceTests
+public abstract class ApiKeyServiceTests(DbProvider provider)
 {
     private sealed class Clock : TimeProvider
     {
@@ -29,7 +33,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task Create_StoresOnlyTheHash_AndTheSecretChecksInAsItsServiceAccount()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         var keys = Service(host, new Clock());
 
         var (key, secret) = await keys.CreateAsync(Admin, "report-tool", "SECRET//NOFORN", "J2");
@@ -37,11 +41,10 @@ public sealed class ApiKeyServiceTests
         Assert.StartsWith("axk_", secret, StringComparison.Ordinal);
         Assert.True(secret.Length >= 47, "a 256-bit secret");
         Assert.Equal("SECRET//NOFORN", key.Clearance);
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(host.Directory, "axworkbench.db")};Pooling=False"))
+        await using (var connection = await host.OpenRawAsync())
         {
-            await connection.OpenAsync();
             await using var dump = connection.CreateCommand();
-            dump.CommandText = "SELECT Name || KeyHash || KeyPrefix || Clearance || Unit FROM ApiKeys";
+            dump.CommandText = """SELECT "Name" || "KeyHash" || "KeyPrefix" || "Clearance" || "Unit" FROM "ApiKeys" """;
             var row = (string)(await dump.ExecuteScalarAsync())!;
             Assert.DoesNotContain(secret, row, StringComparison.Ordinal);
             Assert.Contains(ApiKeyService.Hash(secret), row, StringComparison.Ordinal);
@@ -58,7 +61,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task Check_MissingUnknownRevokedExpired_AreRefusedWithTheirReason()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         var clock = new Clock();
         var keys = Service(host, clock);
         var (_, revoked) = await keys.CreateAsync(Admin, "gone", "SECRET", "J2");
@@ -77,7 +80,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task BadInput_IsRefusedNamingTheProblem()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         var clock = new Clock();
         var keys = Service(host, clock);
         await keys.CreateAsync(Admin, "tool", "SECRET", "J2");
@@ -91,7 +94,7 @@ public sealed class ApiKeyServiceTests
     [Fact]
     public async Task CreateAndRevoke_AreAudited()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         var keys = Service(host, new Clock());
 
         await keys.CreateAsync(Admin, "tool", "CONFIDENTIAL", "J2");

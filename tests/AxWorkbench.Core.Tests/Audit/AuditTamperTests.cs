@@ -1,16 +1,24 @@
+using System.Data.Common;
 using AxWorkbench.Core.Audit;
-using Microsoft.Data.Sqlite;
+using AxWorkbench.Core.Tests.Data;
 
 namespace AxWorkbench.Core.Tests.Audit;
 
-/// <summary>Tampering with a real SQLite file: the verifier names the first bad sequence number every time.</summary>
-public sealed class AuditTamperTests
+public sealed class SqliteAuditTamperTests() : AuditTamperTests(DbProvider.Sqlite);
+
+public sealed class PostgresAuditTamperTests() : AuditTamperTests(DbProvider.Postgres);
+
+/// <summary>
+/// Tampering with a real database (the SQLite file, or the PostgreSQL tables through the owner's login): the verifier
+/// names the first bad sequence number every time.
+/// </summary>
+public abstract class AuditTamperTests(DbProvider provider)
 {
     private const int Records = 12; // checkpoints (every 5) at 1, 6, 11 and 12 at shutdown
 
-    private static async Task<Tests.Data.TempDataHost> ChainAsync()
+    private async Task<TempDataHost> ChainAsync()
     {
-        var host = await AuditTestKit.StartAsync(checkpointEvery: 5);
+        var host = await AuditTestKit.StartAsync(checkpointEvery: 5, provider: provider);
         await host.WriteSequentialAsync(Records);
         await host.StopWriterAsync();
         return host;
@@ -168,16 +176,20 @@ public sealed class AuditTamperTests
     [Fact]
     public async Task UpdateOrDeleteThroughSql_IsRefusedByTheDatabase()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
         await host.WriteSequentialAsync(2);
-        await using var connection = new SqliteConnection($"Data Source={host.DatabasePath()};Pooling=False");
-        await connection.OpenAsync();
+        await using var connection = await host.OpenRawAsync();
 
-        foreach (var sql in (string[])["UPDATE AuditRecords SET Actor = 'x' WHERE Sequence = 1", "DELETE FROM AuditRecords WHERE Sequence = 2"])
+        List<string> statements = ["UPDATE AuditRecords SET Actor = 'x' WHERE Sequence = 1", "DELETE FROM AuditRecords WHERE Sequence = 2"];
+        if (provider == DbProvider.Postgres)
+        {
+            statements.Add("TRUNCATE AuditRecords"); // SQLite has no TRUNCATE (its DELETE without WHERE is refused above)
+        }
+        foreach (var sql in statements)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            var ex = await Assert.ThrowsAsync<SqliteException>(() => command.ExecuteNonQueryAsync());
+            command.CommandText = host.ForProvider(sql);
+            var ex = await Assert.ThrowsAnyAsync<DbException>(() => command.ExecuteNonQueryAsync());
             Assert.Contains("append-only", ex.Message, StringComparison.Ordinal);
         }
         Assert.True((await host.VerifyAsync()).IsValid);

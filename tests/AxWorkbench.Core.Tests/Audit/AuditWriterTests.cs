@@ -4,7 +4,7 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,12 +13,16 @@ using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Tests.Audit;
 
-public sealed class AuditWriterTests
+public sealed class SqliteAuditWriterTests() : AuditWriterTests(DbProvider.Sqlite);
+
+public sealed class PostgresAuditWriterTests() : AuditWriterTests(DbProvider.Postgres);
+
+public abstract class AuditWriterTests(DbProvider provider)
 {
     [Fact]
     public async Task Write_ReturnsTheDurableRecord_WithSequenceTimeMarkingAndHash()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
         var before = DateTime.UtcNow;
 
         var record = await host.Log().WriteAsync(new AuditEvent
@@ -39,7 +43,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task Write_DetailsThatAreNotAJsonObject_AreRejected()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
 
         await Assert.ThrowsAsync<ArgumentException>(() => host.Log().WriteAsync(AuditTestKit.Event(1) with { Details = "not json" }));
         await Assert.ThrowsAsync<ArgumentException>(() => host.Log().WriteAsync(AuditTestKit.Event(1) with { Details = "[1,2]" }));
@@ -49,7 +53,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task EventsFromManyThreadsAtOnce_FormOneValidChain()
     {
-        await using var host = await AuditTestKit.StartAsync(checkpointEvery: 50);
+        await using var host = await AuditTestKit.StartAsync(checkpointEvery: 50, provider: provider);
         var log = host.Log();
         const int threads = 16;
         const int perThread = 150;
@@ -77,7 +81,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task TwoWritersOnTheSameDatabase_LikeTheAppAndAnOperatorCommand_NeverForkTheChain()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
         var second = new AuditLog(
             host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>(), host.Services.GetRequiredService<IMarkingScheme>(),
             host.Services.GetRequiredService<IOptions<AuditOptions>>(), host.Services.GetRequiredService<IOptions<DataOptions>>(),
@@ -99,18 +103,50 @@ public sealed class AuditWriterTests
         Assert.Equal(320, verdict.RecordsChecked);
     }
 
+    /// <summary>
+    /// Two nodes (two hosts, each with its own service provider, context factory and writer) on one database, writing
+    /// at once: the chain lock (SQLite's write lock; PostgreSQL's advisory lock) with the tail re-read in the same
+    /// transaction makes one chain that verifies, holding every record of both.
+    /// </summary>
+    [Fact]
+    public async Task TwoNodesOnOneDatabase_WritingAtOnce_FormOneChain()
+    {
+        await using var nodeA = await AuditTestKit.StartAsync(provider: provider);
+        var nodeB = await TempDataHost.StartAsync(directory: nodeA.Directory, provider: provider);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+            {
+                for (var i = 0; i < 40; i++)
+                {
+                    await (t % 2 == 0 ? nodeA : nodeB).Log().WriteAsync(AuditTestKit.Event(i, $"node-{(t % 2 == 0 ? "a" : "b")}-{t}"));
+                }
+            })));
+            await nodeB.StopWriterAsync();
+            await nodeA.StopWriterAsync();
+
+            var verdict = await nodeA.VerifyAsync();
+            Assert.True(verdict.IsValid, verdict.Message);
+            Assert.Equal(320, verdict.RecordsChecked);
+            var records = await nodeA.ReadAllAsync();
+            Assert.Equal(160, records.Count(r => r.Actor.StartsWith("node-a", StringComparison.Ordinal)));
+            Assert.Equal(160, records.Count(r => r.Actor.StartsWith("node-b", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            nodeB.Host.Dispose(); // not DisposeAsync: node A owns the folder and the database
+        }
+    }
+
     [Fact]
     public async Task LockedDatabase_RefusesTheAuditedAction_AndNeverRunsIt()
     {
-        await using var host = await AuditTestKit.StartAsync(busyTimeoutSeconds: 1);
+        await using var host = await AuditTestKit.StartAsync(busyTimeoutSeconds: 1, provider: provider);
         await host.WriteSequentialAsync(1);
         var performed = false;
 
-        await using (var locker = new SqliteConnection($"Data Source={host.DatabasePath()};Pooling=False"))
+        await using (await host.HoldChainLockAsync())
         {
-            await locker.OpenAsync();
-            await using var transaction = locker.BeginTransaction(deferred: false); // holds the write lock
-
             var ex = await Assert.ThrowsAsync<AuditUnavailableException>(() => host.Log().RunAuditedAsync(
                 AuditTestKit.Event(2), _ =>
                 {
@@ -133,16 +169,13 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task LockedDatabase_RefusesDisablingAUser()
     {
-        await using var host = await AuditTestKit.StartAsync(busyTimeoutSeconds: 1);
+        await using var host = await AuditTestKit.StartAsync(busyTimeoutSeconds: 1, provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
         await admin.AddAsync("kim", "Long-enough-password1", [Roles.Analyst], "SECRET", "2nd Bde");
 
-        await using (var locker = new SqliteConnection($"Data Source={host.DatabasePath()};Pooling=False"))
-        {
-            await locker.OpenAsync();
-            await using var transaction = locker.BeginTransaction(deferred: false);
-            await Assert.ThrowsAsync<AuditUnavailableException>(() => admin.SetDisabledAsync("kim", true));
+        await using (await host.HoldChainLockAsync())
+        {            await Assert.ThrowsAsync<AuditUnavailableException>(() => admin.SetDisabledAsync("kim", true));
         }
 
         await using var check = host.Services.CreateAsyncScope();
@@ -154,7 +187,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task FailedAction_IsRecordedAsAttemptThenFailure()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => host.Log().RunAuditedAsync(
             AuditTestKit.Event(1), _ => throw new InvalidOperationException("boom")));
@@ -167,7 +200,7 @@ public sealed class AuditWriterTests
     [Fact]
     public async Task UserChanges_AreAuditedWithActorTargetAndBeforeAfter()
     {
-        await using var host = await AuditTestKit.StartAsync();
+        await using var host = await AuditTestKit.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 

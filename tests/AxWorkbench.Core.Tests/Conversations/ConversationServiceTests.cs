@@ -1,12 +1,17 @@
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AxWorkbench.Core.Tests.Conversations;
 
+public sealed class SqliteConversationServiceTests() : ConversationServiceTests(DbProvider.Sqlite);
+
+public sealed class PostgresConversationServiceTests() : ConversationServiceTests(DbProvider.Postgres);
+
 /// <summary>Durability, flushing, stop and limits with a scripted model (timing is the point, not the text).</summary>
-public sealed class ConversationServiceTests
+public abstract class ConversationServiceTests(DbProvider provider)
 {
     private static readonly Marking _secret = new(ClassificationLevel.Secret);
 
@@ -14,7 +19,7 @@ public sealed class ConversationServiceTests
     public async Task Send_CommitsUserTurnAndGeneratingAnswer_BeforeTheModelIsAsked()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
         (int Users, int Generating)? seenByModel = null;
@@ -36,7 +41,7 @@ public sealed class ConversationServiceTests
     public async Task Send_ReturnsTheLiveGenerationAndTheUpdatedView_ForThePageToAttachTo()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
 
@@ -59,7 +64,7 @@ public sealed class ConversationServiceTests
     public async Task OpenedWhileGenerating_TheViewCarriesTheLiveGeneration()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
         var turn = await host.Turns.SendAsync(actor, session.Id, "hello", null, null, default);
@@ -79,7 +84,7 @@ public sealed class ConversationServiceTests
     public async Task GrowingAnswer_IsFlushedEveryNPieces_AndWithinTheInterval()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model, new() { ["Conversations:FlushEveryPieces"] = "4", ["Conversations:FlushIntervalMs"] = "300" });
+        await using var host = await ConversationTestHost.StartAsync(model, new() { ["Conversations:FlushEveryPieces"] = "4", ["Conversations:FlushIntervalMs"] = "300" }, provider: provider);
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
         var turn = await host.Turns.SendAsync(actor, session.Id, "hello", null, null, default);
@@ -113,7 +118,7 @@ public sealed class ConversationServiceTests
     public async Task Stop_EndsCancelled_AndKeepsTheTextSoFar()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
         var turn = await host.Turns.SendAsync(actor, session.Id, "hello", null, null, default);
@@ -135,7 +140,7 @@ public sealed class ConversationServiceTests
         var directory = Path.Combine(Path.GetTempPath(), "axwb-chat-tests", Guid.NewGuid().ToString("N"));
         var actor = ConversationTestHost.Analyst();
         var answerId = Guid.CreateVersion7();
-        await using (var first = await ConversationTestHost.StartAsync(new ScriptedChatClient(), directory: directory))
+        await using (var first = await ConversationTestHost.StartAsync(new ScriptedChatClient(), directory: directory, provider: provider))
         {
             // What a killed process leaves behind: a committed user turn and a flushed, still "generating" answer.
             var session = await first.Service.CreateSessionAsync(actor, null, null, default);
@@ -148,12 +153,13 @@ public sealed class ConversationServiceTests
             });
         }
 
-        await using var second = await ConversationTestHost.StartAsync(new ScriptedChatClient(), directory: directory, startHostedServices: true);
+        await using var second = await ConversationTestHost.StartAsync(new ScriptedChatClient(), directory: directory, startHostedServices: true, provider: provider);
         var answer = await second.MessageAsync(answerId);
         Assert.Equal(MessageStatus.Interrupted, answer.Status);
         Assert.Equal("saved text", answer.Content);
         Assert.Equal(0, await second.DbAsync(db => db.Messages.CountAsync(m => m.Status == MessageStatus.Generating)));
         await second.DisposeAsync();
+        await TestDatabase.DropAsync(provider, directory); // the hosts did not own the folder, so neither dropped its database
         Directory.Delete(directory, recursive: true);
     }
 
@@ -161,7 +167,7 @@ public sealed class ConversationServiceTests
     public async Task PromptAboveClearance_IsRefused_AndNothingIsStored()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var actor = ConversationTestHost.Analyst(clearance: ClassificationLevel.Confidential);
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
 
@@ -175,7 +181,7 @@ public sealed class ConversationServiceTests
     public async Task PromptMarking_DefaultsToSessionMarking_AndAnswerIsAtLeastPrompt_AndSessionIsTheJoin()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var actor = ConversationTestHost.Analyst("analyst-1", ClassificationLevel.TopSecret, "SI");
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
 
@@ -206,7 +212,7 @@ public sealed class ConversationServiceTests
     public async Task MarkingsRoundTripLosslessly_IncludingRelTo()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var actor = ConversationTestHost.Analyst(clearance: ClassificationLevel.TopSecret);
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
         var marking = new Marking(ClassificationLevel.Secret, ["ORCON"], ["USA", "KOR"]);
@@ -225,7 +231,7 @@ public sealed class ConversationServiceTests
     public async Task Limits_LongPromptAndTooManyConcurrentGenerations_AreRefusedWithClearMessages()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model, new() { ["Conversations:MaxPromptCharacters"] = "100", ["Conversations:MaxConcurrentGenerationsPerUser"] = "1" });
+        await using var host = await ConversationTestHost.StartAsync(model, new() { ["Conversations:MaxPromptCharacters"] = "100", ["Conversations:MaxConcurrentGenerationsPerUser"] = "1" }, provider: provider);
         var actor = ConversationTestHost.Analyst();
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
 
@@ -250,7 +256,7 @@ public sealed class ConversationServiceTests
     [Fact]
     public async Task Sampling_IsClampedToTheRoleLimit_AndNonsenseIsRefused()
     {
-        await using var host = await ConversationTestHost.StartAsync(new ScriptedChatClient());
+        await using var host = await ConversationTestHost.StartAsync(new ScriptedChatClient(), provider: provider);
         var analyst = ConversationTestHost.Analyst();
         var admin = ConversationTestHost.Admin();
 
@@ -269,7 +275,7 @@ public sealed class ConversationServiceTests
     public async Task Personas_ThreeAreSeeded_AndOnlyAdminsChangeThem_AndTheChosenOneIsTheSystemPrompt()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var personas = await host.Settings.ListPersonasAsync(false, default);
         Assert.Equal(["BLUF brief writer", "Intelligence summary", "Korean↔English translator"], personas.Select(p => p.Name));
 
@@ -288,7 +294,7 @@ public sealed class ConversationServiceTests
     [Fact]
     public async Task Sessions_RenamePinArchiveSearchAndSoftDelete()
     {
-        await using var host = await ConversationTestHost.StartAsync(new ScriptedChatClient());
+        await using var host = await ConversationTestHost.StartAsync(new ScriptedChatClient(), provider: provider);
         var actor = ConversationTestHost.Analyst();
         var a = await host.Service.CreateSessionAsync(actor, "Alpha brief", null, default);
         var b = await host.Service.CreateSessionAsync(actor, "Bravo notes", null, default);
@@ -298,6 +304,8 @@ public sealed class ConversationServiceTests
         var list = await host.Service.ListSessionsAsync(actor, null, false, default);
         Assert.Equal(["Alpha brief", "Bravo final"], list.Select(s => s.Title));
         Assert.Equal(["Bravo final"], (await host.Service.ListSessionsAsync(actor, "final", false, default)).Select(s => s.Title));
+        // The same search on both providers: case does not matter (SQLite's LIKE; PostgreSQL's ILIKE).
+        Assert.Equal(["Bravo final"], (await host.Service.ListSessionsAsync(actor, "FINAL", false, default)).Select(s => s.Title));
 
         await host.Service.SetArchivedAsync(actor, a.Id, true, default);
         Assert.Equal(["Alpha brief"], (await host.Service.ListSessionsAsync(actor, null, true, default)).Select(s => s.Title));
@@ -315,7 +323,7 @@ public sealed class ConversationServiceTests
     public async Task Turn_WritesPromptBeforeCommitAndGenerationAfter_ToTheAuditLog_WithHashMarkingAndSeed()
     {
         var model = new ScriptedChatClient();
-        await using var host = await ConversationTestHost.StartAsync(model);
+        await using var host = await ConversationTestHost.StartAsync(model, provider: provider);
         var actor = ConversationTestHost.Analyst() with { Name = "analyst" };
         var session = await host.Service.CreateSessionAsync(actor, null, null, default);
         var turn = await host.Turns.SendAsync(actor, session.Id, "secret prompt text", _secret, new SamplingRequest(Seed: 99), default);
@@ -325,7 +333,7 @@ public sealed class ConversationServiceTests
         var audit = host.Host.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Data.WorkbenchDbContext>>();
         await using var db = await audit.CreateDbContextAsync();
         var records = await db.Database.SqlQueryRaw<AuditRow>(
-            $"SELECT Action, Actor, Marking, Details FROM {AxWorkbench.Core.Audit.AuditData.TableName} ORDER BY Sequence").ToListAsync();
+            $"SELECT \"Action\", \"Actor\", \"Marking\", \"Details\" FROM \"{AxWorkbench.Core.Audit.AuditData.TableName}\" ORDER BY \"Sequence\"").ToListAsync();
         var prompt = Assert.Single(records, r => r.Action == "chat.prompt");
         var generation = Assert.Single(records, r => r.Action == "chat.generation");
         Assert.Equal("analyst", prompt.Actor);

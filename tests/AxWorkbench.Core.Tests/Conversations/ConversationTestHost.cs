@@ -1,12 +1,13 @@
-using AxWorkbench.Core.Actors;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -30,6 +31,9 @@ public sealed class ConversationTestHost : IAsyncDisposable
         _ownsDirectory = ownsDirectory;
     }
 
+    /// <summary>The database provider (SQLite file in the folder, or a PostgreSQL database named after it).</summary>
+    public DbProvider Provider { get; private init; }
+
     public IHost Host { get; }
 
     public string Directory { get; }
@@ -50,7 +54,7 @@ public sealed class ConversationTestHost : IAsyncDisposable
 
     /// <param name="chatClient">Null: the real fixture model (loaded here).</param>
     /// <param name="directory">An existing data folder to reopen (a "restart").</param>
-    public static async Task<ConversationTestHost> StartAsync(IChatClient? chatClient = null, Dictionary<string, string?>? settings = null, string? directory = null, bool startHostedServices = false)
+    public static async Task<ConversationTestHost> StartAsync(IChatClient? chatClient = null, Dictionary<string, string?>? settings = null, string? directory = null, bool startHostedServices = false, DbProvider provider = DbProvider.Sqlite)
     {
         var ownsDirectory = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "axwb-chat-tests", Guid.NewGuid().ToString("N"));
@@ -68,6 +72,7 @@ public sealed class ConversationTestHost : IAsyncDisposable
             ["Inference:UBatchSize"] = "256",
             ["Retrieval:Embedder"] = "None",
         });
+        builder.Configuration.AddInMemoryCollection(await TestDatabase.SettingsAsync(provider, directory));
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -104,7 +109,7 @@ public sealed class ConversationTestHost : IAsyncDisposable
             }
         }
 
-        return new ConversationTestHost(host, directory, ownsDirectory);
+        return new ConversationTestHost(host, directory, ownsDirectory) { Provider = provider };
     }
 
     public async Task<ChatMessageRecord> MessageAsync(Guid id)
@@ -147,11 +152,12 @@ public sealed class ConversationTestHost : IAsyncDisposable
         }
 
         Host.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestDatabase.ClearPools();
         if (_ownsDirectory)
         {
             try
             {
+                await TestDatabase.DropAsync(Provider, Directory);
                 System.IO.Directory.Delete(Directory, recursive: true);
             }
             catch (IOException)

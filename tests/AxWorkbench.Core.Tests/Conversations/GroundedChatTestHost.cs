@@ -1,17 +1,18 @@
-using AxWorkbench.Core.Actors;
 using System.Runtime.CompilerServices;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Core.Tests.Data;
 using AxWorkbench.Core.Tests.Retrieval;
+using DocumentPage = AxWorkbench.Core.Documents.DocumentPage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using DocumentPage = AxWorkbench.Core.Documents.DocumentPage;
 
 namespace AxWorkbench.Core.Tests.Conversations;
 
@@ -28,6 +29,9 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
         Directory = directory;
         Model = model;
     }
+
+    /// <summary>The database provider (SQLite file in the folder, or a PostgreSQL database named after it).</summary>
+    public DbProvider Provider { get; private init; }
 
     public IHost Host { get; }
 
@@ -48,7 +52,7 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
     public GenerationCoordinator Coordinator => Host.Services.GetRequiredService<GenerationCoordinator>();
 
     /// <summary>Starts the host; <paramref name="configure"/> runs last (to change settings or replace the model and its token counter).</summary>
-    public static async Task<GroundedChatTestHost> StartAsync(Func<IReadOnlyList<ChatMessage>, string>? answer = null, Action<HostApplicationBuilder>? configure = null)
+    public static async Task<GroundedChatTestHost> StartAsync(Func<IReadOnlyList<ChatMessage>, string>? answer = null, Action<HostApplicationBuilder>? configure = null, DbProvider provider = DbProvider.Sqlite)
     {
         var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
@@ -60,6 +64,7 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
             ["Retrieval:ChunkWords"] = "60",
             ["Retrieval:OverlapWords"] = "10",
         });
+        builder.Configuration.AddInMemoryCollection(await TestDatabase.SettingsAsync(provider, directory));
         var model = new StreamingScriptedChatClient(answer ?? (_ => "An answer without citations."));
         builder.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(new HashingEmbedder());
         builder.Services.AddSingleton<IChatClient>(model);
@@ -73,7 +78,7 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(CancellationToken.None);
-        return new GroundedChatTestHost(host, directory, model);
+        return new GroundedChatTestHost(host, directory, model) { Provider = provider };
     }
 
     /// <summary>A parsed, ready document stored as the Documents feature stores one.</summary>
@@ -118,9 +123,10 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
         await Coordinator.StopAllAsync(CancellationToken.None);
         await Host.Services.GetRequiredService<RetrievalIndexHost>().StopAsync(CancellationToken.None);
         Host.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestDatabase.ClearPools();
         try
         {
+            await TestDatabase.DropAsync(Provider, Directory);
             System.IO.Directory.Delete(Directory, recursive: true);
         }
         catch (IOException)

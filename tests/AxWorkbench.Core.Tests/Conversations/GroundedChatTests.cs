@@ -1,16 +1,21 @@
-using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AxWorkbench.Core.Tests.Conversations;
 
-public sealed class GroundedChatTests
+public sealed class SqliteGroundedChatTests() : GroundedChatTests(DbProvider.Sqlite);
+
+public sealed class PostgresGroundedChatTests() : GroundedChatTests(DbProvider.Postgres);
+
+public abstract class GroundedChatTests(DbProvider provider)
 {
     private static readonly Marking Confidential = new(ClassificationLevel.Confidential);
     private static readonly Marking SecretNoforn = new(ClassificationLevel.Secret, ["NOFORN"]);
@@ -44,7 +49,7 @@ public sealed class GroundedChatTests
     [Fact]
     public async Task AnalystWithoutSecret_GroundedAnswerUsesOnlyTheConfidentialBrief_AndIsMarkedConfidential()
     {
-        await using var host = await GroundedChatTestHost.StartAsync();
+        await using var host = await GroundedChatTestHost.StartAsync(provider: provider);
         var (library, low, _) = await TwoBriefsAsync(host);
 
         var (answer, view, session) = await AskAsync(host, GroundedChatTestHost.Analyst("c-analyst", ClassificationLevel.Confidential), library, "When does the northern harbor convoy move?");
@@ -64,7 +69,7 @@ public sealed class GroundedChatTests
     public async Task ClearedAnalyst_GroundedAnswerUsesBothBriefs_AndItsMarkingJoinsEveryChunkInThePrompt()
     {
         // The model cites only [1]; the answer is still SECRET//NOFORN because the secret chunk was in the prompt.
-        await using var host = await GroundedChatTestHost.StartAsync(_ => "The convoy moves at dawn [1].");
+        await using var host = await GroundedChatTestHost.StartAsync(_ => "The convoy moves at dawn [1].", provider: provider);
         var (library, low, high) = await TwoBriefsAsync(host);
 
         var (answer, view, session) = await AskAsync(host, GroundedChatTestHost.Analyst("s-analyst", ClassificationLevel.Secret), library, "Who escorts the northern harbor convoy and when does it move?");
@@ -82,7 +87,7 @@ public sealed class GroundedChatTests
     public async Task GroundedAnswer_CitationsAreCheckedAndStored_WithTheReproducibilityRecord()
     {
         await using var host = await GroundedChatTestHost.StartAsync(_ =>
-            "Barges move \"fuel barges every Tuesday at dawn\" [1]. Also \"submarines guard the pier\" [1] and see [9].");
+            "Barges move \"fuel barges every Tuesday at dawn\" [1]. Also \"submarines guard the pier\" [1] and see [9].", provider: provider);
         var (library, low, _) = await TwoBriefsAsync(host);
 
         var (answer, view, _) = await AskAsync(host, GroundedChatTestHost.Analyst("c-analyst", ClassificationLevel.Confidential), library, "When do the fuel barges move?");
@@ -108,7 +113,7 @@ public sealed class GroundedChatTests
     public async Task NothingFound_TheAnswerSaysSo_AndTheModelIsNotAsked()
     {
         // The only brief in the library is above the analyst's clearance: for them, nothing is there.
-        await using var host = await GroundedChatTestHost.StartAsync();
+        await using var host = await GroundedChatTestHost.StartAsync(provider: provider);
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Secret only", SecretNoforn, ["J2"], CancellationToken.None);
         await host.Indexing.AddToLibraryAsync(library.Id, await host.StoreDocumentAsync("high.txt", SecretNoforn, HighBrief), GroundedChatTestHost.Admin, CancellationToken.None);
 
@@ -125,7 +130,7 @@ public sealed class GroundedChatTests
     [Fact]
     public async Task SessionLibraries_KeepOnlyLibrariesTheAnalystMaySearch_AndAQuestionIsAudited()
     {
-        await using var host = await GroundedChatTestHost.StartAsync();
+        await using var host = await GroundedChatTestHost.StartAsync(provider: provider);
         var (library, _, _) = await TwoBriefsAsync(host);
         var other = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Other unit", SecretNoforn, ["J3"], CancellationToken.None);
         var analyst = GroundedChatTestHost.Analyst("c-analyst", ClassificationLevel.Confidential);
@@ -143,7 +148,7 @@ public sealed class GroundedChatTests
     [Fact]
     public async Task SessionWithoutLibraries_SendsAPlainTurn()
     {
-        await using var host = await GroundedChatTestHost.StartAsync(_ => "plain");
+        await using var host = await GroundedChatTestHost.StartAsync(_ => "plain", provider: provider);
         var analyst = GroundedChatTestHost.Analyst("c-analyst", ClassificationLevel.Confidential);
         var session = await host.Conversations.CreateSessionAsync(analyst, null, null, CancellationToken.None);
 
@@ -158,7 +163,7 @@ public sealed class GroundedChatTests
     [Fact]
     public async Task GroundedSend_ReturnsTheLiveGenerationTheSourcesAndTheView_WithoutASecondRead()
     {
-        await using var host = await GroundedChatTestHost.StartAsync(_ => "The convoy moves at dawn [1].");
+        await using var host = await GroundedChatTestHost.StartAsync(_ => "The convoy moves at dawn [1].", provider: provider);
         var (library, low, _) = await TwoBriefsAsync(host);
         var analyst = GroundedChatTestHost.Analyst("c-analyst", ClassificationLevel.Confidential);
         var session = await host.Conversations.CreateSessionAsync(analyst, null, null, CancellationToken.None);
@@ -179,7 +184,7 @@ public sealed class GroundedChatTests
     [Fact]
     public async Task RegenerateOfAGroundedAnswer_IsGroundedAgain_WithItsOwnSourcesAndMarking()
     {
-        await using var host = await GroundedChatTestHost.StartAsync(_ => "The convoy moves at dawn [1].");
+        await using var host = await GroundedChatTestHost.StartAsync(_ => "The convoy moves at dawn [1].", provider: provider);
         var (library, low, _) = await TwoBriefsAsync(host);
         var analyst = GroundedChatTestHost.Analyst("c-analyst", ClassificationLevel.Confidential);
         var (first, _, _) = await AskAsync(host, analyst, library, "When does the northern harbor convoy move?");
@@ -199,7 +204,7 @@ public sealed class GroundedChatTests
     [Fact]
     public async Task EditOfAGroundedTurn_IsGrounded_OnTheNewQuestion()
     {
-        await using var host = await GroundedChatTestHost.StartAsync(_ => "Tuesdays [1].");
+        await using var host = await GroundedChatTestHost.StartAsync(_ => "Tuesdays [1].", provider: provider);
         var (library, _, high) = await TwoBriefsAsync(host);
         var analyst = GroundedChatTestHost.Analyst("s-analyst", ClassificationLevel.Secret);
         var (first, _, _) = await AskAsync(host, analyst, library, "When do the fuel barges move?");

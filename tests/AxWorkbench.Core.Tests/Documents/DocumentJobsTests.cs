@@ -1,6 +1,6 @@
-using AxWorkbench.Core.Actors;
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
@@ -8,6 +8,7 @@ using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Documents.Summaries;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,12 +16,16 @@ using Microsoft.Extensions.Hosting;
 
 namespace AxWorkbench.Core.Tests.Documents;
 
+public sealed class SqliteDocumentJobsTests() : DocumentJobsTests(DbProvider.Sqlite);
+
+public sealed class PostgresDocumentJobsTests() : DocumentJobsTests(DbProvider.Postgres);
+
 /// <summary>
 /// The background job runner over a real SQLite file, the real parser worker and the real audit log. The chat client is
 /// a scripted fake: these tests are about jobs (background, progress, cancel, interruption, resume, saving, audit), not
 /// the model (see <see cref="FixtureModelSummaryTests"/> for the real engine).
 /// </summary>
-public sealed partial class DocumentJobsTests
+public abstract partial class DocumentJobsTests(DbProvider provider)
 {
     private static readonly UserAuthorization SecretAnalyst = new(ClassificationLevel.Secret, new HashSet<string>());
     private static readonly WorkbenchActor Kim = new("kim", "kim", [], SecretAnalyst, ClientAddress: "127.0.0.1");
@@ -33,14 +38,14 @@ public sealed partial class DocumentJobsTests
         ["Documents:ConcurrentSummaries"] = "1",
     };
 
-    private static Task<DocumentsTestHost> StartAsync(ScriptedChatClient chat, string? directory = null) =>
+    private Task<DocumentsTestHost> StartAsync(ScriptedChatClient chat, string? directory = null) =>
         DocumentsTestHost.StartAsync(SmallContext, builder =>
         {
             builder.Services.AddSingleton<IChatClient>(chat);
             builder.Services.AddSingleton<IModelStatus>(new NoModel());
             builder.Services.AddSingleton<ITokenCounter>(new NoModel());
             builder.AddDocumentJobs();
-        }, start: true, directory: directory);
+        }, start: true, directory: directory, provider: provider);
 
     private static DocumentJobs Jobs(DocumentsTestHost host) => host.Services.GetRequiredService<DocumentJobs>();
 
@@ -76,7 +81,7 @@ public sealed partial class DocumentJobsTests
     [Fact]
     public async Task StoredButUnparsedAtShutdown_IsParsedAfterRestart()
     {
-        var first = await DocumentsTestHost.StartAsync(SmallContext);
+        var first = await DocumentsTestHost.StartAsync(SmallContext, provider: provider);
         var stored = await first.Library.StoreAsync(new MemoryStream(HostileFiles.TextPdf("(U) Left waiting.")), "waiting.pdf", Marking.Unclassified, SecretAnalyst, "kim", Kim);
         await first.DisposeHostAsync();
 
@@ -177,7 +182,7 @@ public sealed partial class DocumentJobsTests
     [Fact]
     public async Task LeftRunningByACrashedProcess_IsMarkedInterruptedAtStart()
     {
-        var first = await DocumentsTestHost.StartAsync(SmallContext);
+        var first = await DocumentsTestHost.StartAsync(SmallContext, provider: provider);
         var document = await SeedAsync(first, 3, Marking.Unclassified);
         var crashed = Guid.NewGuid();
         await using (var db = await first.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())

@@ -1,10 +1,15 @@
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Tests.Data;
 
 namespace AxWorkbench.Core.Tests.Documents;
 
+public sealed class SqliteDocumentLibraryTests() : DocumentLibraryTests(DbProvider.Sqlite);
+
+public sealed class PostgresDocumentLibraryTests() : DocumentLibraryTests(DbProvider.Postgres);
+
 /// <summary>The document store over a real SQLite file and the real worker.</summary>
-public sealed class DocumentLibraryTests
+public abstract class DocumentLibraryTests(DbProvider provider)
 {
     private static readonly UserAuthorization SecretAnalyst = new(ClassificationLevel.Secret, new HashSet<string>(StringComparer.Ordinal) { "NOFORN" }, "USA");
     private static readonly UserAuthorization ConfidentialAnalyst = new(ClassificationLevel.Confidential, new HashSet<string>(StringComparer.Ordinal), "USA");
@@ -12,7 +17,7 @@ public sealed class DocumentLibraryTests
     [Fact]
     public async Task Upload_IsStoredByHash_ParsedAndReady()
     {
-        await using var host = await DocumentsTestHost.StartAsync();
+        await using var host = await DocumentsTestHost.StartAsync(provider: provider);
         var pdf = HostileFiles.TextPdf("(U) Logistics overview for the exercise.");
 
         var first = await host.Library.ImportAsync(new MemoryStream(pdf), "brief.pdf", Marking.Unclassified, SecretAnalyst, "kim");
@@ -32,7 +37,7 @@ public sealed class DocumentLibraryTests
     [Fact]
     public async Task DeclaredMarkingAboveClearance_IsRefusedBeforeStoring()
     {
-        await using var host = await DocumentsTestHost.StartAsync();
+        await using var host = await DocumentsTestHost.StartAsync(provider: provider);
         var ex = await Assert.ThrowsAsync<DocumentRefusedException>(() => host.Library.ImportAsync(
             new MemoryStream(HostileFiles.TextPdf("x")), "x.pdf", new Marking(ClassificationLevel.Secret), ConfidentialAnalyst, "lee"));
         Assert.Contains("SECRET", ex.Message, StringComparison.Ordinal);
@@ -42,7 +47,7 @@ public sealed class DocumentLibraryTests
     [Fact]
     public async Task TextMarkedAboveDeclared_IsRefusedNamingPageAndMark()
     {
-        await using var host = await DocumentsTestHost.StartAsync();
+        await using var host = await DocumentsTestHost.StartAsync(provider: provider);
         var pdf = HostileFiles.TextPdf("SECRET//NOFORN", "(S//NF) Troop positions.");
 
         var result = await host.Library.ImportAsync(new MemoryStream(pdf), "mismarked.pdf", new Marking(ClassificationLevel.Confidential), SecretAnalyst, "kim");
@@ -56,7 +61,7 @@ public sealed class DocumentLibraryTests
     [Fact]
     public async Task ExecutableRenamedPdf_FailsWithTheReason_AndUsersBelowTheMarkingDoNotSeeDocuments()
     {
-        await using var host = await DocumentsTestHost.StartAsync();
+        await using var host = await DocumentsTestHost.StartAsync(provider: provider);
         var exe = await host.Library.ImportAsync(new MemoryStream(HostileFiles.Executable()), "report.pdf", Marking.Unclassified, SecretAnalyst, "kim");
         var secret = await host.Library.ImportAsync(new MemoryStream(HostileFiles.TextPdf("SECRET", "(S) Plans.")), "plans.pdf", new Marking(ClassificationLevel.Secret), SecretAnalyst, "kim");
 
@@ -71,7 +76,7 @@ public sealed class DocumentLibraryTests
     [Fact]
     public async Task UploadOverTheSizeLimit_IsRefused()
     {
-        await using var host = await DocumentsTestHost.StartAsync(new() { ["Documents:MaxUploadMegabytes"] = "1" });
+        await using var host = await DocumentsTestHost.StartAsync(new() { ["Documents:MaxUploadMegabytes"] = "1" }, provider: provider);
         var big = new byte[2 * 1024 * 1024];
         var ex = await Assert.ThrowsAsync<DocumentRefusedException>(() => host.Library.ImportAsync(new MemoryStream(big), "big.txt", Marking.Unclassified, SecretAnalyst, "kim"));
         Assert.Contains("Documents:MaxUploadMegabytes", ex.Message, StringComparison.Ordinal);

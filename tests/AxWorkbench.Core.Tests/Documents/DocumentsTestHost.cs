@@ -1,6 +1,7 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,9 @@ public sealed class DocumentsTestHost : IAsyncDisposable
         Directory = directory;
     }
 
+    /// <summary>The database provider (SQLite file in the folder, or a PostgreSQL database named after it).</summary>
+    public DbProvider Provider { get; private init; }
+
     public string Directory { get; }
 
     public DocumentLibrary Library => _host.Services.GetRequiredService<DocumentLibrary>();
@@ -32,7 +36,7 @@ public sealed class DocumentsTestHost : IAsyncDisposable
     /// services such as the document job runner running) when <paramref name="start"/> is true.
     /// </summary>
     public static async Task<DocumentsTestHost> StartAsync(Dictionary<string, string?>? settings = null, Action<IHostApplicationBuilder>? configure = null,
-        bool start = false, string? directory = null)
+        bool start = false, string? directory = null, DbProvider provider = DbProvider.Sqlite)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
@@ -42,6 +46,7 @@ public sealed class DocumentsTestHost : IAsyncDisposable
             ["Markings:Scheme"] = nameof(MarkingSchemeKind.Us),
             ["Logging:LogLevel:Default"] = "Warning",
         });
+        builder.Configuration.AddInMemoryCollection(await TestDatabase.SettingsAsync(provider, directory));
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -56,7 +61,7 @@ public sealed class DocumentsTestHost : IAsyncDisposable
         {
             await host.StartAsync();
         }
-        return new DocumentsTestHost(host, directory);
+        return new DocumentsTestHost(host, directory) { Provider = provider };
     }
 
     public async ValueTask DisposeAsync()
@@ -64,6 +69,7 @@ public sealed class DocumentsTestHost : IAsyncDisposable
         await DisposeHostAsync();
         try
         {
+            await TestDatabase.DropAsync(Provider, Directory);
             System.IO.Directory.Delete(Directory, recursive: true);
         }
         catch (IOException)
@@ -79,6 +85,6 @@ public sealed class DocumentsTestHost : IAsyncDisposable
         {
             await disposable.DisposeAsync();
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestDatabase.ClearPools();
     }
 }

@@ -6,12 +6,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AxWorkbench.Core.Tests.Identity;
 
-public sealed class DemoUserSeederTests
+public sealed class SqliteDemoUserSeederTests() : DemoUserSeederTests(DbProvider.Sqlite);
+
+public sealed class PostgresDemoUserSeederTests() : DemoUserSeederTests(DbProvider.Postgres);
+
+public abstract class DemoUserSeederTests(DbProvider provider)
 {
     [Fact]
     public async Task Seed_EmptyDatabase_CreatesAnalystSupervisorAdminWithDifferentClearances()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
 
         var seeded = await scope.ServiceProvider.GetRequiredService<DemoUserSeeder>().SeedAsync(MarkingSchemeKind.Us);
@@ -32,7 +36,7 @@ public sealed class DemoUserSeederTests
     [Fact]
     public async Task Seed_SecondStart_CreatesNothing()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var seeder = scope.ServiceProvider.GetRequiredService<DemoUserSeeder>();
         await seeder.SeedAsync(MarkingSchemeKind.Us);
@@ -43,7 +47,7 @@ public sealed class DemoUserSeederTests
     [Fact]
     public async Task Seed_NoConfiguredPassword_GeneratesDistinctStrongPasswords()
     {
-        await using var host = await TempDataHost.StartAsync(settings: new() { ["Demo:Password"] = "" });
+        await using var host = await TempDataHost.StartAsync(settings: new() { ["Demo:Password"] = "" }, provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
 
         var seeded = await scope.ServiceProvider.GetRequiredService<DemoUserSeeder>().SeedAsync(MarkingSchemeKind.Us);
@@ -55,7 +59,7 @@ public sealed class DemoUserSeederTests
     [Fact]
     public async Task Seed_Disabled_CreatesNoUsers()
     {
-        await using var host = await TempDataHost.StartAsync(settings: new() { ["Demo:Enabled"] = "false" });
+        await using var host = await TempDataHost.StartAsync(settings: new() { ["Demo:Enabled"] = "false" }, provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
 
         Assert.Empty(await scope.ServiceProvider.GetRequiredService<DemoUserSeeder>().SeedAsync(MarkingSchemeKind.Us));
@@ -64,7 +68,7 @@ public sealed class DemoUserSeederTests
     [Fact]
     public async Task Seed_RokScheme_GivesKoreanClearances()
     {
-        await using var host = await TempDataHost.StartAsync(MarkingSchemeKind.Rok);
+        await using var host = await TempDataHost.StartAsync(MarkingSchemeKind.Rok, provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
 
         await scope.ServiceProvider.GetRequiredService<DemoUserSeeder>().SeedAsync(MarkingSchemeKind.Rok);

@@ -7,12 +7,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AxWorkbench.Core.Tests.Identity;
 
-public sealed class UserAdministrationTests
+public sealed class SqliteUserAdministrationTests() : UserAdministrationTests(DbProvider.Sqlite);
+
+public sealed class PostgresUserAdministrationTests() : UserAdministrationTests(DbProvider.Postgres);
+
+public abstract class UserAdministrationTests(DbProvider provider)
 {
     [Fact]
     public async Task Add_WithBannerClearance_StoresLevelCaveatsRolesAndUnit()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 
@@ -31,7 +35,7 @@ public sealed class UserAdministrationTests
     [Fact]
     public async Task Add_UnparseableClearance_IsRefusedNamingTheText()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 
@@ -45,7 +49,7 @@ public sealed class UserAdministrationTests
     [Fact]
     public async Task Add_UnknownRole_IsRefusedListingTheRoles()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 
@@ -59,7 +63,7 @@ public sealed class UserAdministrationTests
     [Fact]
     public async Task Add_ShortPassword_IsRefusedWithIdentityReason()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 
@@ -71,7 +75,7 @@ public sealed class UserAdministrationTests
     [Fact]
     public async Task SetClearance_ChangesLevelAndSecurityStamp()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<WorkbenchUser>>();
@@ -88,7 +92,7 @@ public sealed class UserAdministrationTests
     [Fact]
     public async Task SetDisabled_MarksUserDisabledAndListShowsIt()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
         await admin.AddAsync("kim", "Long-enough-password1", [Roles.Analyst], "SECRET", "2nd Bde");
@@ -101,7 +105,7 @@ public sealed class UserAdministrationTests
     [Fact]
     public async Task SetRoles_ReplacesRoles()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
         await admin.AddAsync("kim", "Long-enough-password1", [Roles.Analyst], "SECRET", "2nd Bde");
@@ -114,7 +118,7 @@ public sealed class UserAdministrationTests
     [Fact]
     public async Task SetClearance_UnknownUser_IsRefusedNamingTheUser()
     {
-        await using var host = await TempDataHost.StartAsync();
+        await using var host = await TempDataHost.StartAsync(provider: provider);
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 

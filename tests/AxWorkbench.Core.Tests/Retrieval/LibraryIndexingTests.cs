@@ -1,17 +1,22 @@
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
-using AxWorkbench.Core.Actors;
-using AxWorkbench.Core.Tests.Conversations;
 using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Core.Tests.Conversations;
+using AxWorkbench.Core.Tests.Data;
+using DocumentPage = AxWorkbench.Core.Documents.DocumentPage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using DocumentPage = AxWorkbench.Core.Documents.DocumentPage;
 
 namespace AxWorkbench.Core.Tests.Retrieval;
 
-public sealed class LibraryIndexingTests
+public sealed class SqliteLibraryIndexingTests() : LibraryIndexingTests(DbProvider.Sqlite);
+
+public sealed class PostgresLibraryIndexingTests() : LibraryIndexingTests(DbProvider.Postgres);
+
+public abstract class LibraryIndexingTests(DbProvider provider)
 {
     [Fact]
     public void ToIndexed_PortionMarkedParagraph_CarriesItsOwnMarking_OtherTextInheritsTheDocuments()
@@ -40,7 +45,7 @@ public sealed class LibraryIndexingTests
     [Fact]
     public async Task AddToLibrary_DocumentAboveTheCeiling_IsRefusedWithTheReason_AndTheRefusalIsAudited()
     {
-        await using var host = await GroundedChatTestHost.StartAsync();
+        await using var host = await GroundedChatTestHost.StartAsync(provider: provider);
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Confidential only", new Marking(ClassificationLevel.Confidential), ["J2"], CancellationToken.None);
         var secret = await host.StoreDocumentAsync("secret.txt", new Marking(ClassificationLevel.Secret), "A secret brief about harbors.");
 
@@ -57,7 +62,7 @@ public sealed class LibraryIndexingTests
     [Fact]
     public async Task AddToLibraryByName_IndexesTheStoredPages_AndOnlyTheOwnerOrAnAdministratorMayAdd()
     {
-        await using var host = await GroundedChatTestHost.StartAsync();
+        await using var host = await GroundedChatTestHost.StartAsync(provider: provider);
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Harbor", new Marking(ClassificationLevel.Secret), ["J2"], CancellationToken.None);
         var document = await host.StoreDocumentAsync("brief.txt", new Marking(ClassificationLevel.Confidential), "The lighthouse keeper logs every vessel.");
         var stranger = GroundedChatTestHost.Analyst("someone", ClassificationLevel.Secret);

@@ -1,13 +1,18 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static AxWorkbench.Core.Tests.Retrieval.RetrievalTestHost;
 
 namespace AxWorkbench.Core.Tests.Retrieval;
 
-public sealed class RetrievalServiceTests
+public sealed class SqliteRetrievalServiceTests() : RetrievalServiceTests(DbProvider.Sqlite);
+
+public sealed class PostgresRetrievalServiceTests() : RetrievalServiceTests(DbProvider.Postgres);
+
+public abstract class RetrievalServiceTests(DbProvider provider)
 {
     private static readonly Marking _secret = new(ClassificationLevel.Secret);
     private static readonly Marking _confidential = new(ClassificationLevel.Confidential);
@@ -15,7 +20,7 @@ public sealed class RetrievalServiceTests
     [Fact]
     public async Task AnalystWithoutSecret_NeverSeesSecretChunks()
     {
-        await using var host = await StartAsync();
+        await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "Border", new Marking(ClassificationLevel.TopSecret), ["1-BDE"], default);
         await host.Service.AddDocumentAsync(library.Id, Brief("Low", _confidential, "The convoy crossed the river bridge at dawn."), Owner("owner"), default);
         await host.Service.AddDocumentAsync(library.Id, Brief("High", _secret, "The convoy carried missile launchers toward the border."), Owner("owner"), default);
@@ -33,7 +38,7 @@ public sealed class RetrievalServiceTests
     [Fact]
     public async Task UserOutsideLibraryUnits_FindsNothing_OwnerFindsIt()
     {
-        await using var host = await StartAsync();
+        await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "J2 only", _secret, ["J2"], default);
         await host.Service.AddDocumentAsync(library.Id, Brief("Radar", _confidential, "Radar sites along the northern sector."), Owner("owner"), default);
 
@@ -51,7 +56,7 @@ public sealed class RetrievalServiceTests
     [Fact]
     public async Task DocumentAboveCeiling_IsRefused_AndNonOwnerCannotAdd()
     {
-        await using var host = await StartAsync();
+        await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "Confidential shelf", _confidential, ["1-BDE"], default);
 
         await Assert.ThrowsAsync<MarkingAboveCeilingException>(() => host.Service.AddDocumentAsync(library.Id, Brief("High", _secret, "text"), Owner("owner"), default));
@@ -62,7 +67,7 @@ public sealed class RetrievalServiceTests
     [Fact]
     public async Task AnalystMakesALibrary_ForOwnUnitOnly_AtMostOwnClearance_AndOwnsIt()
     {
-        await using var host = await StartAsync();
+        await using var host = await StartAsync(provider: provider);
         var analyst = User(ClassificationLevel.Secret, "1-BDE", id: "kim");
 
         var made = await host.Service.CreateLibraryAsync(analyst, "Working set", _secret, [], default);
@@ -89,7 +94,7 @@ public sealed class RetrievalServiceTests
     [Fact]
     public async Task NewVersion_ReplacesOldChunks_InDatabaseAndIndex()
     {
-        await using var host = await StartAsync();
+        await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "L", _secret, ["1-BDE"], default);
         var v1 = Brief("Report", _confidential, "The harbor is empty.");
         await host.Service.AddDocumentAsync(library.Id, v1, Owner("owner"), default);
@@ -108,13 +113,13 @@ public sealed class RetrievalServiceTests
     {
         var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
         var user = User(ClassificationLevel.Secret, "1-BDE");
-        var first = await StartAsync(directory);
+        var first = await StartAsync(directory, provider: provider);
         var library = await first.Service.CreateLibraryAsync("owner", "L", _secret, ["1-BDE"], default);
         await first.Service.AddDocumentAsync(library.Id, Brief("Fuel", _confidential, "Fuel depots near the airfield."), Owner("owner"), default);
         var before = await first.Service.SearchAsync(user, new SearchRequest("fuel airfield"), default);
         await first.StopAsync();
 
-        var reopened = await StartAsync(directory);
+        var reopened = await StartAsync(directory, provider: provider);
         Assert.False((await reopened.IndexHost.GetAsync(default)).WasRebuilt);
         var path = reopened.IndexHost.IndexPath;
         await reopened.StopAsync();
@@ -124,7 +129,7 @@ public sealed class RetrievalServiceTests
             await File.WriteAllBytesAsync(file, [1, 2, 3]);
         }
 
-        await using var repaired = await StartAsync(directory);
+        await using var repaired = await StartAsync(directory, provider: provider);
         Assert.True((await repaired.IndexHost.GetAsync(default)).WasRebuilt);
         var after = await repaired.Service.SearchAsync(user, new SearchRequest("fuel airfield"), default);
         Assert.Equal(before.Hits.Select(h => (h.ChunkId, h.Score)), after.Hits.Select(h => (h.ChunkId, h.Score)));
@@ -134,13 +139,13 @@ public sealed class RetrievalServiceTests
     public async Task EmbedderChange_ReembedsEveryChunk_AndIsRecorded()
     {
         var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
-        var first = await StartAsync(directory);
+        var first = await StartAsync(directory, provider: provider);
         var library = await first.Service.CreateLibraryAsync("owner", "L", _secret, ["1-BDE"], default);
         await first.Service.AddDocumentAsync(library.Id, Brief("Fuel", _confidential, "Fuel depots near the airfield.", "Second page about bridges."), Owner("owner"), default);
         await first.StopAsync();
 
         var other = new OtherEmbedder();
-        await using var second = await StartAsync(directory, other);
+        await using var second = await StartAsync(directory, other, provider: provider);
         Assert.Equal(1, other.Calls);
         await using var db = await second.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
         Assert.Equal(OtherEmbedder.Profile.Id, (await db.RetrievalSettings.SingleAsync(s => s.Key == RetrievalIndexHost.EmbedderSetting)).Value);
@@ -150,7 +155,7 @@ public sealed class RetrievalServiceTests
     [Fact]
     public async Task KoreanQuery_IsRankedByBm25Alone_WhenEmbedderReadsEnglishOnly()
     {
-        await using var host = await StartAsync();
+        await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "법령", _secret, ["1-BDE"], default);
         await host.Service.AddDocumentAsync(library.Id, Brief("군사기밀보호법", _confidential, "제1조(목적) 이 법은 군사기밀을 보호함을 목적으로 한다.\n\n제2조(정의) 군사기밀이란 누설되면 국가안전보장에 위험을 초래할 우려가 있는 사항을 말한다."), Owner("owner"), default);
 

@@ -2,6 +2,7 @@ using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,9 @@ public sealed class RetrievalTestHost : IAsyncDisposable
         Directory = directory;
     }
 
+    /// <summary>The database provider (SQLite file in the folder, or a PostgreSQL database named after it).</summary>
+    public DbProvider Provider { get; private init; }
+
     public IHost Host { get; }
 
     public string Directory { get; }
@@ -26,7 +30,7 @@ public sealed class RetrievalTestHost : IAsyncDisposable
 
     public RetrievalIndexHost IndexHost => Host.Services.GetRequiredService<RetrievalIndexHost>();
 
-    public static async Task<RetrievalTestHost> StartAsync(string? directory = null, IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
+    public static async Task<RetrievalTestHost> StartAsync(string? directory = null, IEmbeddingGenerator<string, Embedding<float>>? embedder = null, DbProvider provider = DbProvider.Sqlite)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
@@ -36,6 +40,7 @@ public sealed class RetrievalTestHost : IAsyncDisposable
             ["Retrieval:ChunkWords"] = "60",
             ["Retrieval:OverlapWords"] = "10",
         });
+        builder.Configuration.AddInMemoryCollection(await TestDatabase.SettingsAsync(provider, directory));
         builder.Services.AddSingleton(embedder ?? new HashingEmbedder());
         builder.AddWorkbenchData();
         builder.AddMarkings();
@@ -43,14 +48,14 @@ public sealed class RetrievalTestHost : IAsyncDisposable
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await host.StartAsync();
-        return new RetrievalTestHost(host, directory);
+        return new RetrievalTestHost(host, directory) { Provider = provider };
     }
 
     public async Task StopAsync()
     {
         await Host.StopAsync();
         Host.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestDatabase.ClearPools();
     }
 
     public async ValueTask DisposeAsync()
@@ -58,6 +63,7 @@ public sealed class RetrievalTestHost : IAsyncDisposable
         await StopAsync();
         try
         {
+            await TestDatabase.DropAsync(Provider, Directory);
             System.IO.Directory.Delete(Directory, recursive: true);
         }
         catch (IOException)

@@ -2,13 +2,18 @@ using System.Text.Json;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AxWorkbench.Core.Tests.Review;
 
+public sealed class SqliteReviewEvidenceTests() : ReviewEvidenceTests(DbProvider.Sqlite);
+
+public sealed class PostgresReviewEvidenceTests() : ReviewEvidenceTests(DbProvider.Postgres);
+
 /// <summary>The review transcript and the review exports show what backs an answer: its sources, checked citations, and why it stopped.</summary>
-public sealed class ReviewEvidenceTests : IAsyncLifetime
+public abstract class ReviewEvidenceTests(DbProvider provider) : IAsyncLifetime
 {
     private const string Battalion = "1st Intelligence Battalion";
     private static readonly Marking Secret = new(ClassificationLevel.Secret);
@@ -17,7 +22,7 @@ public sealed class ReviewEvidenceTests : IAsyncLifetime
     private static readonly Guid HiddenDocument = Guid.NewGuid();
     private ReviewTestHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await ReviewTestHost.StartAsync();
+    public async Task InitializeAsync() => _host = await ReviewTestHost.StartAsync(provider: provider);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

@@ -1,13 +1,18 @@
-using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
+using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Review;
+using AxWorkbench.Core.Tests.Data;
 
 namespace AxWorkbench.Core.Tests.Review;
 
-public sealed class ReviewServiceTests : IAsyncLifetime
+public sealed class SqliteReviewServiceTests() : ReviewServiceTests(DbProvider.Sqlite);
+
+public sealed class PostgresReviewServiceTests() : ReviewServiceTests(DbProvider.Postgres);
+
+public abstract class ReviewServiceTests(DbProvider provider) : IAsyncLifetime
 {
     private const string Hq = "Headquarters";
     private const string Battalion = "1st Intelligence Battalion";
@@ -16,7 +21,7 @@ public sealed class ReviewServiceTests : IAsyncLifetime
     private static readonly Marking Confidential = new(ClassificationLevel.Confidential);
     private ReviewTestHost _host = null!;
 
-    public async Task InitializeAsync() => _host = await ReviewTestHost.StartAsync();
+    public async Task InitializeAsync() => _host = await ReviewTestHost.StartAsync(provider: provider);
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 

@@ -3,11 +3,12 @@ using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
-using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
+using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Core.Review;
 using AxWorkbench.Core.Tests.Conversations;
+using AxWorkbench.Core.Tests.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,9 @@ public sealed class ReviewTestHost : IAsyncDisposable
         _directory = directory;
     }
 
+    /// <summary>The database provider (SQLite file in the folder, or a PostgreSQL database named after it).</summary>
+    public DbProvider Provider { get; private init; }
+
     public IHost Host { get; }
 
     public ReviewService Review => Host.Services.GetRequiredService<ReviewService>();
@@ -37,7 +41,7 @@ public sealed class ReviewTestHost : IAsyncDisposable
 
     public ConversationService Conversations => Host.Services.GetRequiredService<ConversationService>();
 
-    public static async Task<ReviewTestHost> StartAsync()
+    public static async Task<ReviewTestHost> StartAsync(DbProvider provider = DbProvider.Sqlite)
     {
         var directory = Path.Combine(Path.GetTempPath(), "axwb-review-tests", Guid.NewGuid().ToString("N"));
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
@@ -47,6 +51,7 @@ public sealed class ReviewTestHost : IAsyncDisposable
             ["Markings:Scheme"] = "Us",
             ["Logging:LogLevel:Default"] = "Warning",
         });
+        builder.Configuration.AddInMemoryCollection(await TestDatabase.SettingsAsync(provider, directory));
         builder.AddWorkbenchData();
         builder.AddMarkings();
         builder.Services.AddSingleton<Microsoft.Extensions.AI.IChatClient>(new ScriptedChatClient());
@@ -58,7 +63,7 @@ public sealed class ReviewTestHost : IAsyncDisposable
         builder.AddReview();
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
-        return new ReviewTestHost(host, directory);
+        return new ReviewTestHost(host, directory) { Provider = provider };
     }
 
     public async Task<WorkbenchUser> AddUserAsync(string userName, string unit, ClassificationLevel clearance, params string[] caveats)
@@ -116,9 +121,10 @@ public sealed class ReviewTestHost : IAsyncDisposable
     {
         await Host.Services.GetRequiredService<AuditLog>().DisposeAsync();
         Host.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestDatabase.ClearPools();
         try
         {
+            await TestDatabase.DropAsync(Provider, _directory);
             Directory.Delete(_directory, recursive: true);
         }
         catch (IOException)
