@@ -36,19 +36,37 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
     public async Task RunAsync(IBrowser browser, string origin, DateTime deadline, CancellationToken cancellationToken)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", BaseURL = origin });
-        context.SetDefaultTimeout(60_000);
+        context.SetDefaultTimeout(120_000);
+        var stage = "log in";
         try
         {
+            // Analysts arrive over a few seconds, not all in the same instant (sign-in hashes the password).
+            await Task.Delay(TimeSpan.FromSeconds(index * 1.5), cancellationToken);
             var page = await context.NewPageAsync();
             await LogInAsync(page, userName, password);
+            stage = grounded ? "open a grounded chat" : "open a chat";
             await OpenChatAsync(page);
+            stage = "chat";
+            LoggedIn = true;
             Ready.TrySetResult();
             await StartSignal.Task.WaitAsync(cancellationToken);
             var random = new Random(index);
             var turn = 0;
             while (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
             {
-                await SendOneAsync(page, turn++);
+                try
+                {
+                    await SendOneAsync(page, turn++);
+                }
+                catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+                {
+                    // One prompt that never showed as sent (nor refused) within 120 s: an error; the analyst goes on from a fresh chat page.
+                    events.Errors.Enqueue($"analyst {index} turn {turn - 1}: {ex.Message.Split('\n')[0]}");
+                    events.Answers.Enqueue(new AnswerEvent(index, clock.Elapsed.TotalSeconds, grounded, AnswerOutcome.Error, false, null, null, ex.Message.Split('\n')[0]));
+                    await page.ReloadAsync();
+                    await page.Locator("[data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+                    await page.EvaluateAsync(Probe);
+                }
                 await Task.Delay(random.Next(1000, 3000), cancellationToken);
             }
         }
@@ -60,7 +78,7 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
 #pragma warning restore CA1031
         {
             Ready.TrySetResult();
-            events.Errors.Enqueue($"analyst {index}: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
+            events.Errors.Enqueue($"analyst {index} ({stage}): {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
             events.Answers.Enqueue(new AnswerEvent(index, clock.Elapsed.TotalSeconds, grounded, AnswerOutcome.Error, false, null, null, ex.Message.Split('\n')[0]));
         }
         finally
@@ -69,7 +87,10 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
         }
     }
 
-    /// <summary>Done when the analyst has logged in and opened the chat (an idle circuit).</summary>
+    /// <summary>True once the analyst has logged in and opened the chat.</summary>
+    public bool LoggedIn { get; private set; }
+
+    /// <summary>Done when the analyst has logged in and opened the chat (an idle circuit), or has given up.</summary>
     public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Set when every analyst is ready: prompts start.</summary>
@@ -115,7 +136,7 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
         await page.GetByTestId("chat-input").FillAsync(question);
         await page.GetByTestId("chat-input").PressAsync("Enter");
         var error = page.GetByTestId("chat-error");
-        await users.Nth(before).Or(error).First.WaitForAsync(new() { Timeout = 60_000 });
+        await users.Nth(before).Or(error).First.WaitForAsync(new() { Timeout = 120_000 });
         if (await error.IsVisibleAsync())
         {
             var text = (await error.TextContentAsync() ?? "").Trim();

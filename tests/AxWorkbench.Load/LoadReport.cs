@@ -27,10 +27,11 @@ public static class LoadReport
         };
     }
 
-    public static JsonObject Build(LoadEvents events, LoadOptions options, int analysts, double runStarted, double runEnded, double? idleCircuitsMb,
+    public static JsonObject Build(LoadEvents events, LoadOptions options, int analysts, int loggedIn, double runStarted, double runEnded, double? idleCircuitsMb,
         double baselineMb, JsonArray steps, string? breaksAt, string[] args)
     {
-        var window = Window(events, analysts, runStarted, double.MaxValue);
+        // From the start: an analyst who could not log in is an error too.
+        var window = Window(events, analysts, 0, double.MaxValue);
         var all = events.Samples.ToList();
         var report = new JsonObject
         {
@@ -38,6 +39,8 @@ public static class LoadReport
             ["client"] = "Playwright pages (one browser context per user) in Debian's chromium; every analyst is a real Blazor Server circuit",
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
             ["analysts"] = analysts,
+            ["analystsLoggedIn"] = loggedIn,
+            ["promptsFromSeconds"] = Math.Round(runStarted, 1),
             ["minutes"] = options.Ramp ? null : options.Minutes,
             ["maxTokens"] = options.MaxTokens,
             ["answersSent"] = window["answersSent"]!.DeepClone(),
@@ -50,8 +53,8 @@ public static class LoadReport
             ["navigationP95Ms"] = window["navigationP95Ms"]?.DeepClone(),
             ["serverPeakWorkingSetMb"] = all.Count == 0 ? null : all.Max(s => s.WorkingSetMb),
             ["serverBaselineWorkingSetMb"] = baselineMb,
-            ["perCircuitKb"] = idleCircuitsMb is { } mb && analysts > 0 ? Math.Round(mb * 1024 / analysts, 0) : null,
-            ["perCircuitNote"] = "server RSS with every analyst logged in and a chat open (idle), minus RSS before, divided by the analysts; includes GC slack",
+            ["perCircuitKb"] = idleCircuitsMb is { } mb ? Math.Round(mb * 1024 / loggedIn, 0) : null,
+            ["perCircuitNote"] = "server RSS with every analyst logged in and a chat open (idle), minus RSS before, divided by the analysts logged in; includes GC slack",
             ["groundedAnswersCompleted"] = events.Answers.Count(a => a.Grounded && a.Outcome == AnswerOutcome.Completed),
             ["navigations"] = events.Navigations.Count,
             ["peakHandles"] = all.Count == 0 ? null : all.Max(s => s.Handles),

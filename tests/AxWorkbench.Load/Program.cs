@@ -33,12 +33,13 @@ var total = options.Ramp ? options.MaxAnalysts : options.Analysts;
 var events = new LoadEvents();
 var clock = Stopwatch.StartNew();
 await using var server = new LoadServer(options.Web, options.ServerSettings);
-Console.WriteLine($"making {total + 1} users with the operator command line...");
+// The demo users and briefs are seeded on a fresh database, so the server starts first; the operator then adds the
+// load users with the command line while it runs. The first command after start makes the roles; the rest run two at a time.
+await server.StartAsync(Password);
+Console.WriteLine($"server {server.Origin} (pid {server.ProcessId}) healthy after {clock.Elapsed.TotalSeconds:F0} s; making {total + 1} users with the operator command line...");
+await server.AddUserAsync("load-navigator", Password, ["Admin", "Supervisor", "Analyst"], "SECRET//NOFORN");
 await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (i, _) =>
     await server.AddUserAsync($"load-analyst-{i}", Password, ["Analyst"], "SECRET//NOFORN"));
-await server.AddUserAsync("load-navigator", Password, ["Admin", "Supervisor", "Analyst"], "SECRET//NOFORN");
-await server.StartAsync(Password);
-Console.WriteLine($"server {server.Origin} (pid {server.ProcessId}) healthy after {clock.Elapsed.TotalSeconds:F0} s");
 
 using var playwright = await Playwright.CreateAsync();
 await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -84,11 +85,11 @@ if (!options.Ramp)
         analysts.Add((analyst, Task.Run(() => analyst.RunAsync(browser, server.Origin, deadline, cancel.Token))));
     }
     await Task.WhenAll(analysts.Select(a => a.Analyst.Ready.Task));
-    activeAnalysts = options.Analysts;
+    activeAnalysts = analysts.Count(a => a.Analyst.LoggedIn);
     await Task.Delay(TimeSpan.FromSeconds(options.SampleSeconds));
     var idle = server.Sample();
     idleCircuitMb = idle.WorkingSetMb - baseline.WorkingSetMb;
-    Console.WriteLine($"{options.Analysts} analysts logged in with a chat open: server {idle.WorkingSetMb} MB ({idleCircuitMb * 1024 / options.Analysts:F0} KB per idle circuit)");
+    Console.WriteLine($"{activeAnalysts} of {options.Analysts} analysts logged in with a chat open: server {idle.WorkingSetMb} MB ({idleCircuitMb * 1024 / Math.Max(1, activeAnalysts):F0} KB per idle circuit)");
     runStarted = clock.Elapsed.TotalSeconds;
     var navigation = navigator.RunAsync(navigatorPage, DateTime.UtcNow.AddMinutes(options.Minutes), cancel.Token);
     start.TrySetResult();
@@ -128,7 +129,7 @@ else
 await cancel.CancelAsync();
 await sampler;
 
-var report = LoadReport.Build(events, options, total, runStarted, clock.Elapsed.TotalSeconds, idleCircuitMb, baseline.WorkingSetMb, steps, breaksAt, args);
+var report = LoadReport.Build(events, options, total, Math.Max(1, options.Ramp ? total : activeAnalysts), runStarted, clock.Elapsed.TotalSeconds, idleCircuitMb, baseline.WorkingSetMb, steps, breaksAt, args);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Out))!);
 await File.WriteAllTextAsync(options.Out, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Split("\"answers\"")[0]);

@@ -24,9 +24,12 @@ public sealed record ChatCrashLoopResult(
 /// prompt sent through the UI (acknowledged: shown as a committed turn), then SIGKILL at a random moment while the
 /// answer streams, again and again; one last start lets recovery run; then the SQLite file is read directly.
 /// </summary>
-public sealed class ChatCrashLoop(IBrowser browser, string dataDirectory, string password, Action<string> log)
+public sealed class ChatCrashLoop(IBrowser browser, string dataDirectory, string password, Action<string> log, TimeSpan? startTimeout = null)
 {
-    public async Task<ChatCrashLoopResult> RunAsync(int runs, int seed)
+    private readonly TimeSpan _startTimeout = startTimeout ?? TimeSpan.FromSeconds(90);
+
+    /// <param name="budget">Stop starting new runs after this long (the benchmark on a loaded machine); null: all runs.</param>
+    public async Task<ChatCrashLoopResult> RunAsync(int runs, int seed, TimeSpan? budget = null)
     {
         var random = new Random(seed);
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
@@ -40,11 +43,13 @@ public sealed class ChatCrashLoop(IBrowser browser, string dataDirectory, string
         var failures = 0;
         var loggedIn = false;
 
-        for (var run = 0; run < runs; run++)
+        var done = 0;
+        for (var run = 0; run < runs && (budget is null || clock.Elapsed < budget); run++, done++)
         {
             var started = Stopwatch.StartNew();
             using var app = await StartAppAsync();
             starts.Add(started.Elapsed.TotalSeconds);
+            log(string.Create(CultureInfo.InvariantCulture, $"progress: run {run} started in {starts[^1]:F1} s ({clock.Elapsed.TotalMinutes:F1} min so far)"));
             try
             {
                 if (!loggedIn)
@@ -96,7 +101,7 @@ public sealed class ChatCrashLoop(IBrowser browser, string dataDirectory, string
         await using var db = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "axworkbench.db")};Mode=ReadOnly;Pooling=False");
         await db.OpenAsync();
         return new ChatCrashLoopResult(
-            runs, seed, clock.Elapsed.TotalSeconds, failures, acknowledged,
+            done, seed, clock.Elapsed.TotalSeconds, failures, acknowledged,
             await ListAsync(db, "SELECT Content FROM ChatMessages WHERE Role = 'User'"),
             await ScalarAsync(db, "PRAGMA integrity_check;"),
             long.Parse(await ScalarAsync(db, "SELECT COUNT(*) FROM ChatMessages u WHERE u.Role = 'User' AND NOT EXISTS (SELECT 1 FROM ChatMessages a WHERE a.ParentId = u.Id AND a.Role = 'Assistant')"), CultureInfo.InvariantCulture),
@@ -140,10 +145,10 @@ public sealed class ChatCrashLoop(IBrowser browser, string dataDirectory, string
             {
                 throw new InvalidOperationException($"the app exited with {process.ExitCode} while starting");
             }
-            if (deadline.Elapsed > TimeSpan.FromSeconds(90))
+            if (deadline.Elapsed > _startTimeout)
             {
                 app.Dispose();
-                throw new TimeoutException("the app did not become healthy within 90 s");
+                throw new TimeoutException($"the app did not become healthy within {_startTimeout.TotalSeconds:F0} s");
             }
             try
             {
