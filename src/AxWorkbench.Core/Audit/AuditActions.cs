@@ -37,13 +37,15 @@ public static class AuditActions
     public const string ModelEvaluated = "model.evaluate";
     public const string ModelPromoted = "model.promote";
     public const string AuditVerified = "audit.verified";
+    public const string Backup = "data.backup";
+    public const string Restore = "data.restore";
 
     public static IReadOnlyList<string> All { get; } =
     [
         Login, LoginFailed, Lockout, Logout, AccessDenied,
         UserCreated, UserDisabled, UserEnabled, RolesChanged, ClearanceChanged, UnitChanged, PasswordReset,
         Prompt, Generation, Retrieval, Upload, Summary, DocumentDeleted, Export, SessionViewed, Comment, SignOff, Flag,
-        SettingsChanged, AuditVerified,
+        SettingsChanged, AuditVerified, Backup, Restore,
     ];
 }
 

@@ -133,7 +133,14 @@ public sealed class ConversationTurns(
             CompletedAt = now,
         };
         // Audited first (prompt hash and marking): if the record cannot be written, the turn is refused.
-        await audit.PromptSubmittedAsync(new PromptAuditEvent(actor, session.Id, user.Id, Sha256(text), promptMarking), cancellationToken);
+        try
+        {
+            await audit.PromptSubmittedAsync(new PromptAuditEvent(actor, session.Id, user.Id, Sha256(text), promptMarking), cancellationToken);
+        }
+        catch (Exception ex) when (StorageFullException.IsDiskFull(ex))
+        {
+            throw StorageFullException.For("The prompt", null, ex);
+        }
         db.Messages.Add(user);
         messages.Add(user);
         var started = await AddAnswerAsync(db, actor, session, messages, [.. parentPath, user], promptMarking, sample, grounded, cancellationToken);
@@ -201,7 +208,14 @@ public sealed class ConversationTurns(
         }
 
         // Durability: the user's turn and the answer's row are on disk before the model sees anything.
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception ex) when (StorageFullException.IsDiskFull(ex))
+        {
+            throw StorageFullException.For("The prompt", null, ex);
+        }
         var generation = answer.Status == MessageStatus.Generating
             ? coordinator.Start(new GenerationJob(answer.Id, session.Id, actor, prompt, sample.Temperature, sample.TopP, sample.MaxTokens, sample.Seed, answerMarking))
             : null;

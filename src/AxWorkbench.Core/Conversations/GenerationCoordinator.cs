@@ -157,20 +157,21 @@ public sealed partial class GenerationCoordinator(
         await periodic.ConfigureAwait(false);
         try
         {
-            var (final, _) = active.Snapshot();
-            var now = DateTime.UtcNow;
-            await using (var db = await contextFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
+            var final = new FinalState(status, error, finishReason, promptTokens, completionTokens ?? active.Pieces);
+            // A full disk (or a database locked for long) refuses the final write: the answer stays in memory, shown as it
+            // is, and the write is retried until it lands, so the workbench recovers by itself once space returns.
+            for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxFinalWriteRetryDelay.Ticks)))
             {
-                await db.Messages.Where(m => m.Id == job.AnswerId).ExecuteUpdateAsync(s => s
-                    .SetProperty(m => m.Content, final)
-                    .SetProperty(m => m.Status, status)
-                    .SetProperty(m => m.Error, error)
-                    .SetProperty(m => m.FinishReason, finishReason)
-                    .SetProperty(m => m.PromptTokens, promptTokens)
-                    .SetProperty(m => m.CompletionTokens, completionTokens ?? active.Pieces)
-                    .SetProperty(m => m.UpdatedAt, now)
-                    .SetProperty(m => m.CompletedAt, now), CancellationToken.None).ConfigureAwait(false);
-                await db.Sessions.Where(s => s.Id == job.SessionId).ExecuteUpdateAsync(s => s.SetProperty(x => x.UpdatedAt, now), CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await WriteFinalAsync(active, final).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException && !active.ShuttingDown)
+                {
+                    LogFinalWriteRetry(logger, job.AnswerId, delay.TotalSeconds, ex.Message);
+                    await Task.Delay(delay).ConfigureAwait(false);
+                }
             }
 
             try
@@ -196,6 +197,27 @@ public sealed partial class GenerationCoordinator(
             _active.TryRemove(job.AnswerId, out _);
             active.Finish();
         }
+    }
+
+    private static readonly TimeSpan MaxFinalWriteRetryDelay = TimeSpan.FromSeconds(5);
+
+    private sealed record FinalState(MessageStatus Status, string? Error, string? FinishReason, int? PromptTokens, int CompletionTokens);
+
+    private async Task WriteFinalAsync(ActiveGeneration active, FinalState final)
+    {
+        var (text, _) = active.Snapshot();
+        var now = DateTime.UtcNow;
+        await using var db = await contextFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false);
+        await db.Messages.Where(m => m.Id == active.AnswerId).ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.Content, text)
+            .SetProperty(m => m.Status, final.Status)
+            .SetProperty(m => m.Error, final.Error)
+            .SetProperty(m => m.FinishReason, final.FinishReason)
+            .SetProperty(m => m.PromptTokens, final.PromptTokens)
+            .SetProperty(m => m.CompletionTokens, final.CompletionTokens)
+            .SetProperty(m => m.UpdatedAt, now)
+            .SetProperty(m => m.CompletedAt, now), CancellationToken.None).ConfigureAwait(false);
+        await db.Sessions.Where(s => s.Id == active.Job.SessionId).ExecuteUpdateAsync(s => s.SetProperty(x => x.UpdatedAt, now), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>At least every interval, the text that arrived since the last flush goes to the row.</summary>
@@ -250,6 +272,9 @@ public sealed partial class GenerationCoordinator(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The final state of answer {AnswerId} could not be written; start-up recovery will mark it interrupted")]
     private static partial void LogFinalWriteFailed(ILogger logger, Guid answerId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The final state of answer {AnswerId} could not be written ({Reason}); retrying in {Seconds} s")]
+    private static partial void LogFinalWriteRetry(ILogger logger, Guid answerId, double seconds, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Flushing answer {AnswerId} failed; the text is kept in memory until the next flush")]
     private static partial void LogFlushFailed(ILogger logger, Guid answerId, Exception exception);

@@ -78,6 +78,8 @@ public sealed partial class DocumentLibrary(
         ArgumentNullException.ThrowIfNull(uploaderAuthorization);
         ArgumentNullException.ThrowIfNull(actor);
         var name = SafeName(fileName);
+        string? sha256 = null;
+        var createdOriginal = false;
         try
         {
             if (!Access.Dominates(uploaderAuthorization, declared))
@@ -86,7 +88,7 @@ public sealed partial class DocumentLibrary(
                     $"The declared marking {scheme.FormatBanner(declared)} is above your clearance; you may only upload documents you are cleared to read.");
             }
 
-            var (sha256, size) = await StoreOriginalAsync(content, cancellationToken);
+            (sha256, var size, createdOriginal) = await StoreOriginalAsync(content, cancellationToken);
             await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
             {
                 var used = await db.Documents.Where(d => d.Uploader == uploader && d.DeletedAt == null).SumAsync(d => d.SizeBytes, cancellationToken);
@@ -121,6 +123,31 @@ public sealed partial class DocumentLibrary(
         {
             await audit.WriteAsync(AuditEvent.For(actor, AuditActions.Upload, null, AuditOutcomes.Denied, new { fileName = name, reason = ex.Message }) with { Marking = declared }, CancellationToken.None);
             throw;
+        }
+        catch (Exception ex) when (StorageFullException.IsDiskFull(ex) && ex is not StorageFullException)
+        {
+            // Nothing half-kept: an original this upload wrote, that no document row names, goes again.
+            if (createdOriginal && sha256 is not null)
+            {
+                await DeleteUnreferencedOriginalAsync(sha256);
+            }
+            throw StorageFullException.For("The upload", dataOptions.Value.ResolveDataDirectory(environment.ContentRootPath), ex);
+        }
+    }
+
+    private async Task DeleteUnreferencedOriginalAsync(string sha256)
+    {
+        try
+        {
+            await using var db = await contextFactory.CreateDbContextAsync(CancellationToken.None);
+            if (!await db.Documents.AnyAsync(d => d.Sha256 == sha256, CancellationToken.None))
+            {
+                File.Delete(OriginalPath(sha256));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            LogOrphanKept(logger, OriginalPath(sha256), ex.Message);
         }
     }
 
@@ -241,7 +268,7 @@ public sealed partial class DocumentLibrary(
         return true;
     }
 
-    private async Task<(string Sha256, long Size)> StoreOriginalAsync(Stream content, CancellationToken cancellationToken)
+    private async Task<(string Sha256, long Size, bool Created)> StoreOriginalAsync(Stream content, CancellationToken cancellationToken)
     {
         var incoming = Path.Combine(DocumentsDirectory, "incoming");
         Directory.CreateDirectory(incoming);
@@ -249,6 +276,7 @@ public sealed partial class DocumentLibrary(
         var max = (long)options.Value.MaxUploadMegabytes * 1024 * 1024;
         string sha256;
         long size = 0;
+        var created = false;
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -278,6 +306,7 @@ public sealed partial class DocumentLibrary(
             else
             {
                 File.Move(temp, target);
+                created = true;
             }
         }
         catch
@@ -285,7 +314,7 @@ public sealed partial class DocumentLibrary(
             File.Delete(temp);
             throw;
         }
-        return (sha256, size);
+        return (sha256, size, created);
     }
 
     private string? CheckSize(DocumentKind kind, long size) =>
@@ -318,6 +347,9 @@ public sealed partial class DocumentLibrary(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {FileName} ({DocumentId}) from {Uploader}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string fileName, Guid documentId, string uploader, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A refused upload's original {Path} could not be removed: {Reason}")]
+    private static partial void LogOrphanKept(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "AUDIT document deleted: {FileName} ({DocumentId}) by {DeletedBy}")]
     private static partial void LogDeleted(ILogger logger, string fileName, Guid documentId, string deletedBy);

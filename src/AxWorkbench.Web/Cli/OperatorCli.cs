@@ -19,7 +19,7 @@ public static class OperatorCli
     /// <summary>Exit code of a command line that names no known command.</summary>
     public const int UnknownCommandExitCode = 2;
 
-    private static readonly HashSet<string> CommandNames = ["users", "model", "audit", "import", "documents", "keys", "db", "help", "--help", "-h", "-?", "--version"];
+    private static readonly HashSet<string> CommandNames = ["users", "model", "audit", "import", "documents", "keys", "db", "backup", "restore", "help", "--help", "-h", "-?", "--version"];
 
     public static bool IsOperatorCommand(string[] args) => args.Length > 0 && CommandNames.Contains(args[0]);
 
@@ -77,6 +77,8 @@ public static class OperatorCli
         root.Subcommands.Add(DocumentsCommands.Build(context));
         root.Subcommands.Add(KeysCommands.Build(context));
         root.Subcommands.Add(DbCommands.Build(context));
+        root.Subcommands.Add(BackupCommands.Build(context));
+        root.Subcommands.Add(BackupCommands.BuildRestore(context));
         return root;
     }
 }
@@ -84,8 +86,8 @@ public static class OperatorCli
 /// <summary>Where a command writes, and the configuration overrides it runs with.</summary>
 internal sealed record CliContext(TextWriter Output, TextWriter Error, IReadOnlyDictionary<string, string?> Settings)
 {
-    /// <summary>A host with the app's configuration and data services but no web server; the database is migrated.</summary>
-    public async Task<IHost> StartDataHostAsync(CancellationToken cancellationToken, Action<HostApplicationBuilder>? configure = null)
+    /// <summary>A host with the app's configuration and data services but no web server; the database is migrated unless <paramref name="initialize"/> is false.</summary>
+    public async Task<IHost> StartDataHostAsync(CancellationToken cancellationToken, Action<HostApplicationBuilder>? configure = null, bool initialize = true)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -101,6 +103,10 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, IReadOnly
         builder.AddDocuments();
         configure?.Invoke(builder);
         var host = builder.Build();
+        if (!initialize)
+        {
+            return host;
+        }
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync(cancellationToken);
         return host;
     }

@@ -156,7 +156,7 @@ public sealed partial class ChatPage
         }
         catch (Exception ex) when (ex is ConversationLimitException or MarkingNotPermittedException or ConversationNotFoundException or ConversationOperationException
                                        or AxWorkbench.Core.Inference.ModelUnavailableException or AxWorkbench.Core.Inference.EngineBusyException
-                                       or AuditUnavailableException)
+                                       or AuditUnavailableException or AxWorkbench.Core.Data.StorageFullException)
         {
             _error = ex.Message;
             return false;

@@ -21,12 +21,22 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
 {
     public const string DemoPassword = "E2e-Demo-Password-2026!";
 
-    public WorkbenchAppFactory() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    public WorkbenchAppFactory()
+        : this(null)
+    {
+    }
+
+    /// <param name="dataDirectory">An existing data folder to start on (a restored backup); a fresh one when null. Deleted on dispose either way.</param>
+    public WorkbenchAppFactory(string? dataDirectory)
+    {
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "axworkbench-e2e-" + Guid.NewGuid().ToString("N"));
+        UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    }
 
     /// <summary>The engine's step gate: full speed unless a test paces it (see <see cref="PacedStepGate.Pace"/>).</summary>
     internal PacedStepGate StepGate { get; } = new();
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "axworkbench-e2e-" + Guid.NewGuid().ToString("N"));
+    public string DataDirectory { get; }
 
     /// <summary>The origin the app listens on, e.g. http://127.0.0.1:41234 (starts the server on first use).</summary>
     public Uri ServerAddress
