@@ -343,6 +343,17 @@ S = {
  "ApiKeysRevoke": ("Revoke", "폐기"),
  "ApiKeysSecretOnce": ("Copy the key now: it is shown once and stored only as a hash.", "지금 키를 복사하십시오. 한 번만 표시되며 해시로만 저장됩니다."),
  "ApiKeysDisabled": ("The /v1 endpoint is off on this node (Api:Enabled = false); keys can be made but are not used until it is on.", "이 노드에서 /v1 엔드포인트가 꺼져 있습니다 (Api:Enabled = false). 키는 만들 수 있지만 켜기 전에는 사용되지 않습니다."),
+ # --- Security (site security: consent, idle lock, certificates) ---
+ "ConsentTitle": ("Notice and consent", "사용 고지 및 동의"),
+ "ConsentDefaultText": ("You are accessing an information system provided for authorized use only. By using this system you consent to the following conditions:\n- Communications and data on this system are routinely monitored, intercepted and searched for security, misconduct, law enforcement and counterintelligence purposes.\n- Data stored on this system is not private; it may be disclosed or used for any authorized purpose.\n- This system's security measures (authentication, access controls) protect the organization's interests, not your personal benefit or privacy.", "이 정보시스템은 인가된 용도로만 사용할 수 있습니다. 이 시스템을 사용하면 다음 조건에 동의하는 것으로 간주됩니다.\n- 이 시스템의 통신과 데이터는 보안, 비위 조사, 법 집행 및 방첩 목적으로 상시 감시·수집·검색될 수 있습니다.\n- 이 시스템에 저장된 데이터는 사적인 것이 아니며 인가된 목적으로 공개되거나 사용될 수 있습니다.\n- 인증과 접근 통제 등 이 시스템의 보안 조치는 기관의 이익을 보호하기 위한 것이며 개인의 이익이나 사생활을 위한 것이 아닙니다."),
+ "ConsentAccept": ("I understand and consent", "내용을 이해했으며 동의합니다"),
+ "ConsentRequired": ("Accept the notice before signing in.", "로그인하기 전에 고지 내용에 동의하십시오."),
+ "IdleLockTitle": ("Screen locked", "화면 잠김"),
+ "IdleLockText": ("The session of {0} was locked after a period without input. Enter your password to continue where you left off.", "{0}의 세션이 일정 시간 입력이 없어 잠겼습니다. 비밀번호를 입력하면 하던 작업을 이어서 할 수 있습니다."),
+ "IdleLockUnlock": ("Unlock", "잠금 해제"),
+ "IdleLockWrongPassword": ("Wrong password.", "비밀번호가 틀렸습니다."),
+ "AuditUnavailableLogin": ("The audit log cannot record this step now; try again or call the administrator.", "지금은 감사 기록을 남길 수 없습니다. 다시 시도하거나 관리자에게 문의하십시오."),
+ # --- end Security ---
 }
 def resx(lang_index):
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<root>',

@@ -56,6 +56,7 @@ public sealed class ChatCrashTests(ITestOutputHelper output) : IAsyncLifetime
                 if (run == 0)
                 {
                     await page.GotoAsync($"{app.Origin}/account/login");
+                    await page.Locator("#consent-accept").ClickAsync();
                     await page.Locator("#username").FillAsync("analyst");
                     await page.Locator("#password").FillAsync(Password);
                     await page.Locator("#login-submit").ClickAsync();

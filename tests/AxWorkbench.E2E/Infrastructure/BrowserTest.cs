@@ -39,18 +39,34 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
 
     public async Task InitializeAsync()
     {
-        _context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseAddress.ToString().TrimEnd('/'),
-            Locale = "en-US",
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-        });
-        _context.SetDefaultTimeout(30_000);
+        _context = await NewContextAsync();
         _context.Request += (_, request) => OnRequest(request.Url);
         _context.Response += (_, response) => _responses.Enqueue((response.Url, response.Status));
         _context.Page += (_, page) => Watch(page);
         _page = await _context.NewPageAsync();
         Watch(_page);
+    }
+
+    /// <summary>A browser context for this app (the test's own, or a second user's); <see cref="ConfigureContext"/> adds to it.</summary>
+    protected async Task<IBrowserContext> NewContextAsync()
+    {
+        var options = new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString().TrimEnd('/'),
+            Locale = "en-US",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            // The test CA that signed an HTTPS fixture's server certificate is not in Chromium's store.
+            IgnoreHTTPSErrors = BaseAddress.Scheme == Uri.UriSchemeHttps,
+        };
+        ConfigureContext(options);
+        var context = await fixture.Browser.NewContextAsync(options);
+        context.SetDefaultTimeout(30_000);
+        return context;
+    }
+
+    /// <summary>Adds options to every context this test makes (e.g. a client certificate).</summary>
+    protected virtual void ConfigureContext(BrowserNewContextOptions options)
+    {
     }
 
     public async Task DisposeAsync()
@@ -76,9 +92,19 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
     /// <summary>Fills and posts the (static) login form and waits until the browser shows the document that answered.</summary>
     protected async Task SubmitLoginAsync(string userName, string password)
     {
+        await AcceptConsentIfShownAsync();
         await Login.UserName.FillAsync(userName);
         await Login.Password.FillAsync(password);
         await ReplacingDocumentAsync(() => Login.Submit.ClickAsync());
+    }
+
+    /// <summary>Accepts the notice-and-consent banner when the (static, fully loaded) login page shows it.</summary>
+    protected async Task AcceptConsentIfShownAsync()
+    {
+        if (await Login.ConsentAccept.CountAsync() > 0)
+        {
+            await ReplacingDocumentAsync(() => Login.ConsentAccept.ClickAsync());
+        }
     }
 
     /// <summary>

@@ -21,7 +21,21 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
 {
     public const string DemoPassword = "E2e-Demo-Password-2026!";
 
-    public WorkbenchAppFactory() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    /// <param name="settings">Settings on top of the test profile's (e.g. a short idle lock, HTTPS files).</param>
+    /// <param name="https">Listen with TLS, using the certificate the app's own HTTPS settings name.</param>
+    public WorkbenchAppFactory(IReadOnlyDictionary<string, string?>? settings = null, bool https = false)
+    {
+        _settings = settings ?? new Dictionary<string, string?>();
+        UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (https)
+            {
+                listen.UseHttps();
+            }
+        }));
+    }
 
     /// <summary>The engine's step gate: full speed unless a test paces it (see <see cref="PacedStepGate.Pace"/>).</summary>
     internal PacedStepGate StepGate { get; } = new();
@@ -49,6 +63,10 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Demo:Briefs", "false");
         builder.UseSetting("Security:RevalidationIntervalSeconds", "2");
         builder.UseSetting("Markings:Scheme", "Us");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         // The same engine, with a gate a test can pace; everything else about inference is the app's own.
         builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(sp => new InferenceEngine(
             sp.GetRequiredService<IOptions<InferenceOptions>>(), sp.GetService<ILogger<InferenceEngine>>(), StepGate))));
