@@ -16,6 +16,7 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly ConcurrentQueue<(string Url, int Status)> _responses = new();
     private readonly HashSet<IPage> _watchedPages = [];
+    private readonly ConcurrentQueue<IBrowserContext> _contexts = new();
     private IBrowserContext? _context;
     private IPage? _page;
     private volatile bool _closing;
@@ -47,8 +48,8 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
         Watch(_page);
     }
 
-    /// <summary>A browser context for this app (the test's own, or a second user's); <see cref="ConfigureContext"/> adds to it.</summary>
-    protected async Task<IBrowserContext> NewContextAsync()
+    /// <summary>A browser context for this app (the test's own, or a second user's, or one with a client certificate).</summary>
+    protected async Task<IBrowserContext> NewContextAsync(Action<BrowserNewContextOptions>? configure = null)
     {
         var options = new BrowserNewContextOptions
         {
@@ -58,23 +59,19 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
             // The test CA that signed an HTTPS fixture's server certificate is not in Chromium's store.
             IgnoreHTTPSErrors = BaseAddress.Scheme == Uri.UriSchemeHttps,
         };
-        ConfigureContext(options);
+        configure?.Invoke(options);
         var context = await fixture.Browser.NewContextAsync(options);
         context.SetDefaultTimeout(30_000);
+        _contexts.Enqueue(context);
         return context;
-    }
-
-    /// <summary>Adds options to every context this test makes (e.g. a client certificate).</summary>
-    protected virtual void ConfigureContext(BrowserNewContextOptions options)
-    {
     }
 
     public async Task DisposeAsync()
     {
         _closing = true;
-        if (_context is not null)
+        foreach (var context in _contexts)
         {
-            await _context.CloseAsync();
+            await context.CloseAsync();
         }
         output.WriteLine($"{_requests.Count} requests, all expected on {Origin(BaseAddress)}.");
         Assert.True(_foreignRequests.IsEmpty, "Requests to another origin:\n" + string.Join('\n', _foreignRequests));

@@ -28,13 +28,15 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
     public WorkbenchAppFactory(IReadOnlyDictionary<string, string?>? settings = null, bool https = false)
     {
         _settings = settings ?? new Dictionary<string, string?>();
-        UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen =>
+        UseKestrel(options =>
         {
+            options.Listen(IPAddress.Loopback, 0);
             if (https)
             {
-                listen.UseHttps();
+                // Beside the plain port, which the app redirects to this one.
+                options.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps());
             }
-        }));
+        });
     }
 
     /// <summary>The engine's step gate: full speed unless a test paces it (see <see cref="PacedStepGate.Pace"/>).</summary>
@@ -42,14 +44,18 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "axworkbench-e2e-" + Guid.NewGuid().ToString("N"));
 
-    /// <summary>The origin the app listens on, e.g. http://127.0.0.1:41234 (starts the server on first use).</summary>
-    public Uri ServerAddress
+    /// <summary>The origin the app listens on, e.g. http://127.0.0.1:41234 (https:// when it listens with TLS; starts the server on first use).</summary>
+    public Uri ServerAddress => Addresses.SingleOrDefault(a => a.Scheme == Uri.UriSchemeHttps) ?? Addresses.Single();
+
+    /// <summary>The plain-HTTP origin.</summary>
+    public Uri HttpAddress => Addresses.Single(a => a.Scheme == Uri.UriSchemeHttp);
+
+    private IReadOnlyList<Uri> Addresses
     {
         get
         {
             StartServer();
-            var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-            return new Uri(addresses.Single());
+            return [.. Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Select(a => new Uri(a))];
         }
     }
 

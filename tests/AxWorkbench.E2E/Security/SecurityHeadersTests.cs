@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace AxWorkbench.E2E.Security;
 
 /// <summary>Every kind of response carries the security headers: pages (static and interactive), redirects, errors, assets, API.</summary>
-public sealed class SecurityHeadersTests(WorkbenchFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
+public abstract class SecurityHeadersTestBase(WorkbenchFixture fixture, ITestOutputHelper output) : BrowserTest(fixture, output)
 {
     [Fact]
     public async Task SecurityHeaders_OnEveryResponseType_AndCookiesAreHttpOnlyAndStrict()
@@ -56,3 +56,9 @@ public sealed class SecurityHeadersTests(WorkbenchFixture fixture, ITestOutputHe
         Assert.Equal("DENY", headers.GetValueOrDefault("x-frame-options"));
     }
 }
+
+public sealed class SecurityHeadersTests(WorkbenchFixture fixture, ITestOutputHelper output) : SecurityHeadersTestBase(fixture, output);
+
+/// <summary>The same over HTTPS (the secure site): cookies are Secure too.</summary>
+[Collection(SecureSiteCollection.Name)]
+public sealed class SecurityHeadersOverHttpsTests(SecureSiteFixture fixture, ITestOutputHelper output) : SecurityHeadersTestBase(fixture, output);
