@@ -372,6 +372,13 @@ S = {
  "CertificateRefused_Ambiguous": ("Your certificate is registered to more than one account. Ask {0} to correct it.", "인증서가 둘 이상의 계정에 등록되어 있습니다. {0}에게 수정을 요청하십시오."),
  "CertificateRefused_AccountDisabled": ("The account your certificate belongs to is disabled or locked. Ask {0}.", "인증서가 등록된 계정이 비활성화되었거나 잠겼습니다. {0}에게 문의하십시오."),
  "CertificateRefused_PasswordOnly": ("Certificate sign-in is not enabled on this site.", "이 사이트에서는 인증서 로그인을 사용하지 않습니다."),
+ "CertificateRegisterTitle": ("Register a certificate for {0}", "{0}의 인증서 등록"),
+ "CertificateRegisterHint": ("The user's certificate file (PEM or DER, no private key). Thumbprint: this certificate only; Subject or Upn: also its reissues with the same name.", "사용자의 인증서 파일(PEM 또는 DER, 개인 키 불필요). 지문: 이 인증서만, 주체 또는 UPN: 같은 이름으로 재발급된 인증서도 포함."),
+ "CertificateMatchLabel": ("Identify the user by", "사용자 식별 기준"),
+ "CertificateRegister": ("Register", "등록"),
+ "CertificateRegistered": ("Certificate registered for {0} ({1}).", "{0}의 인증서를 등록했습니다 ({1})."),
+ "CertificateUnreadable": ("'{0}' is not a PEM or DER certificate.", "'{0}'은(는) PEM 또는 DER 인증서가 아닙니다."),
+ "UsersCertificate": ("Certificate", "인증서"),
  # --- end Security ---
 }
 def resx(lang_index):

@@ -37,6 +37,28 @@ public sealed class CertificateLoginTests(SecureSiteFixture fixture, ITestOutput
         Assert.Contains("E2E Issuing CA", login.Details, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Certificate_RegisteredBySubjectInTheAdminUi_SignsIn()
+    {
+        const string userName = "e2e-cert-carol";
+        await Fixture.AddUserAsync(userName, "Cert-User-Password-2026!", Roles.Analyst, "SECRET");
+        await LogInAsync("admin");
+        await Page.GotoAsync("/admin/users");
+        await Shell.WaitUntilInteractiveAsync();
+        await Page.GetByTestId("users-row").Filter(new() { HasText = userName }).Locator("xpath=..").GetByTestId("users-certificate").ClickAsync();
+        await Page.GetByTestId("certificate-file").SetInputFilesAsync(Pki.CertPath("carol"));
+        await Expect(Page.GetByTestId("certificate-read")).ToContainTextAsync("Carol Analyst");
+        await Page.GetByTestId("certificate-match").ClickAsync();
+        await Page.GetByRole(AriaRole.Option, new() { Name = "Subject" }).ClickAsync();
+        await Page.GetByTestId("certificate-register").ClickAsync();
+        await Expect(Page.GetByTestId("users-message")).ToContainTextAsync("Subject: CN=Carol Analyst");
+
+        var page = await CertificatePageAsync("carol");
+        await page.Locator("#certificate-login").ClickAsync();
+        await Expect(page.GetByTestId("user-name")).ToHaveTextAsync(userName);
+        Assert.Contains(await AuditTrail.RecordsAsync(Fixture.App.Services, AuditActions.CertificateAdded, userName), r => r.Actor.Contains("admin", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("foreign", "Untrusted")]
     [InlineData("revoked", "Revoked")]

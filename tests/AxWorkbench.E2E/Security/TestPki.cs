@@ -32,7 +32,7 @@ public sealed class TestPki
 
     public required X509Certificate2 Issuing { get; init; }
 
-    /// <summary>User certificates by name: alice, bob (UPN bob@site.test), revoked, expired, unmapped, foreign.</summary>
+    /// <summary>User certificates by name: alice, bob, carol (UPNs name@site.test), revoked, expired, unmapped, foreign (alice's name, another CA).</summary>
     public required IReadOnlyDictionary<string, X509Certificate2> Users { get; init; }
 
     public string CertPath(string user) => Path.Combine(Directory, user + ".crt");
@@ -53,6 +53,7 @@ public sealed class TestPki
         var users = new Dictionary<string, X509Certificate2>
         {
             ["alice"] = Leaf("CN=Alice Analyst, OU=1st Intelligence Battalion, O=E2E", "alice@site.test", issuing, now.AddDays(-1), now.AddYears(1)),
+            ["carol"] = Leaf("CN=Carol Analyst, OU=2nd Intelligence Battalion, O=E2E", "carol@site.test", issuing, now.AddDays(-1), now.AddYears(1)),
             ["bob"] = Leaf("CN=Bob Analyst, OU=1st Intelligence Battalion, O=E2E", "bob@site.test", issuing, now.AddDays(-1), now.AddYears(1)),
             ["revoked"] = Leaf("CN=Revoked Analyst, O=E2E", "revoked@site.test", issuing, now.AddDays(-1), now.AddYears(1)),
             ["expired"] = Leaf("CN=Expired Analyst, O=E2E", "expired@site.test", issuing, now.AddDays(-10), now.AddDays(-1)),
