@@ -63,9 +63,10 @@ public sealed class UserAdministrationTests
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 
+        // The site policy (Security:Accounts, default 15 characters with upper, lower, digit and symbol).
         var ex = await Assert.ThrowsAsync<UserAdministrationException>(() => admin.AddAsync("kim", "short", [Roles.Analyst], "SECRET", "2nd Bde"));
 
-        Assert.Contains("at least 10", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("at least 15", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
