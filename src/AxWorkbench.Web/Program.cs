@@ -10,6 +10,7 @@ using AxWorkbench.Web.Inference;
 using AxWorkbench.Web.Lightweighting;
 using AxWorkbench.Web.Retrieval;
 using AxWorkbench.Web.Review;
+using AxWorkbench.Web.Security;
 using AxWorkbench.Web.Shell;
 
 // No command word (or `serve`) starts the web app; a command word runs an operator command; any other word exits 2.
@@ -24,6 +25,7 @@ try
     builder.AddShellWeb();
     builder.AddAuditWeb();
     builder.AddIdentityWeb();
+    builder.AddSecurityWeb();
     builder.AddHealthWeb();
     builder.AddInferenceWeb();
     builder.AddLightweightingWeb();
@@ -36,9 +38,11 @@ try
 
     var app = builder.Build();
     await app.InitializeWorkbenchAsync();
+    app.UseSecurityWeb();
     app.UseShellWeb();
     app.MapShellWeb();
     app.MapIdentityWeb();
+    app.MapSecurityWeb();
     app.MapHealthWeb();
     app.MapConversationsWeb();
     app.MapReviewWeb();

@@ -99,6 +99,7 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
     public static async Task LogInAsync(IPage page, string user, string password)
     {
         await page.GotoAsync("/account/login");
+        await page.Locator("#consent-accept").ClickAsync(); // the notice-and-consent banner comes first
         await page.Locator("#username").FillAsync(user);
         await page.Locator("#password").FillAsync(password);
         await page.Locator("#login-submit").ClickAsync();

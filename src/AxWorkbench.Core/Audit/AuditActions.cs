@@ -11,6 +11,11 @@ public static class AuditActions
     public const string Lockout = "auth.lockout";
     public const string Logout = "auth.logout";
     public const string AccessDenied = "auth.access-denied";
+    public const string Consent = "auth.consent";
+    public const string SessionLocked = "auth.session-locked";
+    public const string SessionUnlocked = "auth.session-unlocked";
+    public const string SessionEnded = "auth.session-ended";
+    public const string CertificateRefused = "auth.certificate-refused";
 
     public const string UserCreated = "user.created";
     public const string UserDisabled = "user.disabled";
@@ -19,6 +24,7 @@ public static class AuditActions
     public const string ClearanceChanged = "user.clearance-changed";
     public const string UnitChanged = "user.unit-changed";
     public const string PasswordReset = "user.password-reset";
+    public const string CertificateAdded = "user.certificate-added";
 
     public const string Prompt = "chat.prompt";
     public const string Generation = "chat.generation";
@@ -42,8 +48,8 @@ public static class AuditActions
 
     public static IReadOnlyList<string> All { get; } =
     [
-        Login, LoginFailed, Lockout, Logout, AccessDenied,
-        UserCreated, UserDisabled, UserEnabled, RolesChanged, ClearanceChanged, UnitChanged, PasswordReset,
+        Login, LoginFailed, Lockout, Logout, AccessDenied, Consent, SessionLocked, SessionUnlocked, SessionEnded, CertificateRefused,
+        UserCreated, UserDisabled, UserEnabled, RolesChanged, ClearanceChanged, UnitChanged, PasswordReset, CertificateAdded,
         Prompt, Generation, Retrieval, Upload, Summary, DocumentDeleted, Export, SessionViewed, Comment, SignOff, Flag,
         SettingsChanged, AuditVerified, Backup, Restore,
     ];

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Identity;
 
@@ -29,6 +30,20 @@ public static class IdentityServiceExtensions
         builder.Services.AddOptionsWithValidateOnStart<DemoOptions>()
             .Bind(builder.Configuration.GetSection(DemoOptions.SectionName))
             .ValidateDataAnnotations();
+        builder.Services.AddOptionsWithValidateOnStart<AccountPolicyOptions>()
+            .Bind(builder.Configuration.GetSection(AccountPolicyOptions.SectionName))
+            .ValidateDataAnnotations();
+        builder.Services.AddOptions<IdentityOptions>().Configure<IOptions<AccountPolicyOptions>>((options, policy) =>
+        {
+            var rules = policy.Value;
+            options.Password.RequiredLength = rules.PasswordMinLength;
+            options.Password.RequireUppercase = rules.PasswordRequiresUpper;
+            options.Password.RequireLowercase = rules.PasswordRequiresLower;
+            options.Password.RequireDigit = rules.PasswordRequiresDigit;
+            options.Password.RequireNonAlphanumeric = rules.PasswordRequiresSymbol;
+            options.Lockout.MaxFailedAccessAttempts = rules.LockoutFailures;
+            options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(rules.LockoutMinutes);
+        });
         builder.AddWorkbenchIdentityData();
         builder.AddWorkbenchAudit(); // every user change is audited
         // Identity's stores need a scoped context; it lives for one request (login/logout endpoints)
@@ -38,10 +53,7 @@ public static class IdentityServiceExtensions
         builder.Services.AddScoped<DemoUserSeeder>();
         return builder.Services.AddIdentityCore<WorkbenchUser>(options =>
             {
-                options.Password.RequiredLength = 10;
-                options.Password.RequireNonAlphanumeric = false;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                // Length, character classes and lockout come from AccountPolicyOptions (above).
                 options.Lockout.AllowedForNewUsers = true;
                 options.User.RequireUniqueEmail = false;
                 options.SignIn.RequireConfirmedAccount = false;

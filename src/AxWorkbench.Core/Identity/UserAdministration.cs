@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Actors;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Markings;
 using Microsoft.AspNetCore.Identity;
@@ -173,6 +174,32 @@ public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleMan
         }
         while (!(random.Any(char.IsLower) && random.Any(char.IsUpper) && random.Any(char.IsDigit)));
         return "Ax-" + random;
+    }
+
+    /// <summary>
+    /// Registers a client certificate for a user, by thumbprint, subject or UPN; the certificate logs in as that user once
+    /// its chain, dates and revocation pass. A certificate already registered to someone else is refused.
+    /// </summary>
+    public async Task<string> AddCertificateAsync(string userName, X509Certificate2 certificate, CertificateMatch match)
+    {
+        var user = await FindAsync(userName);
+        var claim = CertificateMapping.ClaimFor(certificate, match)
+            ?? throw new UserAdministrationException($"The certificate '{certificate.Subject}' carries no user principal name (UPN); register it by thumbprint or subject.");
+        foreach (var holder in await users.GetUsersForClaimAsync(claim))
+        {
+            throw new UserAdministrationException(holder.Id == user.Id
+                ? $"This certificate is already registered to '{userName}' by {match}."
+                : $"This certificate's {match} is already registered to '{holder.UserName}'.");
+        }
+        await AuditedAsync(AuditActions.CertificateAdded, userName,
+            new { by = match.ToString(), value = claim.Value, subject = certificate.Subject, issuer = certificate.Issuer, thumbprint = CertificateMapping.Thumbprint(certificate) },
+            async () =>
+            {
+                Check(await users.AddClaimAsync(user, claim), $"register a certificate for '{userName}'");
+                // Open sessions pick the change up at their next revalidation.
+                await users.UpdateSecurityStampAsync(user);
+            });
+        return $"{match}: {claim.Value}";
     }
 
     /// <summary>Records the change, then makes it; refused when the audit cannot be written.</summary>

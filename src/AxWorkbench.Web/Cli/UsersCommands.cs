@@ -5,7 +5,7 @@ using AxWorkbench.Core.Identity;
 
 namespace AxWorkbench.Web.Cli;
 
-/// <summary>`users add|list|disable|enable|set-roles|set-clearance|reset-password`.</summary>
+/// <summary>`users add|add-cert|list|disable|enable|set-roles|set-clearance|reset-password`.</summary>
 internal static class UsersCommands
 {
     public static Command Build(CliContext context)
@@ -84,7 +84,34 @@ internal static class UsersCommands
             await output.WriteLineAsync($"New password for {parse.GetValue(userName)} (shown once): {password}");
         }));
 
+        var certificateFile = new Argument<FileInfo>("certificate") { Description = "The user's certificate: PEM or DER (.cer/.crt/.pem), no private key needed." };
+        var by = new Option<CertificateMatch>("--by") { Description = "What identifies the user: Thumbprint (this certificate only), Subject (its subject name) or Upn (the UPN in its SAN).", DefaultValueFactory = _ => CertificateMatch.Thumbprint };
+        var addCert = new Command("add-cert", "Register a client certificate (PKI/CAC) for a user; it signs in as that user once its chain, dates and CRLs pass.")
+        {
+            userName, certificateFile, by,
+        };
+        addCert.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        {
+            var file = parse.GetValue(certificateFile)!;
+            if (!file.Exists)
+            {
+                throw new UserAdministrationException($"The certificate file '{file.FullName}' does not exist.");
+            }
+            System.Security.Cryptography.X509Certificates.X509Certificate2 certificate;
+            try
+            {
+                certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(file.FullName);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                throw new UserAdministrationException($"'{file.FullName}' is not a PEM or DER certificate: {ex.Message}");
+            }
+            var registered = await admin.AddCertificateAsync(parse.GetValue(userName)!, certificate, parse.GetValue(by));
+            await output.WriteLineAsync($"Registered for {parse.GetValue(userName)}: {registered} (subject {certificate.Subject}, issuer {certificate.Issuer}).");
+        }));
+
         users.Subcommands.Add(add);
+        users.Subcommands.Add(addCert);
         users.Subcommands.Add(list);
         users.Subcommands.Add(disable);
         users.Subcommands.Add(enable);

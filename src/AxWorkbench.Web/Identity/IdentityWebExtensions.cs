@@ -3,6 +3,8 @@ using System.ComponentModel.DataAnnotations;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Web.Audit;
+using AxWorkbench.Web.Security;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -76,8 +78,13 @@ public static class IdentityWebExtensions
 
     public static WebApplication MapIdentityWeb(this WebApplication app)
     {
-        app.MapPost("/account/logout", async (HttpContext http, SignInManager<WorkbenchUser> signIn, IAuditLog audit) =>
+        app.MapPost("/account/logout", async (HttpContext http, SignInManager<WorkbenchUser> signIn, IAuditLog audit, IAntiforgery antiforgery, SessionRegistry sessions) =>
         {
+            // The form carries an antiforgery token; another site cannot sign the user out.
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.BadRequest();
+            }
             var actor = WebAuditActorSource.FromHttpContext(http);
             try
             {
@@ -88,6 +95,7 @@ public static class IdentityWebExtensions
                 // Never performed unrecorded: the session stays until the audit log can record its end.
                 return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Audit log unavailable");
             }
+            await sessions.EndAsync(http.User, http.RequestAborted);
             await signIn.SignOutAsync();
             return Results.LocalRedirect("/account/login");
         });

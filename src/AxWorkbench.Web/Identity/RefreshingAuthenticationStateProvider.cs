@@ -76,7 +76,8 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
         await using var scope = _scopeFactory.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<WorkbenchUser>>();
         var user = await users.GetUserAsync(principal);
-        if (user is null || user.IsDisabled || await users.IsLockedOutAsync(user))
+        var sessions = scope.ServiceProvider.GetRequiredService<AxWorkbench.Web.Security.SessionRegistry>();
+        if (user is null || user.IsDisabled || await users.IsLockedOutAsync(user) || !await sessions.IsActiveAsync(principal))
         {
             return new ClaimsPrincipal(new ClaimsIdentity());
         }
@@ -86,7 +87,9 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
             return null;
         }
         var factory = scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<WorkbenchUser>>();
-        return await factory.CreateAsync(user);
+        var refreshed = await factory.CreateAsync(user);
+        AxWorkbench.Web.Security.SecurityWebExtensions.CopySessionClaims(principal, refreshed);
+        return refreshed;
     }
 
     public void Dispose()

@@ -67,9 +67,10 @@ public abstract class UserAdministrationTests(DbProvider provider)
         await using var scope = host.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
 
+        // The site policy (Security:Accounts, default 15 characters with upper, lower, digit and symbol).
         var ex = await Assert.ThrowsAsync<UserAdministrationException>(() => admin.AddAsync("kim", "short", [Roles.Analyst], "SECRET", "2nd Bde"));
 
-        Assert.Contains("at least 10", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("at least 15", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

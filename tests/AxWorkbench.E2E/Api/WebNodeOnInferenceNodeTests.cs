@@ -117,6 +117,7 @@ public sealed partial class WebNodeOnInferenceNodeTests(ITestOutputHelper output
     {
         var page = await context.NewPageAsync();
         await page.GotoAsync($"{_b!.Origin}/account/login");
+        await page.Locator("#consent-accept").ClickAsync();
         await page.Locator("#username").FillAsync(user);
         await page.Locator("#password").FillAsync(Password);
         await page.Locator("#login-submit").ClickAsync();

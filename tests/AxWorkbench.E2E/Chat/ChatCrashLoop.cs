@@ -55,6 +55,7 @@ public sealed class ChatCrashLoop(IBrowser browser, string dataDirectory, string
                 if (!loggedIn)
                 {
                     await page.GotoAsync($"{app.Origin}/account/login");
+                    await page.Locator("#consent-accept").ClickAsync();
                     await page.Locator("#username").FillAsync("analyst");
                     await page.Locator("#password").FillAsync(password);
                     await page.Locator("#login-submit").ClickAsync();

@@ -22,30 +22,6 @@ public sealed class LoginTests(WorkbenchFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task WrongPassword_ShowsError_AndFiveWrongPasswordsLockTheAccount()
-    {
-        const string userName = "e2e-lockout";
-        const string password = "Lockout-Target-2026!";
-        await Fixture.AddUserAsync(userName, password, Roles.Analyst, "UNCLASSIFIED");
-        await Page.GotoAsync("/account/login");
-
-        for (var attempt = 1; attempt <= 4; attempt++)
-        {
-            await SubmitLoginAsync(userName, "wrong-password-" + attempt);
-            await Expect(Login.Error).ToHaveTextAsync(UiText.En("LoginFailed"));
-            await Expect(Page).ToHaveURLAsync(new Regex("/account/login$"));
-        }
-
-        await SubmitLoginAsync(userName, "wrong-password-5");
-        await Expect(Login.Error).ToHaveTextAsync(UiText.En("LockedOut"));
-
-        // Locked: even the right password is refused now.
-        await SubmitLoginAsync(userName, password);
-        await Expect(Login.Error).ToHaveTextAsync(UiText.En("LockedOut"));
-        await Expect(Page).ToHaveURLAsync(new Regex("/account/login$"));
-    }
-
-    [Fact]
     public async Task AnalystTypingAdminUrl_SeesAccessDenied()
     {
         await LogInAsync("analyst");

@@ -16,6 +16,7 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly ConcurrentQueue<(string Url, int Status)> _responses = new();
     private readonly HashSet<IPage> _watchedPages = [];
+    private readonly ConcurrentQueue<IBrowserContext> _contexts = new();
     private IBrowserContext? _context;
     private IPage? _page;
     private volatile bool _closing;
@@ -39,13 +40,7 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
 
     public async Task InitializeAsync()
     {
-        _context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseAddress.ToString().TrimEnd('/'),
-            Locale = "en-US",
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-        });
-        _context.SetDefaultTimeout(30_000);
+        _context = await NewContextAsync();
         _context.Request += (_, request) => OnRequest(request.Url);
         _context.Response += (_, response) => _responses.Enqueue((response.Url, response.Status));
         _context.Page += (_, page) => Watch(page);
@@ -53,12 +48,30 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
         Watch(_page);
     }
 
+    /// <summary>A browser context for this app (the test's own, or a second user's, or one with a client certificate).</summary>
+    protected async Task<IBrowserContext> NewContextAsync(Action<BrowserNewContextOptions>? configure = null)
+    {
+        var options = new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString().TrimEnd('/'),
+            Locale = "en-US",
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            // The test CA that signed an HTTPS fixture's server certificate is not in Chromium's store.
+            IgnoreHTTPSErrors = BaseAddress.Scheme == Uri.UriSchemeHttps,
+        };
+        configure?.Invoke(options);
+        var context = await fixture.Browser.NewContextAsync(options);
+        context.SetDefaultTimeout(30_000);
+        _contexts.Enqueue(context);
+        return context;
+    }
+
     public async Task DisposeAsync()
     {
         _closing = true;
-        if (_context is not null)
+        foreach (var context in _contexts)
         {
-            await _context.CloseAsync();
+            await context.CloseAsync();
         }
         output.WriteLine($"{_requests.Count} requests, all expected on {Origin(BaseAddress)}.");
         Assert.True(_foreignRequests.IsEmpty, "Requests to another origin:\n" + string.Join('\n', _foreignRequests));
@@ -76,9 +89,19 @@ public abstract class BrowserTest(WorkbenchFixture fixture, ITestOutputHelper ou
     /// <summary>Fills and posts the (static) login form and waits until the browser shows the document that answered.</summary>
     protected async Task SubmitLoginAsync(string userName, string password)
     {
+        await AcceptConsentIfShownAsync();
         await Login.UserName.FillAsync(userName);
         await Login.Password.FillAsync(password);
         await ReplacingDocumentAsync(() => Login.Submit.ClickAsync());
+    }
+
+    /// <summary>Accepts the notice-and-consent banner when the (static, fully loaded) login page shows it.</summary>
+    protected async Task AcceptConsentIfShownAsync()
+    {
+        if (await Login.ConsentAccept.CountAsync() > 0)
+        {
+            await ReplacingDocumentAsync(() => Login.ConsentAccept.ClickAsync());
+        }
     }
 
     /// <summary>

@@ -10,4 +10,11 @@ public sealed class LoginPage(IPage page)
     public ILocator Submit => page.Locator("#login-submit");
 
     public ILocator Error => page.GetByTestId("login-error");
+
+    /// <summary>The notice-and-consent banner, shown until it is accepted in this browser session.</summary>
+    public ILocator Consent => page.GetByTestId("consent");
+
+    public ILocator ConsentText => page.GetByTestId("consent-text");
+
+    public ILocator ConsentAccept => page.Locator("#consent-accept");
 }

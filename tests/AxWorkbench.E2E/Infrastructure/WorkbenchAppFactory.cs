@@ -21,16 +21,30 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
 {
     public const string DemoPassword = "E2e-Demo-Password-2026!";
 
-    public WorkbenchAppFactory()
-        : this(null)
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    /// <param name="dataDirectory">An existing data folder to start on (a restored backup). Deleted on dispose either way.</param>
+    public WorkbenchAppFactory(string dataDirectory)
+        : this(null, false, dataDirectory)
     {
     }
 
-    /// <param name="dataDirectory">An existing data folder to start on (a restored backup); a fresh one when null. Deleted on dispose either way.</param>
-    public WorkbenchAppFactory(string? dataDirectory)
+    /// <param name="settings">Settings on top of the test profile's (e.g. a short idle lock, HTTPS files).</param>
+    /// <param name="https">Listen with TLS, using the certificate the app's own HTTPS settings name.</param>
+    /// <param name="dataDirectory">An existing data folder to start on; a fresh one when null. Deleted on dispose either way.</param>
+    public WorkbenchAppFactory(IReadOnlyDictionary<string, string?>? settings = null, bool https = false, string? dataDirectory = null)
     {
+        _settings = settings ?? new Dictionary<string, string?>();
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "axworkbench-e2e-" + Guid.NewGuid().ToString("N"));
-        UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        UseKestrel(options =>
+        {
+            options.Listen(IPAddress.Loopback, 0);
+            if (https)
+            {
+                // Beside the plain port, which the app redirects to this one.
+                options.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps());
+            }
+        });
     }
 
     /// <summary>The engine's step gate: full speed unless a test paces it (see <see cref="PacedStepGate.Pace"/>).</summary>
@@ -38,14 +52,18 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
-    /// <summary>The origin the app listens on, e.g. http://127.0.0.1:41234 (starts the server on first use).</summary>
-    public Uri ServerAddress
+    /// <summary>The origin the app listens on, e.g. http://127.0.0.1:41234 (https:// when it listens with TLS; starts the server on first use).</summary>
+    public Uri ServerAddress => Addresses.SingleOrDefault(a => a.Scheme == Uri.UriSchemeHttps) ?? Addresses.Single();
+
+    /// <summary>The plain-HTTP origin.</summary>
+    public Uri HttpAddress => Addresses.Single(a => a.Scheme == Uri.UriSchemeHttp);
+
+    private IReadOnlyList<Uri> Addresses
     {
         get
         {
             StartServer();
-            var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-            return new Uri(addresses.Single());
+            return [.. Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Select(a => new Uri(a))];
         }
     }
 
@@ -59,6 +77,10 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Demo:Briefs", "false");
         builder.UseSetting("Security:RevalidationIntervalSeconds", "2");
         builder.UseSetting("Markings:Scheme", "Us");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
         // The same engine, with a gate a test can pace; everything else about inference is the app's own.
         builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton(sp => new InferenceEngine(
             sp.GetRequiredService<IOptions<InferenceOptions>>(), sp.GetService<ILogger<InferenceEngine>>(), StepGate))));

@@ -5,21 +5,29 @@ using static Microsoft.Playwright.Assertions;
 namespace AxWorkbench.E2E.Infrastructure;
 
 /// <summary>One app and one browser for the whole E2E collection; each test gets its own browser context.</summary>
-public sealed class WorkbenchFixture : IAsyncLifetime
+public class WorkbenchFixture : IAsyncLifetime
 {
+    public WorkbenchFixture()
+        : this(new WorkbenchAppFactory())
+    {
+    }
+
+    /// <summary>A fixture around an app with other settings (xunit wants one public constructor per fixture).</summary>
+    protected WorkbenchFixture(WorkbenchAppFactory app) => App = app;
+
     /// <summary>Debian's chromium package; Playwright's own browser downloads are never used.</summary>
     public const string ChromiumPath = "/usr/lib/chromium/chromium";
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
-    public WorkbenchAppFactory App { get; } = new();
+    public WorkbenchAppFactory App { get; }
 
     public Uri BaseAddress { get; private set; } = default!;
 
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser is not started.");
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         BaseAddress = App.ServerAddress;
         // The first circuit on a cold machine can take a few seconds; conditions are still awaited, never slept on.
@@ -46,7 +54,7 @@ public sealed class WorkbenchFixture : IAsyncLifetime
         await admin.AddAsync(userName, password, [role], clearance, "E2E", userName);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_browser is not null)
         {

@@ -4,6 +4,7 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Web.Identity;
+using AxWorkbench.Web.Security;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,9 @@ public sealed class RefreshingAuthenticationStateProviderTests : IAsyncLifetime
         builder.AddWorkbenchIdentityCore().AddClaimsPrincipalFactory<WorkbenchClaimsPrincipalFactory>();
         builder.Services.AddOptions<SecurityOptions>().Bind(builder.Configuration.GetSection(SecurityOptions.SectionName));
         builder.Services.AddScoped<RefreshingAuthenticationStateProvider>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<SessionRulesOptions>();
+        builder.Services.AddSingleton<SessionRegistry>();
         _host = builder.Build();
         await _host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await using var scope = _host.Services.CreateAsyncScope();
@@ -42,8 +46,11 @@ public sealed class RefreshingAuthenticationStateProviderTests : IAsyncLifetime
     {
         var scope = _host.Services.CreateScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<WorkbenchUser>>();
-        var principal = await scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<WorkbenchUser>>()
-            .CreateAsync((await users.FindByNameAsync("kim"))!);
+        var kim = (await users.FindByNameAsync("kim"))!;
+        var principal = await scope.ServiceProvider.GetRequiredService<IUserClaimsPrincipalFactory<WorkbenchUser>>().CreateAsync(kim);
+        // A signed-in circuit belongs to a session (as SessionSignIn makes it).
+        var (sessionId, _) = await scope.ServiceProvider.GetRequiredService<SessionRegistry>().StartAsync(kim.Id);
+        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(WorkbenchClaims.Session, sessionId));
         var provider = scope.ServiceProvider.GetRequiredService<RefreshingAuthenticationStateProvider>();
         provider.SetAuthenticationState(Task.FromResult(new AuthenticationState(principal)));
         return (provider, scope);
@@ -71,6 +78,20 @@ public sealed class RefreshingAuthenticationStateProviderTests : IAsyncLifetime
         var user = await next;
         Assert.True(user.Identity?.IsAuthenticated);
         Assert.Equal(ClassificationLevel.Confidential, CurrentUser.ToAuthorization(user).Clearance);
+        Assert.NotNull(user.FindFirst(WorkbenchClaims.Session)); // the rebuilt principal keeps its session
+    }
+
+    [Fact]
+    public async Task SessionEnded_OpenCircuitBecomesAnonymous()
+    {
+        var (provider, scope) = await SignInAsync();
+        using var _ = scope;
+        var next = NextStateAsync(provider);
+
+        // Ended elsewhere (logout in another tab, or a newer sign-in beyond the session limit).
+        await _host.Services.GetRequiredService<SessionRegistry>().EndAsync((await provider.GetAuthenticationStateAsync()).User);
+
+        Assert.False((await next).Identity?.IsAuthenticated);
     }
 
     [Fact]
