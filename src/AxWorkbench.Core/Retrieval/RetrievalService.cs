@@ -229,6 +229,7 @@ public sealed partial class RetrievalService(
     {
         var chunker = new TextChunker(options.Value.ChunkWords, Math.Min(options.Value.OverlapWords, options.Value.ChunkWords - 1));
         using var analyzer = new MixedTextAnalyzer();
+        var pages = document.Pages.GroupBy(p => p.Number).ToDictionary(g => g.Key, g => g.First());
         var chunks = chunker.Chunk(document).Select((c, i) => new RetrievalChunk
         {
             DocumentId = document.DocumentId,
@@ -241,6 +242,8 @@ public sealed partial class RetrievalService(
             Marking = MarkingStorage.ToStorage(c.Marking),
             Language = c.Language,
             Tokens = analyzer.Analyze(c.Text).Count,
+            Ocr = pages.GetValueOrDefault(c.Page)?.Ocr ?? false,
+            OcrConfidence = pages.GetValueOrDefault(c.Page)?.OcrConfidence,
         }).ToList();
         await host.EmbedAsync(chunks, cancellationToken);
         return chunks;

@@ -315,6 +315,8 @@ S = {
  "RagNoTargets": ("You own no library to add documents to.", "문서를 추가할 수 있는 본인 소유 자료실이 없습니다."),
  "RagChatLibraries": ("Answer from libraries", "자료실 기반 답변"),
  "RagSources": ("Sources in the prompt", "프롬프트에 넣은 출처"),
+ "RagSourceOcr": ("OCR", "OCR"),
+ "RagSourceOcrTitle": ("This page was a scan read by OCR: check the passage against the original", "스캔을 OCR로 읽은 페이지입니다. 원본과 대조하십시오"),
  "RagCitations": ("Citations", "인용"),
  "RagUnsupported": ("unsupported: not found in the cited source", "근거 없음: 인용한 출처에 없는 내용"),
  "RagNoSource": ("unsupported: no such source", "근거 없음: 해당 출처 없음"),

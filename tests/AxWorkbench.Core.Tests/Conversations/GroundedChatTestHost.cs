@@ -1,3 +1,4 @@
+using AxWorkbench.Core.Documents.Parsing;
 using AxWorkbench.Core.Actors;
 using System.Runtime.CompilerServices;
 using AxWorkbench.Core.Conversations;
@@ -77,7 +78,11 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
     }
 
     /// <summary>A parsed, ready document stored as the Documents feature stores one.</summary>
-    public async Task<Guid> StoreDocumentAsync(string fileName, Marking marking, params string[] pages)
+    public Task<Guid> StoreDocumentAsync(string fileName, Marking marking, params string[] pages) =>
+        StoreDocumentAsync(fileName, marking, [.. pages.Select(text => (text, (double?)null))]);
+
+    /// <summary>A stored, parsed document whose pages with a confidence were read by OCR (the parse itself is tested with real scans in Documents).</summary>
+    public async Task<Guid> StoreDocumentAsync(string fileName, Marking marking, (string Text, double? OcrConfidence)[] pages)
     {
         var id = Guid.NewGuid();
         await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
@@ -91,7 +96,10 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
             Uploader = "admin",
             PageCount = pages.Length,
             CreatedAt = DateTimeOffset.UtcNow,
-            Pages = [.. pages.Select((text, i) => new DocumentPage { DocumentId = id, Number = i + 1, Text = text })],
+            Pages = [.. pages.Select((p, i) => new DocumentPage
+            {
+                DocumentId = id, Number = i + 1, Text = p.Text, Source = p.OcrConfidence is null ? PageSource.Text : PageSource.Ocr, Confidence = p.OcrConfidence,
+            })],
         });
         await db.SaveChangesAsync();
         return id;
