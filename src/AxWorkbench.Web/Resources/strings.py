@@ -43,6 +43,8 @@ S = {
  "LibraryUnitsOwn": ("Your own unit ({0}) when left empty; only administrators open a library to other units.", "비워 두면 소속 부대({0})만 이용합니다. 다른 부대에 여는 것은 관리자만 할 수 있습니다."),
  "LibraryCreated": ("Library created.", "자료실을 만들었습니다."),
  "LibraryDocuments": ("{0} documents", "문서 {0}건"),
+ "LibraryIndexing": ("{0} indexing", "{0}건 색인 중"),
+ "LibraryIndexingTitle": ("Found by keyword now; vectors (search by meaning) are being computed in the background", "키워드 검색은 지금 되며, 의미 검색용 벡터를 백그라운드에서 계산하고 있습니다"),
  "SearchPlaceholder": ("Search passages (English or Korean)", "문단 검색(영어 또는 한국어)"),
  "SearchButton": ("Search", "검색"),
  "SearchNoResults": ("No passage matches.", "일치하는 문단이 없습니다."),
@@ -311,7 +313,7 @@ S = {
  # --- RAG (issue 6: documents into libraries, chat over libraries) ---
  "RagAddToLibrary": ("Add to library", "자료실에 추가"),
  "RagLibrary": ("Library", "자료실"),
- "RagAdded": ("Added to library '{0}' and indexed.", "자료실 '{0}'에 추가하고 색인했습니다."),
+ "RagAdded": ("Added to library '{0}': indexing. Keyword search finds it now; search by meaning once the Libraries page shows it ready.", "자료실 '{0}'에 추가했습니다(색인 중). 키워드 검색은 지금 되고, 의미 검색은 자료실 페이지에서 준비됨으로 표시된 뒤에 됩니다."),
  "RagNoTargets": ("You own no library to add documents to.", "문서를 추가할 수 있는 본인 소유 자료실이 없습니다."),
  "RagChatLibraries": ("Answer from libraries", "자료실 기반 답변"),
  "RagSources": ("Sources in the prompt", "프롬프트에 넣은 출처"),

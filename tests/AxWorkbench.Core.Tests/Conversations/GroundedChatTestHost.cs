@@ -74,7 +74,17 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(CancellationToken.None);
+        await host.Services.GetServices<IHostedService>().OfType<EmbeddingWorker>().Single().StartAsync(CancellationToken.None);
         return new GroundedChatTestHost(host, directory, model);
+    }
+
+    /// <summary>Files a stored document in a library and waits until the embedding worker has given it its vectors.</summary>
+    public async Task AddToLibraryAsync(Guid libraryId, Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken)
+    {
+        await Indexing.AddToLibraryAsync(libraryId, documentId, actor, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        await Retrieval.WhenIndexedAsync(documentId, timeout.Token);
     }
 
     /// <summary>A parsed, ready document stored as the Documents feature stores one.</summary>
@@ -124,6 +134,7 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Coordinator.StopAllAsync(CancellationToken.None);
+        await Host.Services.GetServices<IHostedService>().OfType<EmbeddingWorker>().Single().StopAsync(CancellationToken.None);
         await Host.Services.GetRequiredService<RetrievalIndexHost>().StopAsync(CancellationToken.None);
         Host.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

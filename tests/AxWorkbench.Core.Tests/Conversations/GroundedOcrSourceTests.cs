@@ -21,7 +21,7 @@ public sealed class GroundedOcrSourceTests
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Ports", Confidential, ["J2"], CancellationToken.None);
         var document = await host.StoreDocumentAsync("ferry-scan.pdf", Confidential,
             [("Cover sheet: harbor timetables, distribution list attached.", null), ("The island ferry leaves the northern pier at noon every Friday.", 0.91)]);
-        await host.Indexing.AddToLibraryAsync(library.Id, document, GroundedChatTestHost.Admin, CancellationToken.None);
+        await host.AddToLibraryAsync(library.Id, document, GroundedChatTestHost.Admin, CancellationToken.None);
 
         await using (var db = await host.Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync())
         {

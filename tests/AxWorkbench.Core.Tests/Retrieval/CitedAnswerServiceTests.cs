@@ -21,7 +21,7 @@ public sealed class CitedAnswerServiceTests(ITestOutputHelper output)
         var library = await host.Service.CreateLibraryAsync("owner", "L" + Guid.NewGuid().ToString("N")[..6], new Marking(ClassificationLevel.TopSecret, ["NOFORN"]), ["1-BDE"], default);
         foreach (var document in documents)
         {
-            await host.Service.AddDocumentAsync(library.Id, document, Owner("owner"), default);
+            await host.Service.AddIndexedAsync(library.Id, document, Owner("owner"), default);
         }
 
         return library.Id;
