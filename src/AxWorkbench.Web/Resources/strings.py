@@ -87,6 +87,9 @@ S = {
  "DocumentsKeySentences": ("Key sentences", "핵심 문장"),
  # Summaries, background parsing and deletion (feature: Documents, summaries branch)
  "DocumentsParsingInBackground": ("Parsing in the background; you may leave this page.", "백그라운드에서 처리 중이며 이 페이지를 떠나도 됩니다."),
+ "DocumentsParseProgressOcr": ("OCR page {0} of {1}", "OCR {1}쪽 중 {0}쪽"),
+ "DocumentsParseProgressPdftotext": ("pdftotext page {0} of {1}", "pdftotext {1}쪽 중 {0}쪽"),
+ "DocumentsParseProgressPage": ("document page {0}", "문서 {0}쪽"),
  "DocumentsDelete": ("Delete", "삭제"),
  "DocumentsDeleteTitle": ("Delete document", "문서 삭제"),
  "DocumentsDeleteConfirm": ("Delete {0}? It disappears from every list; the deletion is recorded in the audit log.", "{0} 문서를 삭제하시겠습니까? 모든 목록에서 사라지며 삭제 기록은 감사 기록에 남습니다."),
