@@ -157,7 +157,7 @@ public sealed class ConversationExporter(ConversationService conversations, Grou
                 continue;
             }
 
-            md.Append(CultureInfo.InvariantCulture, $"- [{source.Number}] {scheme.FormatPortion(marking)} {source.Title}, p. {source.Page} (document {source.DocumentId})\n");
+            md.Append(CultureInfo.InvariantCulture, $"- [{source.Number}] {scheme.FormatPortion(marking)} {source.Title}, p. {source.Page}{OcrNote(source)} (document {source.DocumentId})\n");
         }
 
         if (answer.SourcesLeftOut > 0)
@@ -188,7 +188,7 @@ public sealed class ConversationExporter(ConversationService conversations, Grou
             sourcesLeftOut = answer.SourcesLeftOut,
             sources = answer.Sources.Select(s => hidden.Contains(s.Number)
                 ? (object)new { number = s.Number, aboveClearance = true, note = AboveClearance }
-                : new { number = s.Number, documentId = s.DocumentId, title = s.Title, page = s.Page, portionMark = scheme.FormatPortion(MarkingStorage.FromStorage(s.Marking)) }),
+                : new { number = s.Number, documentId = s.DocumentId, title = s.Title, page = s.Page, portionMark = scheme.FormatPortion(MarkingStorage.FromStorage(s.Marking)), ocr = s.Ocr, ocrConfidence = s.OcrConfidence }),
             citations = answer.Citations?.Select(c => hidden.Contains(c.Number)
                 ? (object)new { number = c.Number, supported = c.Supported, aboveClearance = true }
                 : new { number = c.Number, documentId = c.DocumentId, page = c.Page, quote = c.Quote, supported = c.Supported }),
@@ -196,6 +196,10 @@ public sealed class ConversationExporter(ConversationService conversations, Grou
     }
 
     private const string AboveClearance = "(source above your clearance)";
+
+    /// <summary>", OCR 91%" when the source's page was read by OCR (its text may hold recognition errors), else nothing.</summary>
+    internal static string OcrNote(StoredSource source) => !source.Ocr ? ""
+        : source.OcrConfidence is { } confidence ? string.Create(CultureInfo.InvariantCulture, $", OCR {confidence * 100:0}%") : ", OCR";
 
     private object Describe(Marking marking) => new
     {

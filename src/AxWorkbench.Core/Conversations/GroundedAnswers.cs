@@ -85,7 +85,7 @@ public sealed partial class GroundedAnswers(
     {
         ArgumentNullException.ThrowIfNull(sources);
         var asSources = sources.Select(s => new AnswerSource(s.Number, new SearchHit(s.ChunkId, s.DocumentId, s.Version, s.Title, s.Page, s.Start, s.Length,
-            MarkingStorage.FromStorage(s.Marking), s.Text, [], 0, null, null, null, null))).ToList();
+            MarkingStorage.FromStorage(s.Marking), s.Text, [], 0, null, null, null, null, s.Ocr, s.OcrConfidence))).ToList();
         return [.. ContextAssembler.CheckCitations(answer, asSources).Select(c => new StoredCitation(c.Number, c.Source?.Hit.ChunkId, c.Source?.Hit.DocumentId,
             c.Source?.Hit.Page, c.Source?.Hit.Title, c.Quote, c.Supported))];
     }
@@ -123,7 +123,7 @@ public sealed partial class GroundedAnswers(
     {
         var prepared = grounding.Prepared;
         var sources = prepared.Sources.Select(s => new StoredSource(s.Number, s.Hit.ChunkId, s.Hit.DocumentId, s.Hit.Version, s.Hit.Title, s.Hit.Page,
-            s.Hit.Start, s.Hit.Length, s.Hit.Text, MarkingStorage.ToStorage(s.Hit.Marking))).ToList();
+            s.Hit.Start, s.Hit.Length, s.Hit.Text, MarkingStorage.ToStorage(s.Hit.Marking), s.Hit.Ocr, s.Hit.OcrConfidence)).ToList();
         var options = new ChatOptions { Temperature = sample.Temperature, TopP = sample.TopP, Seed = sample.Seed, MaxOutputTokens = sample.MaxTokens };
         var record = new GroundedAnswerRecord
         {

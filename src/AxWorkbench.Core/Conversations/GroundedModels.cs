@@ -2,8 +2,12 @@ using AxWorkbench.Core.Retrieval;
 
 namespace AxWorkbench.Core.Conversations;
 
-/// <summary>A source as stored with a grounded answer: enough to link to the passage and to re-check the citations.</summary>
-public sealed record StoredSource(int Number, long ChunkId, Guid DocumentId, int Version, string Title, int Page, int Start, int Length, string Text, string Marking);
+/// <summary>
+/// A source as stored with a grounded answer: enough to link to the passage and to re-check the citations, and whether
+/// the passage's page was read by OCR from a scan (with OCR's mean word confidence, 0-1), so the answer can say so.
+/// </summary>
+public sealed record StoredSource(int Number, long ChunkId, Guid DocumentId, int Version, string Title, int Page, int Start, int Length, string Text, string Marking,
+    bool Ocr = false, double? OcrConfidence = null);
 
 /// <summary>A citation as stored and shown: the source it names (null when there is none), the quote and whether it checked out.</summary>
 public sealed record StoredCitation(int Number, long? ChunkId, Guid? DocumentId, int? Page, string? Title, string? Quote, bool Supported);

@@ -155,7 +155,7 @@ public sealed partial class DocumentLibrary(
     /// Parses a stored document in the worker process and sets it ready (with its pages) or failed (with the reason,
     /// audited as a failed upload). A document that is not waiting to be parsed is returned as it is.
     /// </summary>
-    public async Task<DocumentRecord> ParseStoredAsync(Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken = default)
+    public async Task<DocumentRecord> ParseStoredAsync(Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken = default, IProgress<ParseProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
         DocumentRecord? record;
@@ -176,7 +176,7 @@ public sealed partial class DocumentLibrary(
         ParsedDocument? parsed = null;
         try
         {
-            parsed = await worker.ParseAsync(OriginalPath(record.Sha256), cancellationToken);
+            parsed = await worker.ParseAsync(OriginalPath(record.Sha256), cancellationToken, progress: progress);
             failure = CheckSize(parsed.Format, record.SizeBytes) ?? CheckMarking(parsed, MarkingStorage.FromStorage(record.Marking));
         }
         catch (DocumentRejectedException ex)

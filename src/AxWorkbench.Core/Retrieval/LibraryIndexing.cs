@@ -67,18 +67,21 @@ public sealed partial class LibraryIndexing(DocumentLibrary documents, Retrieval
     }
 
     /// <summary>
-    /// The stored document as retrieval indexes it: its pages, and for each paragraph that carries its own portion
-    /// mark a <see cref="PortionMarking"/> over that paragraph (other text inherits the document's marking).
+    /// The stored document as retrieval indexes it: its pages (each saying whether OCR read it, and how surely), and for
+    /// each paragraph that carries its own portion mark a <see cref="PortionMarking"/> over that paragraph (other text
+    /// inherits the document's marking).
     /// </summary>
     public static IndexedDocument ToIndexed(DocumentRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         var marking = MarkingStorage.FromStorage(record.Marking);
-        var parsed = record.Pages.OrderBy(p => p.Number).Select(p => new ParsedPage(p.Number, p.Text)).ToList();
+        var stored = record.Pages.OrderBy(p => p.Number).ToList();
+        var parsed = stored.Select(p => new ParsedPage(p.Number, p.Text)).ToList();
         var marks = MarkingDetector.Detect(parsed).Where(m => !m.IsBanner).ToDictionary(m => (m.Page, m.Paragraph), m => m.Marking);
-        var pages = parsed.Select(page => new RetrievalPage(page.Number, page.Text,
+        var pages = parsed.Zip(stored, (page, source) => new RetrievalPage(page.Number, page.Text,
             [.. page.Paragraphs().Where(p => marks.ContainsKey((page.Number, p.Index)))
-                .Select(p => new PortionMarking(p.Start, p.Length, marks[(page.Number, p.Index)]))])).ToList();
+                .Select(p => new PortionMarking(p.Start, p.Length, marks[(page.Number, p.Index)]))],
+            source.Source == PageSource.Ocr, source.Source == PageSource.Ocr ? source.Confidence : null)).ToList();
         return new IndexedDocument(record.Id, 1, record.FileName, marking, pages);
     }
 

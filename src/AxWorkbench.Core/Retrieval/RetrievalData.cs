@@ -61,6 +61,7 @@ internal sealed class RetrievalDocumentConfiguration : IEntityTypeConfiguration<
         e.HasKey(d => d.DocumentId);
         e.Property(d => d.Title).HasMaxLength(500);
         e.Property(d => d.Marking).HasMaxLength(400);
+        e.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
     }
 }
 
@@ -134,6 +135,18 @@ public sealed class RetrievalDocument
     public required string Marking { get; set; }
 
     public DateTimeOffset IndexedUtc { get; set; }
+
+    /// <summary>Indexing while the embedding worker has not yet given this version's chunks their vectors (BM25 finds them already); Ready after.</summary>
+    public RetrievalDocumentStatus Status { get; set; } = RetrievalDocumentStatus.Ready;
+}
+
+/// <summary>Whether a document's chunks have their vectors yet.</summary>
+public enum RetrievalDocumentStatus
+{
+    /// <summary>Chunked and searchable by BM25; the embedding worker has not finished its vectors.</summary>
+    Indexing,
+
+    Ready,
 }
 
 /// <summary>A chunk: the source of truth for both indexes. <see cref="Vector"/> is the embedder's (little-endian float32), null when it cannot read the chunk's language.</summary>
@@ -162,6 +175,12 @@ public sealed class RetrievalChunk
     public int Tokens { get; set; }
 
     public byte[]? Vector { get; set; }
+
+    /// <summary>True when the chunk's page was read by OCR (a scan), not from a text layer.</summary>
+    public bool Ocr { get; set; }
+
+    /// <summary>OCR's mean word confidence (0-1) for the chunk's page; null unless <see cref="Ocr"/>.</summary>
+    public double? OcrConfidence { get; set; }
 }
 
 /// <summary>Key/value state of the retrieval feature, e.g. which embedder built the vectors.</summary>

@@ -59,6 +59,53 @@ public sealed partial class RetrievalIndex
         }
     }
 
+    /// <summary>
+    /// Gives indexed chunks their vectors (the embedding worker, after a document was added for BM25 first). Chunks no
+    /// longer live (the document was replaced or removed meanwhile) and chunks in a language the embedder does not read
+    /// are skipped. Lucene is untouched: it holds no vectors.
+    /// </summary>
+    public void SetVectors(IReadOnlyDictionary<long, float[]> vectors)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (Embedder is null)
+        {
+            return;
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var (chunkId, vector) in vectors)
+            {
+                if (!_ordinals.TryGetValue(chunkId, out var ordinal) || !_entries[ordinal].Live || !Embedder.Reads(_entries[ordinal].Chunk.Language))
+                {
+                    continue;
+                }
+
+                if (vector.Length != Embedder.Dimensions)
+                {
+                    throw new ArgumentException($"Chunk {chunkId} has a {vector.Length}-d vector; the embedder '{Embedder.Id}' makes {Embedder.Dimensions}-d vectors.", nameof(vectors));
+                }
+
+                var needed = (ordinal + 1) * Embedder.Dimensions;
+                if (_vectors.Length < needed)
+                {
+                    Array.Resize(ref _vectors, Math.Max(needed, _vectors.Length * 2));
+                }
+
+                vector.CopyTo(_vectors.AsSpan(ordinal * Embedder.Dimensions));
+                _hasVector[ordinal] = true;
+                _entries[ordinal] = _entries[ordinal] with { HasVector = true };
+            }
+
+            _scopeCache.Clear();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
     public void SetLibraries(Guid documentId, IReadOnlyCollection<Guid> libraries)
     {
         _lock.EnterWriteLock();

@@ -69,7 +69,7 @@ public sealed partial class RetrievalIndex
                 vectorRanks.TryGetValue(h.Ordinal, out var v);
                 return new SearchHit(chunk.ChunkId, chunk.DocumentId, chunk.Version, chunk.Title, chunk.Page, chunk.Start, chunk.Length,
                     chunk.Marking, chunk.Text, Highlight(chunk.Text, termSet), h.Score,
-                    b.Rank > 0 ? b.Score : null, v.Rank > 0 ? v.Score : null, b.Rank > 0 ? b.Rank : null, v.Rank > 0 ? v.Rank : null);
+                    b.Rank > 0 ? b.Score : null, v.Rank > 0 ? v.Score : null, b.Rank > 0 ? b.Rank : null, v.Rank > 0 ? v.Rank : null, chunk.Ocr, chunk.OcrConfidence);
             }).ToList();
             return new SearchResults(hits, total, language, useVectors);
         }

@@ -155,7 +155,7 @@ public sealed partial class RetrievalIndexHost(
     }
 
     internal static StoredChunk ToStored(RetrievalChunk c, string title, IReadOnlyCollection<Guid> libraries) =>
-        new(new IndexedChunk(c.Id, c.DocumentId, c.Version, title, c.Page, c.Start, c.Length, c.Text, MarkingStorage.FromStorage(c.Marking), c.Language),
+        new(new IndexedChunk(c.Id, c.DocumentId, c.Version, title, c.Page, c.Start, c.Length, c.Text, MarkingStorage.FromStorage(c.Marking), c.Language, c.Ocr, c.OcrConfidence),
             c.Vector is null ? null : MemoryMarshal.Cast<byte, float>(c.Vector).ToArray(), libraries, c.Tokens);
 
     public void Dispose()

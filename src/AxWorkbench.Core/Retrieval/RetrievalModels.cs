@@ -8,13 +8,16 @@ namespace AxWorkbench.Core.Retrieval;
 /// </summary>
 public sealed record IndexedDocument(Guid DocumentId, int Version, string Title, Marking Marking, IReadOnlyList<DocumentPage> Pages);
 
-/// <summary>One page's text (1-based number) with optional portion markings over character spans of <paramref name="Text"/>.</summary>
-public sealed record DocumentPage(int Number, string Text, IReadOnlyList<PortionMarking>? Portions = null);
+/// <summary>
+/// One page's text (1-based number) with optional portion markings over character spans of <paramref name="Text"/>;
+/// <paramref name="Ocr"/> when the text was read by OCR from a scan, with OCR's mean word confidence (0-1).
+/// </summary>
+public sealed record DocumentPage(int Number, string Text, IReadOnlyList<PortionMarking>? Portions = null, bool Ocr = false, double? OcrConfidence = null);
 
 /// <summary>The portion marking of a span of a page's text, e.g. a paragraph marked "(S//NF)".</summary>
 public sealed record PortionMarking(int Start, int Length, Marking Marking);
 
-/// <summary>A chunk as it is indexed: a contiguous span of one page of one document version.</summary>
+/// <summary>A chunk as it is indexed: a contiguous span of one page of one document version (<c>Ocr</c>: the page was a scan read by OCR).</summary>
 public sealed record IndexedChunk(
     long ChunkId,
     Guid DocumentId,
@@ -25,7 +28,9 @@ public sealed record IndexedChunk(
     int Length,
     string Text,
     Marking Marking,
-    string Language);
+    string Language,
+    bool Ocr = false,
+    double? OcrConfidence = null);
 
 public enum RetrievalMode
 {
@@ -64,7 +69,9 @@ public sealed record SearchHit(
     float? Bm25Score,
     float? VectorScore,
     int? Bm25Rank,
-    int? VectorRank);
+    int? VectorRank,
+    bool Ocr = false,
+    double? OcrConfidence = null);
 
 /// <summary>What an embedder is: a stable id (recorded with the index), its dimensions and the languages it reads (ISO 639-1).</summary>
 public sealed record EmbedderProfile(string Id, int Dimensions, IReadOnlySet<string> Languages)

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Retrieval;
 
-/// <summary>A library as a user sees it in lists.</summary>
-public sealed record LibrarySummary(Guid Id, string Name, string OwnerId, Marking Ceiling, IReadOnlyList<string> Units, int DocumentCount);
+/// <summary>A library as a user sees it in lists; <paramref name="IndexingCount"/>: its documents still waiting for their vectors (found by words already).</summary>
+public sealed record LibrarySummary(Guid Id, string Name, string OwnerId, Marking Ceiling, IReadOnlyList<string> Units, int DocumentCount, int IndexingCount = 0);
 
 /// <summary>
 /// Libraries, indexing and search. The database is the source of truth (documents, chunks, vectors, library
@@ -96,14 +96,21 @@ public sealed partial class RetrievalService(
         var libraries = await db.Libraries.AsNoTracking().Include(l => l.Units)
             .Where(l => all || l.OwnerId == actor.UserId || l.Units.Any(u => u.Unit == actor.Unit))
             .OrderBy(l => l.Name)
-            .Select(l => new { Library = l, Count = l.Documents.Count })
+            .Select(l => new
+            {
+                Library = l,
+                Count = l.Documents.Count,
+                Indexing = l.Documents.Count(d => db.Set<RetrievalDocument>().Any(r => r.DocumentId == d.DocumentId && r.Status == RetrievalDocumentStatus.Indexing)),
+            })
             .ToListAsync(cancellationToken);
-        return [.. libraries.Select(l => ToSummary(l.Library, l.Count))];
+        return [.. libraries.Select(l => ToSummary(l.Library, l.Count, l.Indexing))];
     }
 
     /// <summary>
-    /// Adds a document to a library and indexes it (chunks, vectors, BM25). Only the library's owner or an
-    /// administrator may; a document above the library's ceiling is refused. A new version replaces the old chunks.
+    /// Adds a document to a library and indexes it for BM25 at once (chunks stored and searchable on return). Its vectors
+    /// are left to the embedding worker (<see cref="EmbedNextAsync"/>): until it is done the document is
+    /// <see cref="RetrievalDocumentStatus.Indexing"/>, found by words but not yet by meaning. Only the library's owner
+    /// or an administrator may add; a document above the library's ceiling is refused. A new version replaces the old chunks.
     /// </summary>
     public async Task AddDocumentAsync(Guid libraryId, IndexedDocument document, WorkbenchActor actor, CancellationToken cancellationToken)
     {
@@ -135,11 +142,16 @@ public sealed partial class RetrievalService(
             List<RetrievalChunk>? chunks = null;
             if (existing is null || existing.Version != document.Version)
             {
-                chunks = await ChunkAsync(document, cancellationToken);
+                chunks = Chunk(document);
+                var status = host.Embedder is { } embedder && chunks.Any(c => embedder.Reads(c.Language)) ? RetrievalDocumentStatus.Indexing : RetrievalDocumentStatus.Ready;
                 await db.Chunks.Where(c => c.DocumentId == document.DocumentId).ExecuteDeleteAsync(cancellationToken);
                 if (existing is null)
                 {
-                    db.RetrievalDocuments.Add(new RetrievalDocument { DocumentId = document.DocumentId, Version = document.Version, Title = document.Title, Marking = MarkingStorage.ToStorage(document.Marking), IndexedUtc = _time.GetUtcNow() });
+                    db.RetrievalDocuments.Add(new RetrievalDocument
+                    {
+                        DocumentId = document.DocumentId, Version = document.Version, Title = document.Title, Marking = MarkingStorage.ToStorage(document.Marking),
+                        IndexedUtc = _time.GetUtcNow(), Status = status,
+                    });
                 }
                 else
                 {
@@ -147,6 +159,7 @@ public sealed partial class RetrievalService(
                     existing.Title = document.Title;
                     existing.Marking = MarkingStorage.ToStorage(document.Marking);
                     existing.IndexedUtc = _time.GetUtcNow();
+                    existing.Status = status;
                 }
 
                 db.Chunks.AddRange(chunks);
@@ -168,6 +181,8 @@ public sealed partial class RetrievalService(
         {
             _writes.Release();
         }
+
+        IndexingChanged();
     }
 
     /// <summary>Removes a document from a library; when no library holds it any more its chunks are deleted.</summary>
@@ -225,10 +240,11 @@ public sealed partial class RetrievalService(
         return index.Search(new AccessScope(principal.Authorization, libraries), request.Query, vector, Math.Clamp(request.Top, 1, 100), request.Mode);
     }
 
-    private async Task<List<RetrievalChunk>> ChunkAsync(IndexedDocument document, CancellationToken cancellationToken)
+    private List<RetrievalChunk> Chunk(IndexedDocument document)
     {
         var chunker = new TextChunker(options.Value.ChunkWords, Math.Min(options.Value.OverlapWords, options.Value.ChunkWords - 1));
         using var analyzer = new MixedTextAnalyzer();
+        var pages = document.Pages.GroupBy(p => p.Number).ToDictionary(g => g.Key, g => g.First());
         var chunks = chunker.Chunk(document).Select((c, i) => new RetrievalChunk
         {
             DocumentId = document.DocumentId,
@@ -241,13 +257,14 @@ public sealed partial class RetrievalService(
             Marking = MarkingStorage.ToStorage(c.Marking),
             Language = c.Language,
             Tokens = analyzer.Analyze(c.Text).Count,
+            Ocr = pages.GetValueOrDefault(c.Page)?.Ocr ?? false,
+            OcrConfidence = pages.GetValueOrDefault(c.Page)?.OcrConfidence,
         }).ToList();
-        await host.EmbedAsync(chunks, cancellationToken);
         return chunks;
     }
 
-    private static LibrarySummary ToSummary(Library library, int documents) =>
-        new(library.Id, library.Name, library.OwnerId, MarkingStorage.FromStorage(library.Ceiling), [.. library.Units.Select(u => u.Unit).Order(StringComparer.Ordinal)], documents);
+    private static LibrarySummary ToSummary(Library library, int documents, int indexing = 0) =>
+        new(library.Id, library.Name, library.OwnerId, MarkingStorage.FromStorage(library.Ceiling), [.. library.Units.Select(u => u.Unit).Order(StringComparer.Ordinal)], documents, indexing);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Library {LibraryId} '{Name}' created by {OwnerId}")]
     private static partial void LogLibraryCreated(ILogger logger, Guid libraryId, string name, string ownerId);

@@ -37,6 +37,7 @@ public static class RetrievalServiceExtensions
         builder.Services.AddSingleton<RetrievalIndexHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrievalIndexHost>());
         builder.Services.AddSingleton<RetrievalService>();
+        builder.Services.AddHostedService<EmbeddingWorker>();
         // Needs an IChatClient and an ITokenCounter (the Inference feature); resolved only when answering is used.
         builder.Services.AddSingleton(sp => new CitedAnswerService(
             sp.GetRequiredService<RetrievalService>(), sp.GetRequiredService<RetrievalIndexHost>(), sp.GetRequiredService<IChatClient>(),

@@ -3,8 +3,11 @@ using AxWorkbench.Core.Markings;
 
 namespace AxWorkbench.Core.Review;
 
-/// <summary>A source of a grounded answer as the reviewer sees it: title and passage are null when it is above their clearance.</summary>
-public sealed record ReviewSource(int Number, Guid DocumentId, string? Title, int Page, string? Passage, Marking Marking, bool AboveClearance);
+/// <summary>
+/// A source of a grounded answer as the reviewer sees it: title and passage are null when it is above their clearance;
+/// <paramref name="Ocr"/> when its page was read by OCR (with OCR's mean word confidence).
+/// </summary>
+public sealed record ReviewSource(int Number, Guid DocumentId, string? Title, int Page, string? Passage, Marking Marking, bool AboveClearance, bool Ocr = false, double? OcrConfidence = null);
 
 /// <summary>A citation in the answer and whether its source supports it; the quote is null when its source is above the reviewer's clearance.</summary>
 public sealed record ReviewCitation(int Number, Guid? DocumentId, int? Page, string? Quote, bool Supported, bool AboveClearance);
@@ -48,7 +51,7 @@ public static class ReviewEvidence
         {
             var marking = MarkingStorage.FromStorage(s.Marking);
             var hidden = !Access.Dominates(reviewer, marking);
-            return new ReviewSource(s.Number, s.DocumentId, hidden ? null : s.Title, s.Page, hidden ? null : s.Text, marking, hidden);
+            return new ReviewSource(s.Number, s.DocumentId, hidden ? null : s.Title, s.Page, hidden ? null : s.Text, marking, hidden, s.Ocr, s.OcrConfidence);
         }).ToList();
         var hiddenNumbers = sources.Where(s => s.AboveClearance).Select(s => s.Number).ToHashSet();
         var citations = answer.Citations?.Select(c =>

@@ -128,10 +128,12 @@ internal static class ImportCommands
             reasons[key] = reasons.GetValueOrDefault(key) + 1;
             await context.Output.WriteLineAsync($"rejected  {name}: {failure}");
         }
+        // The web app embeds in the background; this command has no background worker, so it computes the vectors now.
+        var embedded = indexing is null ? 0 : await host.Services.GetRequiredService<RetrievalService>().EmbedPendingAsync(cancellationToken);
         clock.Stop();
         await context.Output.WriteLineAsync(
             $"{files.Count} files: {imported} imported ({pages} pages), {rejected} rejected, in {clock.Elapsed.TotalSeconds:N1} s"
-            + (library is null ? "" : $"; library '{library}'"));
+            + (library is null ? "" : $"; library '{library}' ({embedded} documents embedded)"));
         return 0;
     }
 }

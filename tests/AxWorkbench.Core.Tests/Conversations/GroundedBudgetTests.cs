@@ -53,7 +53,7 @@ public sealed class GroundedBudgetTests(ITestOutputHelper output)
         for (var i = 1; i <= 6; i++)
         {
             var document = await host.StoreDocumentAsync($"border-{i}.txt", Confidential, LongBrief(i, korean: i % 2 == 0));
-            await host.Indexing.AddToLibraryAsync(library.Id, document, GroundedChatTestHost.Admin, CancellationToken.None);
+            await host.AddToLibraryAsync(library.Id, document, GroundedChatTestHost.Admin, CancellationToken.None);
         }
 
         var analyst = GroundedChatTestHost.Analyst("analyst", ClassificationLevel.Secret);
@@ -92,7 +92,7 @@ public sealed class GroundedBudgetTests(ITestOutputHelper output)
             builder.Services.AddSingleton(TestTokenCounters.Estimating(1200)));
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Briefs", Confidential, ["J2"], CancellationToken.None);
         var document = await host.StoreDocumentAsync("border.txt", Confidential, LongBrief(1, korean: false));
-        await host.Indexing.AddToLibraryAsync(library.Id, document, GroundedChatTestHost.Admin, CancellationToken.None);
+        await host.AddToLibraryAsync(library.Id, document, GroundedChatTestHost.Admin, CancellationToken.None);
         var analyst = GroundedChatTestHost.Analyst("analyst", ClassificationLevel.Secret);
         var session = await host.Conversations.CreateSessionAsync(analyst, null, null, CancellationToken.None);
         await host.Grounded.SetLibrariesAsync(analyst, session.Id, [library.Id], CancellationToken.None);

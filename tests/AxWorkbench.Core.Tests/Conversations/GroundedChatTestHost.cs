@@ -1,3 +1,5 @@
+using AxWorkbench.Core.Documents.Parsing;
+using AxWorkbench.Core.Actors;
 using System.Runtime.CompilerServices;
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Conversations;
@@ -78,11 +80,25 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await host.Services.GetRequiredService<RetrievalIndexHost>().StartAsync(CancellationToken.None);
+        await host.Services.GetServices<IHostedService>().OfType<EmbeddingWorker>().Single().StartAsync(CancellationToken.None);
         return new GroundedChatTestHost(host, directory, model) { Provider = provider };
     }
 
+    /// <summary>Files a stored document in a library and waits until the embedding worker has given it its vectors.</summary>
+    public async Task AddToLibraryAsync(Guid libraryId, Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken)
+    {
+        await Indexing.AddToLibraryAsync(libraryId, documentId, actor, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        await Retrieval.WhenIndexedAsync(documentId, timeout.Token);
+    }
+
     /// <summary>A parsed, ready document stored as the Documents feature stores one.</summary>
-    public async Task<Guid> StoreDocumentAsync(string fileName, Marking marking, params string[] pages)
+    public Task<Guid> StoreDocumentAsync(string fileName, Marking marking, params string[] pages) =>
+        StoreDocumentAsync(fileName, marking, [.. pages.Select(text => (text, (double?)null))]);
+
+    /// <summary>A stored, parsed document whose pages with a confidence were read by OCR (the parse itself is tested with real scans in Documents).</summary>
+    public async Task<Guid> StoreDocumentAsync(string fileName, Marking marking, (string Text, double? OcrConfidence)[] pages)
     {
         var id = Guid.NewGuid();
         await using var db = await Host.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
@@ -96,7 +112,10 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
             Uploader = "admin",
             PageCount = pages.Length,
             CreatedAt = DateTimeOffset.UtcNow,
-            Pages = [.. pages.Select((text, i) => new DocumentPage { DocumentId = id, Number = i + 1, Text = text })],
+            Pages = [.. pages.Select((p, i) => new DocumentPage
+            {
+                DocumentId = id, Number = i + 1, Text = p.Text, Source = p.OcrConfidence is null ? PageSource.Text : PageSource.Ocr, Confidence = p.OcrConfidence,
+            })],
         });
         await db.SaveChangesAsync();
         return id;
@@ -121,6 +140,7 @@ public sealed class GroundedChatTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Coordinator.StopAllAsync(CancellationToken.None);
+        await Host.Services.GetServices<IHostedService>().OfType<EmbeddingWorker>().Single().StopAsync(CancellationToken.None);
         await Host.Services.GetRequiredService<RetrievalIndexHost>().StopAsync(CancellationToken.None);
         Host.Dispose();
         TestDatabase.ClearPools();

@@ -29,8 +29,8 @@ public abstract class GroundedChatTests(DbProvider provider)
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Harbor", SecretNoforn, ["J2"], CancellationToken.None);
         var low = await host.StoreDocumentAsync("low.txt", Confidential, LowBrief);
         var high = await host.StoreDocumentAsync("high.txt", SecretNoforn, HighBrief);
-        await host.Indexing.AddToLibraryAsync(library.Id, low, GroundedChatTestHost.Admin, CancellationToken.None);
-        await host.Indexing.AddToLibraryAsync(library.Id, high, GroundedChatTestHost.Admin, CancellationToken.None);
+        await host.AddToLibraryAsync(library.Id, low, GroundedChatTestHost.Admin, CancellationToken.None);
+        await host.AddToLibraryAsync(library.Id, high, GroundedChatTestHost.Admin, CancellationToken.None);
         return (library.Id, low, high);
     }
 
@@ -115,7 +115,7 @@ public abstract class GroundedChatTests(DbProvider provider)
         // The only brief in the library is above the analyst's clearance: for them, nothing is there.
         await using var host = await GroundedChatTestHost.StartAsync(provider: provider);
         var library = await host.Retrieval.CreateLibraryAsync(GroundedChatTestHost.Admin.UserId, "Secret only", SecretNoforn, ["J2"], CancellationToken.None);
-        await host.Indexing.AddToLibraryAsync(library.Id, await host.StoreDocumentAsync("high.txt", SecretNoforn, HighBrief), GroundedChatTestHost.Admin, CancellationToken.None);
+        await host.AddToLibraryAsync(library.Id, await host.StoreDocumentAsync("high.txt", SecretNoforn, HighBrief), GroundedChatTestHost.Admin, CancellationToken.None);
 
         var (answer, view, session) = await AskAsync(host, GroundedChatTestHost.Analyst("c-analyst", ClassificationLevel.Confidential), library.Id, "Who escorts the northern harbor convoy?");
 

@@ -79,6 +79,46 @@ public abstract partial class DocumentJobsTests(DbProvider provider)
     }
 
     [Fact]
+    public async Task LongScan_ReportsEachPageOcrReaches_WhileTheWorkerParses_ThenReady()
+    {
+        ScanFiles.RequireTesseract();
+        string[][] pages = [["Page one: the convoy left at dawn."], ["Page two: the bridge was closed."], ["Page three: the river rose overnight."]];
+        var pdf = ScanFiles.ImageOnlyPdf([.. pages.Select(lines => ScanFiles.Page(lines))]);
+        await using var host = await StartAsync(new ScriptedChatClient());
+        var jobs = Jobs(host);
+        var updates = new ConcurrentQueue<(ParseJobUpdate Update, AxWorkbench.Core.Documents.Parsing.ParseProgress? Seen)>();
+        var done = new TaskCompletionSource<ParseJobUpdate>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scan = await host.Library.StoreAsync(File.OpenRead(pdf), "scan.pdf", Marking.Unclassified, SecretAnalyst, "kim", Kim);
+        jobs.ParseChanged += u =>
+        {
+            if (u.DocumentId != scan.Id)
+            {
+                return;
+            }
+
+            updates.Enqueue((u, jobs.ParseProgressOf(scan.Id)));
+            if (u.Status != DocumentStatus.Parsing)
+            {
+                done.TrySetResult(u);
+            }
+        };
+
+        await jobs.EnqueueParseAsync(scan.Id, Kim);
+        var final = await done.Task.WaitAsync(Patience * 2);
+
+        Assert.Equal(DocumentStatus.Ready, final.Status);
+        var steps = updates.Where(u => u.Update.Progress is not null).ToList();
+        Assert.Equal([(1, 3, 1), (2, 3, 2), (3, 3, 3)], steps.Select(u => (u.Update.Progress!.Step, u.Update.Progress.Steps, u.Update.Progress.Page)));
+        Assert.All(steps, u =>
+        {
+            Assert.Equal(DocumentStatus.Parsing, u.Update.Status);
+            Assert.Equal(AxWorkbench.Core.Documents.Parsing.PageSource.Ocr, u.Update.Progress!.Source);
+            Assert.Equal(u.Update.Progress, u.Seen); // what the documents list reads while the page is being read
+        });
+        Assert.Null(jobs.ParseProgressOf(scan.Id));
+    }
+
+    [Fact]
     public async Task StoredButUnparsedAtShutdown_IsParsedAfterRestart()
     {
         var first = await DocumentsTestHost.StartAsync(SmallContext, provider: provider);

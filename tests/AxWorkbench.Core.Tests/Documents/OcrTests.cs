@@ -209,6 +209,35 @@ public sealed class OcrTests(ITestOutputHelper output)
         Assert.Equal(0.8, confidence!.Value, 3);
     }
 
+    [Theory]
+    [InlineData("Korean", "kor", "kor")]
+    [InlineData("Hangul", "kor", "kor")]
+    [InlineData("Latin", "kor", "kor+eng")]
+    [InlineData(null, "kor", "kor+eng")] // OSD found too little text to name a script
+    [InlineData("Korean", null, "kor+eng")] // the switch turned off (Documents:Worker:OcrKoreanLanguages empty)
+    public void PageLanguages_KoreanScriptIsReadWithTheKoreanLanguages_EveryOtherPageWithTheDefault(string? script, string? korean, string expected)
+    {
+        var limits = ParserLimits.Default with { OcrLanguages = "kor+eng", OcrKoreanLanguages = korean };
+
+        Assert.Equal(expected, OcrSession.LanguagesFor(script, limits));
+    }
+
+    [Fact]
+    public void KoreanStatutePage_IsFoundKoreanByOsd_AndReadWhole()
+    {
+        ScanFiles.RequireTesseract();
+        const string Article = "제1조(목적) 이 법은 군사기밀을 보호하여 국가안전보장에 이바지함을 목적으로 한다.";
+        var png = ScanFiles.Page([Article, "제2조(정의) 이 법에서 사용하는 용어의 뜻은 다음과 같다."], pointSize: 48, size: "2480x900");
+
+        var parsed = DocumentParsing.Parse(File.ReadAllBytes(png));
+
+        var page = Assert.Single(parsed.Pages);
+        output.WriteLine(page.Text);
+        Assert.Equal(PageSource.Ocr, page.Source);
+        Assert.Contains("군사기밀을 보호하여", page.Text, StringComparison.Ordinal);
+        Assert.Contains("국가안전보장에", page.Text, StringComparison.Ordinal);
+    }
+
     private sealed class SynchronousProgress(Action<ParseProgress> report) : IProgress<ParseProgress>
     {
         public void Report(ParseProgress value) => report(value);

@@ -15,14 +15,14 @@ public static class ScanFiles
 
     private static readonly string Folder = Path.Combine(Path.GetTempPath(), "axwb-scan-tests");
 
-    /// <summary>An A4 page at 300 dpi (2480 x 3508) with <paramref name="lines"/> in 12 pt, turned clockwise by <paramref name="rotate"/> degrees.</summary>
-    public static string Page(string[] lines, int rotate = 0, bool noisy = false, string format = "png", int pointSize = 42)
+    /// <summary>An A4 page at 300 dpi (2480 x 3508; <paramref name="size"/> for a strip of one) with <paramref name="lines"/> in 12 pt, turned clockwise by <paramref name="rotate"/> degrees.</summary>
+    public static string Page(string[] lines, int rotate = 0, bool noisy = false, string format = "png", int pointSize = 42, string size = "2480x3508")
     {
         ArgumentNullException.ThrowIfNull(lines);
         Directory.CreateDirectory(Folder);
         RequireFont();
         var path = Path.Combine(Folder, Guid.NewGuid().ToString("N") + "." + format);
-        List<string> arguments = ["-size", "2480x3508", "xc:white", "-font", Font, "-pointsize", pointSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        List<string> arguments = ["-size", size, "xc:white", "-font", Font, "-pointsize", pointSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-fill", "black", "-annotate", "+180+260", string.Join('\n', lines)];
         if (noisy)
         {

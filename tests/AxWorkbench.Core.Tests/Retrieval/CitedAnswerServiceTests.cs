@@ -26,7 +26,7 @@ public abstract class CitedAnswerServiceTests(DbProvider provider, ITestOutputHe
         var library = await host.Service.CreateLibraryAsync("owner", "L" + Guid.NewGuid().ToString("N")[..6], new Marking(ClassificationLevel.TopSecret, ["NOFORN"]), ["1-BDE"], default);
         foreach (var document in documents)
         {
-            await host.Service.AddDocumentAsync(library.Id, document, Owner("owner"), default);
+            await host.Service.AddIndexedAsync(library.Id, document, Owner("owner"), default);
         }
 
         return library.Id;

@@ -69,6 +69,7 @@ public abstract class LibraryIndexingTests(DbProvider provider)
 
         await Assert.ThrowsAsync<LibraryAccessDeniedException>(() => host.Indexing.AddToLibraryAsync(library.Id, document, stranger, CancellationToken.None));
         await host.Indexing.AddToLibraryAsync("Harbor", document, GroundedChatTestHost.Admin, CancellationToken.None);
+        await host.Retrieval.WhenIndexedAsync(document, CancellationToken.None);
 
         var principal = GroundedChatTestHost.Analyst("a", ClassificationLevel.Confidential);
         var hit = Assert.Single((await host.Retrieval.SearchAsync(principal, new SearchRequest("lighthouse keeper"), CancellationToken.None)).Hits);

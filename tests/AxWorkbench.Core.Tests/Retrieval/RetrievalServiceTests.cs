@@ -22,8 +22,8 @@ public abstract class RetrievalServiceTests(DbProvider provider)
     {
         await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "Border", new Marking(ClassificationLevel.TopSecret), ["1-BDE"], default);
-        await host.Service.AddDocumentAsync(library.Id, Brief("Low", _confidential, "The convoy crossed the river bridge at dawn."), Owner("owner"), default);
-        await host.Service.AddDocumentAsync(library.Id, Brief("High", _secret, "The convoy carried missile launchers toward the border."), Owner("owner"), default);
+        await host.Service.AddIndexedAsync(library.Id, Brief("Low", _confidential, "The convoy crossed the river bridge at dawn."), Owner("owner"), default);
+        await host.Service.AddIndexedAsync(library.Id, Brief("High", _secret, "The convoy carried missile launchers toward the border."), Owner("owner"), default);
 
         var confidential = await host.Service.SearchAsync(User(ClassificationLevel.Confidential, "1-BDE"), new SearchRequest("convoy missile"), default);
         var secret = await host.Service.SearchAsync(User(ClassificationLevel.Secret, "1-BDE"), new SearchRequest("convoy missile"), default);
@@ -40,7 +40,7 @@ public abstract class RetrievalServiceTests(DbProvider provider)
     {
         await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "J2 only", _secret, ["J2"], default);
-        await host.Service.AddDocumentAsync(library.Id, Brief("Radar", _confidential, "Radar sites along the northern sector."), Owner("owner"), default);
+        await host.Service.AddIndexedAsync(library.Id, Brief("Radar", _confidential, "Radar sites along the northern sector."), Owner("owner"), default);
 
         var outsider = await host.Service.SearchAsync(User(ClassificationLevel.TopSecret, "1-BDE"), new SearchRequest("radar"), default);
         var owner = await host.Service.SearchAsync(User(ClassificationLevel.Secret, "1-BDE", id: "owner"), new SearchRequest("radar"), default);
@@ -59,9 +59,9 @@ public abstract class RetrievalServiceTests(DbProvider provider)
         await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "Confidential shelf", _confidential, ["1-BDE"], default);
 
-        await Assert.ThrowsAsync<MarkingAboveCeilingException>(() => host.Service.AddDocumentAsync(library.Id, Brief("High", _secret, "text"), Owner("owner"), default));
-        await Assert.ThrowsAsync<LibraryAccessDeniedException>(() => host.Service.AddDocumentAsync(library.Id, Brief("Low", _confidential, "text"), Owner("someone"), default));
-        await host.Service.AddDocumentAsync(library.Id, Brief("Low", _confidential, "text"), Owner("admin", admin: true), default);
+        await Assert.ThrowsAsync<MarkingAboveCeilingException>(() => host.Service.AddIndexedAsync(library.Id, Brief("High", _secret, "text"), Owner("owner"), default));
+        await Assert.ThrowsAsync<LibraryAccessDeniedException>(() => host.Service.AddIndexedAsync(library.Id, Brief("Low", _confidential, "text"), Owner("someone"), default));
+        await host.Service.AddIndexedAsync(library.Id, Brief("Low", _confidential, "text"), Owner("admin", admin: true), default);
     }
 
     [Fact]
@@ -85,9 +85,9 @@ public abstract class RetrievalServiceTests(DbProvider provider)
         Assert.DoesNotContain("1-BDE,", otherUnit.Message, StringComparison.Ordinal);
         Assert.Equal(["J2", "J3"], byAdmin.Units.Order());
         // The analyst owns it: may add to it, and another member of the unit may not.
-        await host.Service.AddDocumentAsync(made.Id, Brief("Mine", _confidential, "text"), analyst, default);
+        await host.Service.AddIndexedAsync(made.Id, Brief("Mine", _confidential, "text"), analyst, default);
         await Assert.ThrowsAsync<LibraryAccessDeniedException>(() =>
-            host.Service.AddDocumentAsync(made.Id, Brief("Theirs", _confidential, "text"), User(ClassificationLevel.Secret, "1-BDE", id: "lee"), default));
+            host.Service.AddIndexedAsync(made.Id, Brief("Theirs", _confidential, "text"), User(ClassificationLevel.Secret, "1-BDE", id: "lee"), default));
         Assert.Equal(["Named unit", "Working set"], (await host.Service.ListLibrariesAsync(User(ClassificationLevel.Secret, "1-BDE", id: "lee"), default)).Select(l => l.Name).Order());
     }
 
@@ -97,8 +97,8 @@ public abstract class RetrievalServiceTests(DbProvider provider)
         await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "L", _secret, ["1-BDE"], default);
         var v1 = Brief("Report", _confidential, "The harbor is empty.");
-        await host.Service.AddDocumentAsync(library.Id, v1, Owner("owner"), default);
-        await host.Service.AddDocumentAsync(library.Id, v1 with { Version = 2, Pages = [new DocumentPage(1, "Submarine seen in the harbor.")] }, Owner("owner"), default);
+        await host.Service.AddIndexedAsync(library.Id, v1, Owner("owner"), default);
+        await host.Service.AddIndexedAsync(library.Id, v1 with { Version = 2, Pages = [new DocumentPage(1, "Submarine seen in the harbor.")] }, Owner("owner"), default);
 
         var user = User(ClassificationLevel.Secret, "1-BDE");
         Assert.Empty((await host.Service.SearchAsync(user, new SearchRequest("empty", Mode: RetrievalMode.Bm25), default)).Hits);
@@ -115,7 +115,7 @@ public abstract class RetrievalServiceTests(DbProvider provider)
         var user = User(ClassificationLevel.Secret, "1-BDE");
         var first = await StartAsync(directory, provider: provider);
         var library = await first.Service.CreateLibraryAsync("owner", "L", _secret, ["1-BDE"], default);
-        await first.Service.AddDocumentAsync(library.Id, Brief("Fuel", _confidential, "Fuel depots near the airfield."), Owner("owner"), default);
+        await first.Service.AddIndexedAsync(library.Id, Brief("Fuel", _confidential, "Fuel depots near the airfield."), Owner("owner"), default);
         var before = await first.Service.SearchAsync(user, new SearchRequest("fuel airfield"), default);
         await first.StopAsync();
 
@@ -141,7 +141,7 @@ public abstract class RetrievalServiceTests(DbProvider provider)
         var directory = Path.Combine(Path.GetTempPath(), "axwb-tests", Guid.NewGuid().ToString("N"));
         var first = await StartAsync(directory, provider: provider);
         var library = await first.Service.CreateLibraryAsync("owner", "L", _secret, ["1-BDE"], default);
-        await first.Service.AddDocumentAsync(library.Id, Brief("Fuel", _confidential, "Fuel depots near the airfield.", "Second page about bridges."), Owner("owner"), default);
+        await first.Service.AddIndexedAsync(library.Id, Brief("Fuel", _confidential, "Fuel depots near the airfield.", "Second page about bridges."), Owner("owner"), default);
         await first.StopAsync();
 
         var other = new OtherEmbedder();
@@ -157,7 +157,7 @@ public abstract class RetrievalServiceTests(DbProvider provider)
     {
         await using var host = await StartAsync(provider: provider);
         var library = await host.Service.CreateLibraryAsync("owner", "법령", _secret, ["1-BDE"], default);
-        await host.Service.AddDocumentAsync(library.Id, Brief("군사기밀보호법", _confidential, "제1조(목적) 이 법은 군사기밀을 보호함을 목적으로 한다.\n\n제2조(정의) 군사기밀이란 누설되면 국가안전보장에 위험을 초래할 우려가 있는 사항을 말한다."), Owner("owner"), default);
+        await host.Service.AddIndexedAsync(library.Id, Brief("군사기밀보호법", _confidential, "제1조(목적) 이 법은 군사기밀을 보호함을 목적으로 한다.\n\n제2조(정의) 군사기밀이란 누설되면 국가안전보장에 위험을 초래할 우려가 있는 사항을 말한다."), Owner("owner"), default);
 
         var results = await host.Service.SearchAsync(User(ClassificationLevel.Secret, "1-BDE"), new SearchRequest("군사기밀의 정의"), default);
         var oneSyllable = await host.Service.SearchAsync(User(ClassificationLevel.Secret, "1-BDE"), new SearchRequest("법"), default);

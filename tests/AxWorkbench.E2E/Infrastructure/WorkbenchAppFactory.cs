@@ -77,6 +77,9 @@ public sealed class WorkbenchAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Demo:Briefs", "false");
         builder.UseSetting("Security:RevalidationIntervalSeconds", "2");
         builder.UseSetting("Markings:Scheme", "Us");
+        // The parser's wall clock up to a scan's first OCR page (reading the PDF, finding its image-only pages) ran past the
+        // 8 s default twice on the shared machine at load 30-80; the worker still bounds each OCR page itself (60 s).
+        builder.UseSetting("Documents:Worker:TimeoutSeconds", "60");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

@@ -206,4 +206,25 @@ public sealed class ChatComponentTests : WorkbenchTestContext
         Assert.Single(cut.FindAll("[data-testid=answer-source]"));
         Assert.Equal("3 sources left out to fit the model's context", cut.Find("[data-testid=answer-sources-left-out]").TextContent);
     }
+
+    [Fact]
+    public void AnswerSources_ASourceFromAScannedPage_SaysOcrWithItsConfidence_AndATextSourceDoesNot()
+    {
+        var answerId = Guid.NewGuid();
+        var scanned = new StoredSource(1, 7, Guid.NewGuid(), 1, "Ferry scan", 2, 0, 20, "The ferry leaves at noon.", "U", Ocr: true, OcrConfidence: 0.91);
+        var typed = new StoredSource(2, 8, Guid.NewGuid(), 1, "Harbor brief", 1, 0, 20, "Barges move on Tuesday.", "U");
+        var reproducibility = new AxWorkbench.Core.Retrieval.AnswerReproducibility([], null, null, null, null, null, null, 256, "00");
+        IReadOnlyDictionary<Guid, GroundedAnswerView> answers = new Dictionary<Guid, GroundedAnswerView>
+        {
+            [answerId] = new(answerId, [scanned, typed], [], false, reproducibility),
+        };
+
+        var cut = Render<AnswerSources>(p => p.Add(c => c.MessageId, answerId).AddCascadingValue(answers));
+
+        var sources = cut.FindAll("[data-testid=answer-source]");
+        Assert.Equal(2, sources.Count);
+        var chip = Assert.Single(sources[0].QuerySelectorAll("[data-testid=source-ocr]"));
+        Assert.Equal("OCR 91%", chip.TextContent.Trim());
+        Assert.Empty(sources[1].QuerySelectorAll("[data-testid=source-ocr]"));
+    }
 }

@@ -109,7 +109,7 @@ public sealed class DocumentReaderTests : WorkbenchTestContext, IAsyncLifetime
 
         cut.WaitForElement("[data-testid=add-to-library-button]", Wait).Click();
 
-        cut.WaitForAssertion(() => Assert.Equal("Added to library 'Harbor' and indexed.", cut.Find("[data-testid=add-to-library-result]").TextContent.Trim()), Wait);
+        cut.WaitForAssertion(() => Assert.Equal("Added to library 'Harbor': indexing. Keyword search finds it now; search by meaning once the Libraries page shows it ready.", cut.Find("[data-testid=add-to-library-result]").TextContent.Trim()), Wait);
     }
 
     [Fact]

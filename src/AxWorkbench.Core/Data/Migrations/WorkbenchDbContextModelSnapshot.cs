@@ -866,6 +866,12 @@ namespace AxWorkbench.Core.Data.Migrations
                         .HasMaxLength(400)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Ocr")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("OcrConfidence")
+                        .HasColumnType("REAL");
+
                     b.Property<int>("Ordinal")
                         .HasColumnType("INTEGER");
 
@@ -907,6 +913,11 @@ namespace AxWorkbench.Core.Data.Migrations
                     b.Property<string>("Marking")
                         .IsRequired()
                         .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Title")

@@ -22,7 +22,8 @@ public sealed record SummaryJobUpdate(Guid SummaryId, Guid DocumentId, SummarySt
 }
 
 /// <summary>A parse job finished (or started): the document's new status.</summary>
-public sealed record ParseJobUpdate(Guid DocumentId, DocumentStatus Status, string? FailureReason);
+/// <summary>A parse job's state; while it is still parsing, <paramref name="Progress"/> is the page OCR (or pdftotext) has reached.</summary>
+public sealed record ParseJobUpdate(Guid DocumentId, DocumentStatus Status, string? FailureReason, ParseProgress? Progress = null);
 
 /// <summary>
 /// The background jobs of the Documents feature, one per app (singleton + hosted service): parsing of stored uploads in
@@ -47,6 +48,7 @@ public sealed partial class DocumentJobs(
     private readonly Channel<(Guid DocumentId, WorkbenchActor Actor)> _parses = Channel.CreateUnbounded<(Guid, WorkbenchActor)>();
     private readonly Channel<Guid> _summaries = Channel.CreateUnbounded<Guid>();
     private readonly ConcurrentDictionary<Guid, SummaryJob> _jobs = new();
+    private readonly ConcurrentDictionary<Guid, ParseProgress> _parseProgress = new();
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Raised from a background thread on every progress step and status change of a summary job.</summary>
@@ -60,6 +62,9 @@ public sealed partial class DocumentJobs(
 
     /// <summary>The live state of a summary job this process is running or has queued; null otherwise.</summary>
     public SummaryJobUpdate? Progress(Guid summaryId) => _jobs.TryGetValue(summaryId, out var job) ? job.Last : null;
+
+    /// <summary>How far the parse of a document now in the worker has come (the page OCR is reading); null when none is under way or the format reports none.</summary>
+    public ParseProgress? ParseProgressOf(Guid documentId) => _parseProgress.TryGetValue(documentId, out var step) ? step : null;
 
     /// <summary>Queues the parsing of a stored document (status <see cref="DocumentStatus.Parsing"/>).</summary>
     public ValueTask EnqueueParseAsync(Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken = default) =>
@@ -207,7 +212,21 @@ public sealed partial class DocumentJobs(
             {
                 try
                 {
-                    var document = await library.ParseStoredAsync(documentId, actor, stoppingToken);
+                    var progress = new InlineParseProgress(step =>
+                    {
+                        _parseProgress[documentId] = step;
+                        RaiseParse(new ParseJobUpdate(documentId, DocumentStatus.Parsing, null, step));
+                    });
+                    DocumentRecord document;
+                    try
+                    {
+                        document = await library.ParseStoredAsync(documentId, actor, stoppingToken, progress);
+                    }
+                    finally
+                    {
+                        _parseProgress.TryRemove(documentId, out _);
+                    }
+
                     RaiseParse(new ParseJobUpdate(document.Id, document.Status, document.FailureReason));
                 }
                 catch (DocumentNotFoundException)
@@ -417,6 +436,11 @@ public sealed partial class DocumentJobs(
         public CancellationTokenSource Cancel { get; } = new();
 
         public required SummaryJobUpdate Last { get; set; }
+    }
+
+    private sealed class InlineParseProgress(Action<ParseProgress> report) : IProgress<ParseProgress>
+    {
+        public void Report(ParseProgress value) => report(value);
     }
 
     private sealed class InlineProgress(Action<SummaryProgress> report) : IProgress<SummaryProgress>

@@ -14,8 +14,8 @@ internal sealed record OcrPage(string Text, double? Confidence, int QuarterTurns
 /// OCR and the pdftotext fallback for one document, inside the parser worker: a private temporary folder for page
 /// images (deleted at the end), and for each page a time limit (<see cref="ParserLimits.OcrPageSeconds"/>) that covers
 /// rendering, orientation and recognition. Pages are rendered with `pdftoppm -r 300`, turned upright by tesseract's
-/// orientation detection (`--psm 0`), and recognized with `tesseract -l kor+eng --psm 6 -c preserve_interword_spaces=1`
-/// into TSV (per-word confidence).
+/// orientation and script detection (`--psm 0`), and recognized with `tesseract -l kor+eng --psm 6 -c preserve_interword_spaces=1`
+/// into TSV (per-word confidence); a page whose script OSD finds Korean is read with <see cref="ParserLimits.OcrKoreanLanguages"/> (kor).
 /// </summary>
 internal sealed class OcrSession : IDisposable
 {
@@ -109,27 +109,34 @@ internal sealed class OcrSession : IDisposable
 
     private OcrPage Recognize(string image, DocumentKind kind, int page, int? dpi, Stopwatch deadline)
     {
-        var turns = Orientation(image, page, dpi, deadline, out var sure);
+        var turns = Orientation(image, page, dpi, deadline, out var sure, out var script);
+        var languages = LanguagesFor(script, _limits);
         if (turns == 0)
         {
-            return Read(image, page, dpi, deadline, 0);
+            return Read(image, page, dpi, deadline, 0, languages);
         }
         var turned = Path.Combine(_folder, $"page-{page}-turned.png");
         Leptonica.WritePng(image, kind, 0, turns, turned);
-        var upright = Read(turned, page, dpi, deadline, turns);
+        var upright = Read(turned, page, dpi, deadline, turns, languages);
         if (sure)
         {
             return upright;
         }
         // OSD was unsure: keep whichever reading tesseract is more confident of.
-        var asIs = Read(image, page, dpi, deadline, 0);
+        var asIs = Read(image, page, dpi, deadline, 0, languages);
         return (asIs.Confidence ?? 0) >= (upright.Confidence ?? 0) ? asIs : upright;
     }
 
-    // Tesseract's orientation and script detection: "Rotate: 90" is how far to turn clockwise to make the page upright.
-    private int Orientation(string image, int page, int? dpi, Stopwatch deadline, out bool sure)
+    /// <summary>The languages a page is read with: <see cref="ParserLimits.OcrKoreanLanguages"/> when OSD found its script Korean, else <see cref="ParserLimits.OcrLanguages"/>.</summary>
+    internal static string LanguagesFor(string? script, ParserLimits limits) =>
+        script is "Korean" or "Hangul" && !string.IsNullOrEmpty(limits.OcrKoreanLanguages) ? limits.OcrKoreanLanguages : limits.OcrLanguages;
+
+    // Tesseract's orientation and script detection: "Rotate: 90" is how far to turn clockwise to make the page upright;
+    // "Script: Korean" (or Latin, Han, ...) is the page's main script.
+    private int Orientation(string image, int page, int? dpi, Stopwatch deadline, out bool sure, out string? script)
     {
         sure = false;
+        script = null;
         var output = Path.Combine(_folder, $"osd-{page}");
         List<string> arguments = [image, output, "--psm", "0"];
         AddDpi(arguments, dpi);
@@ -151,6 +158,10 @@ internal sealed class OcrSession : IDisposable
             {
                 _ = int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out rotate);
             }
+            else if (parts[0] == "Script")
+            {
+                script = parts[1];
+            }
             else if (parts[0] == "Orientation confidence")
             {
                 _ = double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out confidence);
@@ -160,11 +171,11 @@ internal sealed class OcrSession : IDisposable
         return rotate is 90 or 180 or 270 && confidence > 0 ? rotate / 90 : 0;
     }
 
-    private OcrPage Read(string image, int page, int? dpi, Stopwatch deadline, int turns)
+    private OcrPage Read(string image, int page, int? dpi, Stopwatch deadline, int turns, string languages)
     {
         var output = Path.Combine(_folder, $"ocr-{page}-{turns}");
         // Keeping the spaces tesseract sees matters for Hangul: without it every syllable is split (CER 38 % against 4 % with it, measured).
-        List<string> arguments = [image, output, "-l", _limits.OcrLanguages, "--psm", Int(_limits.OcrPageSegmentationMode), "-c", "preserve_interword_spaces=1"];
+        List<string> arguments = [image, output, "-l", languages, "--psm", Int(_limits.OcrPageSegmentationMode), "-c", "preserve_interword_spaces=1"];
         AddDpi(arguments, dpi);
         arguments.Add("txt"); // the text, with the spaces as seen (TSV splits Hangul into one "word" per syllable)
         arguments.Add("tsv"); // the per-word confidences, from the same recognition

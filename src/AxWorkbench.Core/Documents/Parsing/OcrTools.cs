@@ -43,8 +43,8 @@ internal static class OcrTools
         {
             return "OCR is not available: the program 'tesseract' is not installed on this server (apt-get install tesseract-ocr tesseract-ocr-kor tesseract-ocr-eng)";
         }
-        var missing = limits.OcrLanguages.Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(l => !_languages.Value.Contains(l)).ToList();
+        var missing = (limits.OcrLanguages + "+" + limits.OcrKoreanLanguages).Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Distinct(StringComparer.Ordinal).Where(l => !_languages.Value.Contains(l)).ToList();
         if (missing.Count > 0)
         {
             return $"OCR is not available: tesseract has no data for the language(s) {string.Join(", ", missing)} (apt-get install {string.Join(' ', missing.Select(l => "tesseract-ocr-" + l))})";

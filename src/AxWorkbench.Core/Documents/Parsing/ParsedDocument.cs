@@ -115,6 +115,13 @@ public sealed record ParserLimits
     /// <summary>Tesseract's languages (installed traineddata), joined by '+'.</summary>
     public string OcrLanguages { get; init; } = "kor+eng";
 
+    /// <summary>
+    /// Tesseract's languages for a page whose script OSD finds Korean (Hangul), joined by '+'; null or empty: <see cref="OcrLanguages"/>
+    /// for every page. Korean alone reads Hangul pages better than Korean+English (OCR benchmark, results/ocr.json); other
+    /// pages (Latin script, or too little text for OSD) keep <see cref="OcrLanguages"/>.
+    /// </summary>
+    public string? OcrKoreanLanguages { get; init; } = "kor";
+
     /// <summary>Tesseract's page segmentation mode (6: one uniform block of text, measured best on briefs and statutes).</summary>
     public int OcrPageSegmentationMode { get; init; } = 6;
 

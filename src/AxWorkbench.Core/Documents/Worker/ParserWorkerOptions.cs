@@ -26,6 +26,10 @@ public sealed class ParserWorkerOptions
     [RegularExpression("^[A-Za-z_]+(\\+[A-Za-z_]+)*$", ErrorMessage = "Documents:Worker:OcrLanguages must be tesseract language codes joined by '+', e.g. kor+eng.")]
     public string OcrLanguages { get; set; } = "kor+eng";
 
+    /// <summary>Tesseract's languages for pages whose script orientation detection finds Korean; empty: <see cref="OcrLanguages"/> for every page.</summary>
+    [RegularExpression("^([A-Za-z_]+(\\+[A-Za-z_]+)*)?$", ErrorMessage = "Documents:Worker:OcrKoreanLanguages must be tesseract language codes joined by '+', e.g. kor, or empty.")]
+    public string? OcrKoreanLanguages { get; set; } = "kor";
+
     /// <summary>The longest OCR of one page (render, orientation, recognition); past it the file is refused. The parent's
     /// wall-clock limit (<see cref="TimeoutSeconds"/>) starts again after each page the worker reports.</summary>
     [Range(5, 600, ErrorMessage = "Documents:Worker:OcrPageSeconds must be between 5 and 600.")]
@@ -44,6 +48,7 @@ public sealed class ParserWorkerOptions
     {
         Ocr = Ocr,
         OcrLanguages = OcrLanguages,
+        OcrKoreanLanguages = string.IsNullOrWhiteSpace(OcrKoreanLanguages) ? null : OcrKoreanLanguages,
         OcrPageSeconds = OcrPageSeconds,
         MaxOcrPages = MaxOcrPages,
         MaxImagePixels = MaxImageMegapixels * 1_000_000L,
