@@ -879,6 +879,12 @@ namespace AxWorkbench.Migrations.Postgres.Data.Migrations
                         .HasMaxLength(400)
                         .HasColumnType("character varying(400)");
 
+                    b.Property<bool>("Ocr")
+                        .HasColumnType("boolean");
+
+                    b.Property<double?>("OcrConfidence")
+                        .HasColumnType("double precision");
+
                     b.Property<int>("Ordinal")
                         .HasColumnType("integer");
 
@@ -921,6 +927,11 @@ namespace AxWorkbench.Migrations.Postgres.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(400)
                         .HasColumnType("character varying(400)");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.Property<string>("Title")
                         .IsRequired()
