@@ -1,5 +1,4 @@
 using AxWorkbench.Core.Documents.Parsing;
-using AxWorkbench.Core.Actors;
 using System.Runtime.CompilerServices;
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Conversations;
