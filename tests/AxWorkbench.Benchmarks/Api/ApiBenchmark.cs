@@ -71,7 +71,9 @@ public static class ApiBenchmark
                 var llamaPort = FreePort();
                 processes.Add(Start(llamaServer, ["-m", model, "--host", "127.0.0.1", "--port", llamaPort.ToString(CultureInfo.InvariantCulture),
                     "-np", options.MaxParallelSequences.ToString(CultureInfo.InvariantCulture), "-c", (options.ContextSize * options.MaxParallelSequences).ToString(CultureInfo.InvariantCulture),
-                    "-t", threads.ToString(CultureInfo.InvariantCulture)]));
+                    "-t", threads.ToString(CultureInfo.InvariantCulture),
+                    // No spinning between requests: its threads would otherwise busy-wait on the 2 cores the other measurements use.
+                    "--poll", "0"]));
                 llama = new HttpTarget(new Uri($"http://127.0.0.1:{llamaPort}/v1/"), "none");
                 llama.Model = await llama.WaitForModelAsync(TimeSpan.FromMinutes(5));
             }
@@ -102,7 +104,8 @@ public static class ApiBenchmark
                 }
 
                 Console.WriteLine($"N={n}: in-process {results["inProcess"][n].Aggregate,7:F0} tok/s  /v1 {results["workbenchV1"][n].Aggregate,7:F0} tok/s " +
-                    $"(ratio {results["workbenchV1"][n].Aggregate / results["inProcess"][n].Aggregate:F3})  ttft p95 {results["inProcess"][n].TtftP95:F0} / {results["workbenchV1"][n].TtftP95:F0} ms");
+                    $"(ratio {results["workbenchV1"][n].Aggregate / results["inProcess"][n].Aggregate:F3})  ttft p95 {results["inProcess"][n].TtftP95:F0} / {results["workbenchV1"][n].TtftP95:F0} ms" +
+                    (llama is null ? "" : $"  llama-server {results["llamaServer"][n].Aggregate,7:F0} tok/s ({results["llamaServer"][n].Tokens} tokens, ttft p95 {results["llamaServer"][n].TtftP95:F0} ms)"));
             }
 
             var report = new JsonObject
@@ -171,14 +174,17 @@ public static class ApiBenchmark
         kv.Key.ToString(CultureInfo.InvariantCulture),
         (JsonNode?)new JsonObject
         {
-            ["tokensPerSecond"] = Math.Round(kv.Value.Aggregate, 1),
-            ["ttftP50Ms"] = Math.Round(kv.Value.TtftP50, 1),
-            ["ttftP95Ms"] = Math.Round(kv.Value.TtftP95, 1),
+            ["tokensPerSecond"] = Number(kv.Value.Aggregate, 1),
+            ["ttftP50Ms"] = Number(kv.Value.TtftP50, 1),
+            ["ttftP95Ms"] = Number(kv.Value.TtftP95, 1),
             ["completionTokens"] = kv.Value.Tokens,
         })));
 
     private static JsonObject Ratios(SortedDictionary<int, Run> over, SortedDictionary<int, Run> under) => new(over.Select(kv => KeyValuePair.Create(
-        kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)JsonValue.Create(Math.Round(kv.Value.Aggregate / under[kv.Key].Aggregate, 3)))));
+        kv.Key.ToString(CultureInfo.InvariantCulture), Number(kv.Value.Aggregate / under[kv.Key].Aggregate, 3))));
+
+    /// <summary>A figure for the report; null where it could not be measured (no text seen, nothing produced: NaN or ∞).</summary>
+    private static JsonNode? Number(double value, int digits) => double.IsFinite(value) ? JsonValue.Create(Math.Round(value, digits)) : null;
 
     private static async Task<Run> RunLocalAsync(IChatClient client, int n, int tokens)
     {
@@ -273,6 +279,7 @@ public static class ApiBenchmark
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
             double? first = null;
             long produced = 0;
+            long pieces = 0;
             while (await reader.ReadLineAsync() is { } line)
             {
                 if (!line.StartsWith("data: {", StringComparison.Ordinal))
@@ -281,10 +288,12 @@ public static class ApiBenchmark
                 }
 
                 using var chunk = JsonDocument.Parse(line.AsMemory(6));
-                if (first is null && chunk.RootElement.GetProperty("choices") is { ValueKind: JsonValueKind.Array } choices && choices.GetArrayLength() > 0
-                    && choices[0].GetProperty("delta").TryGetProperty("content", out var content) && content.GetString() is { Length: > 0 })
+                if (chunk.RootElement.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
+                    && choices[0].TryGetProperty("delta", out var delta) && delta.TryGetProperty("content", out var content)
+                    && content.ValueKind == JsonValueKind.String && content.GetString() is { Length: > 0 })
                 {
-                    first = clock.Elapsed.TotalMilliseconds - start;
+                    first ??= clock.Elapsed.TotalMilliseconds - start;
+                    pieces++;
                 }
 
                 if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
@@ -293,7 +302,8 @@ public static class ApiBenchmark
                 }
             }
 
-            return (first ?? double.NaN, produced);
+            // A server that sends no usage (llama-server without include_usage support): one piece per token.
+            return (first ?? double.NaN, produced > 0 ? produced : pieces);
         }
     }
 
@@ -314,13 +324,19 @@ public static class ApiBenchmark
 
     private static Process Start(string file, IEnumerable<string> args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = false, RedirectStandardError = false };
+        // Their own output (llama-server logs every request) is drained, not shown: the benchmark prints its figures.
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        return Process.Start(start)!;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     private static int FreePort()
