@@ -114,17 +114,18 @@ internal sealed class ChatCompletionsEndpoint(IChatClient chat, ApiGate gate, IO
                 if (!next.IsCompleted && text.Length > 0)
                 {
                     // Nothing more is ready: send what is held now, or once the coalescing window closes if sooner.
-                    var pending = next.AsTask();
-                    if (text.Wait is { } wait && await Task.WhenAny(pending, Task.Delay(wait, http.RequestAborted)) == pending)
+                    if (text.Wait is { } wait)
                     {
+                        var pending = next.AsTask();
                         next = new ValueTask<bool>(pending);
+                        if (await Task.WhenAny(pending, Task.Delay(wait, http.RequestAborted)) == pending)
+                        {
+                            continue;
+                        }
                     }
-                    else
-                    {
-                        await WriteEventAsync(http, Chunk(id, created, new { content = text.Take() }, null));
-                        next = new ValueTask<bool>(pending);
-                        continue;
-                    }
+
+                    await WriteEventAsync(http, Chunk(id, created, new { content = text.Take() }, null));
+                    continue;
                 }
 
                 if (!await next)

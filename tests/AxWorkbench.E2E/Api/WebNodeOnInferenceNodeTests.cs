@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using AxWorkbench.E2E.Chat;
 using AxWorkbench.Web.Cli;
@@ -19,7 +18,7 @@ public sealed partial class WebNodeOnInferenceNodeTests(ITestOutputHelper output
 {
     private const string Password = "Web-Node-Test-Password-2026!";
     private readonly string _root = Path.Combine(Path.GetTempPath(), "axworkbench-webnode-" + Guid.NewGuid().ToString("N"));
-    private readonly int _aPort = FreePort();
+    private readonly int _aPort = ChatCrashLoop.FreePort();
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private Node? _a;
@@ -42,7 +41,7 @@ public sealed partial class WebNodeOnInferenceNodeTests(ITestOutputHelper output
         await File.WriteAllTextAsync(KeyFile, _key + "\n");
 
         _a = await StartAAsync();
-        _b = await Node.StartAsync("b", output, FreePort(), new Dictionary<string, string>
+        _b = await Node.StartAsync("b", output, ChatCrashLoop.FreePort(), new Dictionary<string, string>
         {
             ["Data__DataDirectory"] = Path.Combine(_root, "b"),
             ["Demo__Enabled"] = "true",
@@ -193,13 +192,6 @@ public sealed partial class WebNodeOnInferenceNodeTests(ITestOutputHelper output
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [GeneratedRegex(@"Key \(shown once\): (\S+)")]
     private static partial Regex SecretLine();
 
@@ -230,7 +222,7 @@ public sealed partial class WebNodeOnInferenceNodeTests(ITestOutputHelper output
 
         public static async Task<Node> StartAsync(string name, ITestOutputHelper output, int port, Dictionary<string, string> settings)
         {
-            var dll = WebAppDll();
+            var dll = ChatCrashLoop.WebAppDll();
             var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
             {
                 WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
@@ -283,21 +275,6 @@ public sealed partial class WebNodeOnInferenceNodeTests(ITestOutputHelper output
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit();
             }
-        }
-
-        private static string WebAppDll()
-        {
-            var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "AxWorkbench.sln")))
-                {
-                    var dll = Path.Combine(dir.FullName, "src", "AxWorkbench.Web", "bin", configuration, "net10.0", "AxWorkbench.Web.dll");
-                    return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the web app first ({configuration}): {dll}");
-                }
-            }
-
-            throw new DirectoryNotFoundException("Repository root (AxWorkbench.sln) not found above " + AppContext.BaseDirectory);
         }
     }
 }

@@ -187,7 +187,8 @@ public sealed class ChatCrashLoop(IBrowser browser, string dataDirectory, string
         throw new DirectoryNotFoundException("Repository root (AxWorkbench.sln) not found above " + AppContext.BaseDirectory);
     }
 
-    private static int FreePort()
+    /// <summary>A free TCP port on 127.0.0.1.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
