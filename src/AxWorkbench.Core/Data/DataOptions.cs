@@ -35,6 +35,10 @@ public sealed class DataOptions
     [Range(1, 600)]
     public int BusyTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>This node's name among several on one database (letters, digits, '.', '_', '-'); empty: host name + a random suffix per process.</summary>
+    [RegularExpression("^[A-Za-z0-9._-]{0,64}$", ErrorMessage = "Data:NodeId may hold only letters, digits, '.', '_' and '-' (at most 64).")]
+    public string? NodeId { get; set; }
+
     public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.Ordinal);
 
     public string ResolveDataDirectory(string contentRoot) =>

@@ -41,6 +41,7 @@ public static class DataServiceExtensions
                 $"{DataOptions.ConnectionStringSetting} is not a valid PostgreSQL connection string (keys such as Host, Port, Username, Password, Database).");
         builder.AddWorkbenchDbContext<WorkbenchDbContext>(WorkbenchDbContext.HistoryTable);
         builder.Services.AddSingleton<DatabaseInitializer>();
+        builder.Services.AddSingleton(sp => new NodeIdentity(sp.GetRequiredService<IOptions<DataOptions>>().Value));
         return builder;
     }
 
