@@ -10,6 +10,10 @@ public sealed class ConversationOptions
     [Range(1, 64, ErrorMessage = "Conversations:MaxConcurrentGenerationsPerUser must be between 1 and 64.")]
     public int MaxConcurrentGenerationsPerUser { get; set; } = 2;
 
+    /// <summary>Prompts (sent, edited or regenerated) one user may start per minute on a node; 0 = no limit.</summary>
+    [Range(0, 10_000, ErrorMessage = "Conversations:MaxPromptsPerMinute must be between 0 and 10000.")]
+    public int MaxPromptsPerMinute { get; set; } = 20;
+
     [Range(1, 1_000_000, ErrorMessage = "Conversations:MaxPromptCharacters must be between 1 and 1000000.")]
     public int MaxPromptCharacters { get; set; } = 8000;
 

@@ -22,6 +22,7 @@ public sealed class ConversationTurns(
     ChatSettings settings,
     PromptBuilder prompts,
     GroundedAnswers grounding,
+    PromptRateLimiter rate,
     IOptions<ConversationOptions> options)
 {
     /// <summary>Appends a user turn to the selected branch and starts its answer.</summary>
@@ -154,6 +155,7 @@ public sealed class ConversationTurns(
         {
             throw new ConversationLimitException($"You already have {most} answers generating. Wait for one to finish or stop one.");
         }
+        rate.Admit(actor.UserId);
     }
 
     /// <summary>Builds the prompt (dropping the oldest turns that do not fit), commits the answer row (and a pending user turn), then starts it.</summary>

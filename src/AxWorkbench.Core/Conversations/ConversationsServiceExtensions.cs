@@ -27,6 +27,8 @@ public static class ConversationsServiceExtensions
         builder.Services.AddSingleton<GenerationCoordinator>();
         builder.Services.AddSingleton<ConversationService>();
         builder.Services.AddSingleton<ConversationTurns>();
+        builder.Services.AddSingleton<PromptRateLimiter>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ChatSettings>();
         builder.Services.AddSingleton<PromptBuilder>();
         builder.Services.AddSingleton<GroundedAnswers>();

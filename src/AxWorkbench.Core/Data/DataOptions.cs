@@ -39,6 +39,14 @@ public sealed class DataOptions
     [RegularExpression("^[A-Za-z0-9._-]{0,64}$", ErrorMessage = "Data:NodeId may hold only letters, digits, '.', '_' and '-' (at most 64).")]
     public string? NodeId { get; set; }
 
+    /// <summary>SQLite only: how often the write-ahead log is checkpointed and truncated, in seconds (0: only SQLite's own automatic checkpoints).</summary>
+    [Range(0, 86_400, ErrorMessage = "Data:WalCheckpointSeconds must be between 0 and 86400.")]
+    public int WalCheckpointSeconds { get; set; } = 300;
+
+    /// <summary>SQLite only: the most bytes the write-ahead log keeps on disk after a checkpoint.</summary>
+    [Range(0, long.MaxValue, ErrorMessage = "Data:WalSizeLimitBytes must not be negative.")]
+    public long WalSizeLimitBytes { get; set; } = 64L * 1024 * 1024;
+
     public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.Ordinal);
 
     public string ResolveDataDirectory(string contentRoot) =>

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -42,6 +43,9 @@ public static class DataServiceExtensions
         builder.AddWorkbenchDbContext<WorkbenchDbContext>(WorkbenchDbContext.HistoryTable);
         builder.Services.AddSingleton<DatabaseInitializer>();
         builder.Services.AddSingleton(sp => new NodeIdentity(sp.GetRequiredService<IOptions<DataOptions>>().Value));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SqliteWalCheckpointer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteWalCheckpointer>());
         return builder;
     }
 
@@ -79,5 +83,5 @@ public static class DataServiceExtensions
                         sqlite.MigrationsHistoryTable(historyTable);
                     }
                 })
-                .AddInterceptors(new SqlitePragmaInterceptor(data.BusyTimeoutSeconds));
+                .AddInterceptors(new SqlitePragmaInterceptor(data.BusyTimeoutSeconds, data.WalSizeLimitBytes));
 }

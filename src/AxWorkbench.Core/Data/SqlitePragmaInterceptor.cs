@@ -5,12 +5,13 @@ namespace AxWorkbench.Core.Data;
 
 /// <summary>
 /// Sets the per-connection pragmas on every connection EF opens: durability (synchronous=FULL),
-/// foreign keys, and a busy timeout. WAL is a property of the database file and is set at start.
+/// foreign keys, a busy timeout and the most bytes the write-ahead log keeps after a checkpoint (see
+/// <see cref="SqliteWalCheckpointer"/>). WAL is a property of the database file and is set at start.
 /// </summary>
-public sealed class SqlitePragmaInterceptor(int busyTimeoutSeconds) : DbConnectionInterceptor
+public sealed class SqlitePragmaInterceptor(int busyTimeoutSeconds, long walSizeLimitBytes = 64L * 1024 * 1024) : DbConnectionInterceptor
 {
     private readonly string _pragmas =
-        $"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busyTimeoutSeconds * 1000};";
+        $"PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={busyTimeoutSeconds * 1000}; PRAGMA journal_size_limit={walSizeLimitBytes};";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

@@ -27,7 +27,7 @@ public static partial class ShellWebExtensions
         UseDefaultUrlUnlessConfigured(builder);
         builder.AddWorkbenchData();
         builder.AddMarkings();
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        AddCircuits(builder);
         builder.Services.AddMudServices();
         builder.Services.AddLocalization(options => options.ResourcesPath = "Resources");
         builder.Services.AddScoped<BannerState>();
@@ -36,6 +36,24 @@ public static partial class ShellWebExtensions
         // Keys that protect the login cookie live with the data (files on SQLite, the shared database on PostgreSQL).
         builder.AddWorkbenchDataProtection();
         return builder;
+    }
+
+    /// <summary>Razor components on Blazor Server circuits, within the site's <see cref="CircuitLimitsOptions"/>.</summary>
+    private static void AddCircuits(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptionsWithValidateOnStart<CircuitLimitsOptions>()
+            .Bind(builder.Configuration.GetSection(CircuitLimitsOptions.SectionName))
+            .ValidateDataAnnotations();
+        // The hub's options are set when the hub is built, from the same section (a bad value fails the start above).
+        var limits = builder.Configuration.GetSection(CircuitLimitsOptions.SectionName).Get<CircuitLimitsOptions>() ?? new CircuitLimitsOptions();
+        builder.Services.AddRazorComponents()
+            .AddInteractiveServerComponents(circuits =>
+            {
+                circuits.DisconnectedCircuitMaxRetained = limits.DisconnectedCircuitMaxRetained;
+                circuits.DisconnectedCircuitRetentionPeriod = TimeSpan.FromSeconds(limits.DisconnectedCircuitRetentionSeconds);
+                circuits.MaxBufferedUnacknowledgedRenderBatches = limits.MaxBufferedUnacknowledgedRenderBatches;
+            })
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = limits.MaxReceiveMessageKb * 1024L);
     }
 
     /// <summary>

@@ -254,6 +254,34 @@ public abstract class ConversationServiceTests(DbProvider provider)
     }
 
     [Fact]
+    public async Task Limits_PromptsPerMinute_RefusesTheNextWithTheWait_AndStoresNothing()
+    {
+        var model = new ScriptedChatClient();
+        await using var host = await ConversationTestHost.StartAsync(model, new() { ["Conversations:MaxPromptsPerMinute"] = "2" }, provider: provider);
+        var actor = ConversationTestHost.Analyst();
+        var session = await host.Service.CreateSessionAsync(actor, null, null, default);
+        foreach (var text in new[] { "one", "two" })
+        {
+            var turn = await host.Turns.SendAsync(actor, session.Id, text, null, null, default);
+            (await model.NextCallAsync()).Complete();
+            await host.FinishedAsync(turn.AnswerId);
+        }
+        var stored = (await host.Service.GetAllMessagesAsync(actor, session.Id, default)).Count;
+
+        var refused = await Assert.ThrowsAsync<ConversationLimitException>(() => host.Turns.SendAsync(actor, session.Id, "three", null, null, default));
+
+        Assert.Contains("2 prompts in the last minute", refused.Message, StringComparison.Ordinal);
+        Assert.Matches(@"Wait \d+ s", refused.Message);
+        Assert.Equal(stored, (await host.Service.GetAllMessagesAsync(actor, session.Id, default)).Count);
+        // Another user is not held back by this one.
+        var other = ConversationTestHost.Analyst("analyst-2");
+        var otherSession = await host.Service.CreateSessionAsync(other, null, null, default);
+        var otherTurn = await host.Turns.SendAsync(other, otherSession.Id, "mine", null, null, default);
+        (await model.NextCallAsync()).Complete();
+        await host.FinishedAsync(otherTurn.AnswerId);
+    }
+
+    [Fact]
     public async Task Sampling_IsClampedToTheRoleLimit_AndNonsenseIsRefused()
     {
         await using var host = await ConversationTestHost.StartAsync(new ScriptedChatClient(), provider: provider);

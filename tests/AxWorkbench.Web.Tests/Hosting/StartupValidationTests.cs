@@ -48,6 +48,20 @@ public sealed class StartupValidationTests
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--Circuits:DisconnectedCircuitMaxRetained=-1", "Circuits:DisconnectedCircuitMaxRetained")]
+    [InlineData("--Circuits:MaxReceiveMessageKb=1", "Circuits:MaxReceiveMessageKb")]
+    [InlineData("--Conversations:MaxPromptsPerMinute=-3", "Conversations:MaxPromptsPerMinute")]
+    [InlineData("--Data:WalCheckpointSeconds=-5", "Data:WalCheckpointSeconds")]
+    public async Task WrongLimit_StopsStartupWithMessageNamingTheSetting(string setting, string name)
+    {
+        var (exit, output) = await StartAppAsync(setting);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(name, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownMarkingScheme_StopsStartupWithMessageNamingTheSetting()
     {
