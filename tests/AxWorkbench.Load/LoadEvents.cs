@@ -17,7 +17,7 @@ public sealed record AnswerEvent(int Analyst, double AtSeconds, bool Grounded, A
 public sealed record NavigationEvent(double AtSeconds, string Page, double? Milliseconds, string? Error);
 
 /// <summary>The server process' memory and handles at one moment.</summary>
-public sealed record ServerSample(double AtSeconds, double WorkingSetMb, int Handles, int Analysts);
+public sealed record ServerSample(double AtSeconds, double WorkingSetMb, int Handles, int Analysts, long WalBytes = 0, long LogBytes = 0);
 
 /// <summary>Everything a run collects, from every analyst's task.</summary>
 public sealed class LoadEvents

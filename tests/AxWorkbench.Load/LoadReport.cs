@@ -58,12 +58,14 @@ public static class LoadReport
             ["groundedAnswersCompleted"] = events.Answers.Count(a => a.Grounded && a.Outcome == AnswerOutcome.Completed),
             ["navigations"] = events.Navigations.Count,
             ["peakHandles"] = all.Count == 0 ? null : all.Max(s => s.Handles),
+            ["soak"] = Soak(all, runStarted),
             ["breaksAt"] = breaksAt,
             ["steps"] = steps,
             ["errorLines"] = new JsonArray([.. events.Errors.Take(50).Select(e => (JsonNode?)JsonValue.Create(e))]),
             ["samples"] = new JsonArray([.. all.Select(s => (JsonNode?)new JsonObject
             {
                 ["t"] = s.AtSeconds, ["workingSetMb"] = s.WorkingSetMb, ["handles"] = s.Handles, ["analysts"] = s.Analysts,
+                ["walBytes"] = s.WalBytes, ["logBytes"] = s.LogBytes,
             })]),
             ["answers"] = new JsonArray([.. events.Answers.OrderBy(a => a.AtSeconds).Select(a => (JsonNode?)new JsonObject
             {
@@ -73,5 +75,52 @@ public static class LoadReport
         };
         _ = runEnded;
         return report;
+    }
+
+    /// <summary>
+    /// Growth over the run after a warm-up (the first quarter of the prompting time, at least 2 minutes when the run is
+    /// long enough): least-squares slope of RSS and of open handles, as percent of the warm level per hour; the write-ahead
+    /// log's peak and last size; the server's log volume per hour.
+    /// </summary>
+    public static JsonObject? Soak(IReadOnlyList<ServerSample> all, double runStarted)
+    {
+        var prompting = all.Where(s => s.AtSeconds >= runStarted).ToList();
+        if (prompting.Count < 4)
+        {
+            return null;
+        }
+        var span = prompting[^1].AtSeconds - prompting[0].AtSeconds;
+        var warmUp = prompting[0].AtSeconds + Math.Min(Math.Max(span / 4, 120), span / 2);
+        var warm = prompting.Where(s => s.AtSeconds >= warmUp).ToList();
+        if (warm.Count < 3)
+        {
+            return null;
+        }
+        static double? PercentPerHour(IReadOnlyList<ServerSample> points, Func<ServerSample, double> value)
+        {
+            var meanT = points.Average(p => p.AtSeconds);
+            var meanV = points.Average(value);
+            var denominator = points.Sum(p => (p.AtSeconds - meanT) * (p.AtSeconds - meanT));
+            if (denominator == 0 || meanV == 0)
+            {
+                return null;
+            }
+            var slopePerSecond = points.Sum(p => (p.AtSeconds - meanT) * (value(p) - meanV)) / denominator;
+            return Math.Round(slopePerSecond * 3600 / meanV * 100, 2);
+        }
+        var hours = span / 3600;
+        return new JsonObject
+        {
+            ["warmUpEndsAtSeconds"] = Math.Round(warmUp, 1),
+            ["samplesAfterWarmUp"] = warm.Count,
+            ["workingSetGrowthPercentPerHour"] = PercentPerHour(warm, s => s.WorkingSetMb),
+            ["handlesGrowthPercentPerHour"] = PercentPerHour(warm, s => s.Handles),
+            ["workingSetMbAfterWarmUp"] = warm[0].WorkingSetMb,
+            ["workingSetMbAtEnd"] = warm[^1].WorkingSetMb,
+            ["walPeakBytes"] = all.Max(s => s.WalBytes),
+            ["walBytesAtEnd"] = all[^1].WalBytes,
+            ["logBytesPerHour"] = hours <= 0 ? null : Math.Round((prompting[^1].LogBytes - prompting[0].LogBytes) / hours, 0),
+            ["note"] = "growth: least-squares slope after the warm-up, as percent of the mean per hour; the log is what the server wrote to its console at its configured levels",
+        };
     }
 }

@@ -16,6 +16,7 @@ public sealed class LoadServer : IAsyncDisposable
     private readonly string _data = Path.Combine(Path.GetTempPath(), "axwb-load-" + Guid.NewGuid().ToString("N"));
     private readonly IReadOnlyList<string> _settings;
     private Process? _process;
+    private long _logBytes;
 
     public LoadServer(string dll, IReadOnlyList<string> settings)
     {
@@ -51,9 +52,10 @@ public sealed class LoadServer : IAsyncDisposable
         start.Environment["Demo__Enabled"] = "true";
         start.Environment["Demo__Password"] = demoPassword;
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        _process.OutputDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => Interlocked.Add(ref _logBytes, e.Data is { } line ? line.Length + 1 : 0);
         _process.ErrorDataReceived += (_, e) =>
         {
+            Interlocked.Add(ref _logBytes, e.Data is { } written ? written.Length + 1 : 0);
             if (e.Data is { } line && (line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal)))
             {
                 Console.Error.WriteLine("server: " + line);
@@ -86,6 +88,19 @@ public sealed class LoadServer : IAsyncDisposable
             await Task.Delay(200);
         }
         throw new TimeoutException("the server did not become healthy within 3 minutes");
+    }
+
+    /// <summary>Characters the server has written to its console (its log) so far.</summary>
+    public long LogBytes => Interlocked.Read(ref _logBytes);
+
+    /// <summary>Size of SQLite's write-ahead log now (0 when there is none).</summary>
+    public long WalBytes
+    {
+        get
+        {
+            var wal = new FileInfo(Path.Combine(_data, "axworkbench.db-wal"));
+            return wal.Exists ? wal.Length : 0;
+        }
     }
 
     /// <summary>Resident set (MB) and open file descriptors of the server, from /proc.</summary>
@@ -124,7 +139,6 @@ public sealed class LoadServer : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Data__DataDirectory"] = _data;
         start.Environment["Markings__Scheme"] = "Us";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
         return start;
     }
 

@@ -60,7 +60,7 @@ var sampler = Task.Run(async () =>
     while (!cancel.IsCancellationRequested)
     {
         var (mb, handles) = server.Sample();
-        events.Samples.Enqueue(new ServerSample(Math.Round(clock.Elapsed.TotalSeconds, 1), mb, handles, Volatile.Read(ref activeAnalysts)));
+        events.Samples.Enqueue(new ServerSample(Math.Round(clock.Elapsed.TotalSeconds, 1), mb, handles, Volatile.Read(ref activeAnalysts), server.WalBytes, server.LogBytes));
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(options.SampleSeconds), cancel.Token);

@@ -54,7 +54,8 @@ public static class ApiBenchmark
             $"--Inference:ModelPath={model}", $"--Inference:Threads={threads}", $"--Inference:MaxParallelSequences={options.MaxParallelSequences}",
             $"--Inference:ContextSize={options.ContextSize}", "--Inference:MaxQueueLength=64",
         ];
-        Console.WriteLine($"model {model}, threads {threads}, {tokens} tokens per stream, {reps} reps");
+        var loadAtStart = LoadAverage();
+        Console.WriteLine($"model {model}, threads {threads}, {tokens} tokens per stream, {reps} reps, load average {loadAtStart}");
         var processes = new List<Process>();
         try
         {
@@ -74,7 +75,9 @@ public static class ApiBenchmark
                     "-t", threads.ToString(CultureInfo.InvariantCulture),
                     // No spinning between requests: its threads would otherwise busy-wait on the 2 cores the other measurements use.
                     "--poll", "0"]));
-                llama = new HttpTarget(new Uri($"http://127.0.0.1:{llamaPort}/v1/"), "none");
+                // ignore_eos: llama-server would end each answer at the fixture's end-of-turn token after a few tokens; the workbench
+                // streams max_tokens, so without it the two would not produce the same work.
+                llama = new HttpTarget(new Uri($"http://127.0.0.1:{llamaPort}/v1/"), "none") { IgnoreEos = true };
                 llama.Model = await llama.WaitForModelAsync(TimeSpan.FromMinutes(5));
             }
 
@@ -117,6 +120,8 @@ public static class ApiBenchmark
                 ["tokensPerStream"] = tokens,
                 ["repetitions"] = reps,
                 ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+                ["loadAverageAtStart"] = loadAtStart,
+                ["loadAverageAtEnd"] = LoadAverage(),
                 ["measure"] = "aggregate = completion tokens of all N streams / wall time from the first request to the last [DONE]; best of the repetitions",
                 ["inProcess"] = Report(results["inProcess"]),
                 ["workbenchV1"] = Report(results["workbenchV1"]),
@@ -221,6 +226,9 @@ public static class ApiBenchmark
 
         public string Model { get; set; } = "";
 
+        /// <summary>Sends llama.cpp's <c>ignore_eos</c> so every stream runs to max_tokens.</summary>
+        public bool IgnoreEos { get; init; }
+
         public async Task<string> WaitForModelAsync(TimeSpan timeout)
         {
             var waited = Stopwatch.StartNew();
@@ -258,16 +266,27 @@ public static class ApiBenchmark
             return Summarize(clock.Elapsed.TotalSeconds, streams);
         }
 
+        private string Body(int i, int tokens)
+        {
+            var body = new JsonObject
+            {
+                ["model"] = Model, ["stream"] = true, ["max_tokens"] = tokens, ["seed"] = i + 1, ["stream_options"] = new JsonObject { ["include_usage"] = true },
+                ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Summarize the border activity report." }),
+            };
+            if (IgnoreEos)
+            {
+                body["ignore_eos"] = true;
+            }
+
+            return body.ToJsonString();
+        }
+
         private async Task<(double Ttft, long Produced)> StreamAsync(int i, int tokens, Stopwatch clock)
         {
             var start = clock.Elapsed.TotalMilliseconds;
             using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions")
             {
-                Content = new StringContent(JsonSerializer.Serialize(new
-                {
-                    model = Model, stream = true, max_tokens = tokens, seed = i + 1, stream_options = new { include_usage = true },
-                    messages = new[] { new { role = "user", content = "Summarize the border activity report." } },
-                }), Encoding.UTF8, "application/json"),
+                Content = new StringContent(Body(i, tokens), Encoding.UTF8, "application/json"),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -338,6 +357,9 @@ public static class ApiBenchmark
         process.BeginErrorReadLine();
         return process;
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static int FreePort()
     {
