@@ -87,13 +87,7 @@ public sealed partial class RetrievalIndex
                     throw new ArgumentException($"Chunk {chunkId} has a {vector.Length}-d vector; the embedder '{Embedder.Id}' makes {Embedder.Dimensions}-d vectors.", nameof(vectors));
                 }
 
-                var needed = (ordinal + 1) * Embedder.Dimensions;
-                if (_vectors.Length < needed)
-                {
-                    Array.Resize(ref _vectors, Math.Max(needed, _vectors.Length * 2));
-                }
-
-                vector.CopyTo(_vectors.AsSpan(ordinal * Embedder.Dimensions));
+                StoreVectorLocked(ordinal, vector.AsSpan());
                 _hasVector[ordinal] = true;
                 _entries[ordinal] = _entries[ordinal] with { HasVector = true };
             }
@@ -165,13 +159,7 @@ public sealed partial class RetrievalIndex
                 throw new ArgumentException($"Chunk {chunk.ChunkId} has a {vector.Length}-d vector; the embedder '{Embedder.Id}' makes {Embedder.Dimensions}-d vectors. Re-index.", nameof(stored));
             }
 
-            var needed = (ordinal + 1) * Embedder.Dimensions;
-            if (_vectors.Length < needed)
-            {
-                Array.Resize(ref _vectors, Math.Max(needed, _vectors.Length * 2));
-            }
-
-            vector.CopyTo(_vectors.AsSpan(ordinal * Embedder.Dimensions));
+            StoreVectorLocked(ordinal, vector);
             hasVector = true;
         }
 

@@ -51,7 +51,7 @@ public sealed class RetrievalOptions
     [Range(1, 512, ErrorMessage = "Retrieval:EmbeddingBatchSize must be between 1 and 512.")]
     public int EmbeddingBatchSize { get; set; } = 1;
 
-    /// <summary>MiniLM: ONNX Runtime threads; 0 (default) is half the cores, at least one, so embedding leaves room for searches and the model.</summary>
+    /// <summary>MiniLM: cores an embedding call uses (that many chunks embedded at once, one per core); 0 (default) is half the cores, at least one, so embedding leaves room for searches and the model.</summary>
     [Range(0, 256, ErrorMessage = "Retrieval:EmbeddingThreads must be between 0 (half the cores) and 256.")]
     public int EmbeddingThreads { get; set; }
 

@@ -217,6 +217,9 @@ public sealed partial class RetrievalService(
         {
             _writes.Release();
         }
+
+        // The library's document (and indexing) counts changed: pages showing them read them again.
+        IndexingChanged();
     }
 
     /// <summary>Searches the libraries the user may search (optionally narrowed by the request), over the chunks they may see.</summary>

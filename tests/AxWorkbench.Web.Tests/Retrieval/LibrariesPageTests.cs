@@ -18,6 +18,8 @@ public sealed class LibrariesPageTests : WorkbenchTestContext, IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-web-tests", Guid.NewGuid().ToString("N"));
     private IHost _host = null!;
+    private LibrarySummary _library = null!;
+    private readonly Guid _missileBrief = Guid.NewGuid();
 
     async Task IAsyncLifetime.InitializeAsync()
     {
@@ -34,10 +36,10 @@ public sealed class LibrariesPageTests : WorkbenchTestContext, IAsyncLifetime
         await _host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await _host.StartAsync();
         var retrieval = _host.Services.GetRequiredService<RetrievalService>();
-        var library = await retrieval.CreateLibraryAsync("owner", "Border briefs", new Marking(ClassificationLevel.TopSecret), ["1-BDE"], default);
+        var library = _library = await retrieval.CreateLibraryAsync("owner", "Border briefs", new Marking(ClassificationLevel.TopSecret), ["1-BDE"], default);
         await retrieval.AddDocumentAsync(library.Id, new IndexedDocument(Guid.NewGuid(), 1, "Convoy log", new Marking(ClassificationLevel.Confidential),
             [new DocumentPage(1, "Cover page."), new DocumentPage(2, "The convoy crossed the bridge at dawn.")]), new WorkbenchActor("owner", "owner", [Roles.Analyst], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>())), default);
-        await retrieval.AddDocumentAsync(library.Id, new IndexedDocument(Guid.NewGuid(), 1, "Missile brief", new Marking(ClassificationLevel.Secret),
+        await retrieval.AddDocumentAsync(library.Id, new IndexedDocument(_missileBrief, 1, "Missile brief", new Marking(ClassificationLevel.Secret),
             [new DocumentPage(1, "A convoy of missile launchers moved north.")]), new WorkbenchActor("owner", "owner", [Roles.Analyst], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>())), default);
         Services.AddSingleton(retrieval);
         Services.AddScoped<CurrentUser>();
@@ -102,6 +104,19 @@ public sealed class LibrariesPageTests : WorkbenchTestContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=search-hit]").Count));
         Assert.Equal("Missile brief", cut.FindAll("[data-testid=hit-title]")[0].TextContent);
         Assert.Equal(ClassificationLevel.Secret, Services.GetRequiredService<BannerState>().Current.Level);
+    }
+
+    [Fact]
+    public async Task DocumentCount_Drops_WhenADocumentIsRemovedFromTheLibrary_WhileThePageIsOpen()
+    {
+        SignIn(ClassificationLevel.Secret);
+        var cut = Render<LibrariesPage>();
+        cut.WaitForAssertion(() => Assert.Contains("2 documents", cut.Find("[data-testid=library]").TextContent, StringComparison.Ordinal));
+
+        await _host.Services.GetRequiredService<RetrievalService>().RemoveDocumentAsync(_library.Id, _missileBrief,
+            new WorkbenchActor("owner", "owner", [Roles.Analyst], new UserAuthorization(ClassificationLevel.TopSecret, new HashSet<string>())), default);
+
+        cut.WaitForAssertion(() => Assert.Contains("1 documents", cut.Find("[data-testid=library]").TextContent, StringComparison.Ordinal));
     }
 
     private static AngleSharp.Dom.IElement SearchBox(IRenderedComponent<LibrariesPage> cut)
