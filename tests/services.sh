@@ -107,7 +107,7 @@ postgres_down() {
 #   ou=people  inetOrgPerson + shadowAccount users; the workbench reads the clearance from employeeType and the unit
 #              from departmentNumber; a disabled account carries shadowExpire: 0 (expired at the epoch, pam_ldap's
 #              meaning), the filter the tests configure is (shadowExpire=0)
-#              ana (SECRET, 1st Analysis Unit, analysts), sup (TOP SECRET, supervisors), adm (admins),
+#              ana (SECRET, 1st Analysis Unit, analysts), sup (TOP SECRET, supervisors), adm (admins, supervisors),
 #              gone (disabled), odd (clearance "ULTRA PURPLE", not a marking)
 #   ou=groups  groupOfNames analysts, supervisors, admins
 #   ou=services cn=workbench: the search account (reads everything but passwords)
@@ -208,7 +208,7 @@ LDIF
     ldap_person gone "Gil Choi" "SECRET" "1st Analysis Unit" "0" >>"$dir/tree.ldif"
     ldap_person odd "Oh Yoon" "ULTRA PURPLE" "1st Analysis Unit" >>"$dir/tree.ldif"
     ldap_group analysts ana gone odd >>"$dir/tree.ldif"
-    ldap_group supervisors sup >>"$dir/tree.ldif"
+    ldap_group supervisors sup adm >>"$dir/tree.ldif"
     ldap_group admins adm >>"$dir/tree.ldif"
     sed -i "s|^userPassword: USERHASH\$|userPassword: $hash|" "$dir/tree.ldif"
     slapadd -f "$dir/slapd.conf" -l "$dir/tree.ldif" >"$dir/slapadd.log" 2>&1 || { cat "$dir/slapadd.log" >&2; return 1; }

@@ -128,7 +128,13 @@ public sealed class DirectoryClient(IOptions<DirectoryOptions> options)
             }
             else
             {
+                // libldap gets its address at the first bind (System.DirectoryServices.Protocols on Linux), so StartTLS
+                // needs an open connection: an anonymous bind opens it (nothing secret is sent), TLS starts, and the
+                // real bind that follows travels inside TLS. A failed TLS start throws; nothing falls back to clear text.
+                connection.AuthType = AuthType.Anonymous;
+                connection.Bind();
                 connection.SessionOptions.StartTransportLayerSecurity(null);
+                connection.AuthType = AuthType.Basic;
             }
             return connection;
         }
