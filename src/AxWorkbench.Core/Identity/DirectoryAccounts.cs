@@ -50,6 +50,16 @@ public sealed class DirectoryAccounts(
     public async Task<bool> IsDirectoryUserAsync(WorkbenchUser user) =>
         (await users.GetClaimsAsync(user)).Any(c => c.Type == DnClaim);
 
+    /// <summary>
+    /// The password of a signed-in user (the idle-lock unlock): directory users bind as their entry, local users answer
+    /// null (the caller checks the local password). Throws <see cref="DirectoryUnavailableException"/> when it is down.
+    /// </summary>
+    public async Task<bool?> CheckDirectoryPasswordAsync(WorkbenchUser user, string password, CancellationToken cancellationToken = default)
+    {
+        var dn = (await users.GetClaimsAsync(user)).FirstOrDefault(c => c.Type == DnClaim)?.Value;
+        return dn is null || !options.Value.Enabled ? null : await client.CheckPasswordAsync(dn, password, cancellationToken);
+    }
+
     /// <summary>Finds the user, binds as them with <paramref name="password"/>, then creates or refreshes the local copy.</summary>
     public async Task<DirectoryResult> SignInAsync(string userName, string password, WorkbenchActor actor, CancellationToken cancellationToken = default)
     {
