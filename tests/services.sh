@@ -14,7 +14,7 @@
 # <name>_down (stop it, remove its files), keeping its files under "$STATE/<name>", and add <name> to SERVICES.
 set -euo pipefail
 
-SERVICES=(postgres)   # started in this order, stopped in reverse; slapd goes here when it exists
+SERVICES=(postgres slapd)   # started in this order, stopped in reverse
 STATE="${AXWB_SERVICES_STATE:-${TMPDIR:-/tmp}/axwb-services-$(id -u)}"
 
 log() { echo "services: $*" >&2; }
@@ -98,6 +98,182 @@ postgres_down() {
     fi
     rm -rf "$dir"
     log "postgres: stopped and removed"
+}
+
+# ---------------------------------------------------------------- OpenLDAP (Debian's slapd) for the Ldap tests
+# A private slapd: its own slapd.conf, mdb database and test CA in $STATE/slapd, listening on ldap://127.0.0.1:<port>
+# (StartTLS) and ldaps://127.0.0.1:<port>, run as the calling user (no system instance: the package is installed
+# with slapd/no_configuration so Debian configures and starts nothing). The test tree (dc=axwb,dc=test):
+#   ou=people  inetOrgPerson + shadowAccount users; the workbench reads the clearance from employeeType and the unit
+#              from departmentNumber; a disabled account carries shadowExpire: 0 (expired at the epoch, pam_ldap's
+#              meaning), the filter the tests configure is (shadowExpire=0)
+#              ana (SECRET, 1st Analysis Unit, analysts), sup (TOP SECRET, supervisors), adm (admins, supervisors),
+#              gone (disabled), odd (clearance "ULTRA PURPLE", not a marking)
+#   ou=groups  groupOfNames analysts, supervisors, admins
+#   ou=services cn=workbench: the search account (reads everything but passwords)
+# Every user's password is the one in user-password; the tests change the tree as cn=admin (admin-password).
+# AXWB_TEST_LDAP_START restarts a stopped slapd on the same ports with the same data (the directory-down test).
+LDAP_BASE="dc=axwb,dc=test"
+
+slapd_running() {
+    [ -f "$1/slapd.pid" ] && kill -0 "$(cat "$1/slapd.pid")" 2>/dev/null
+}
+
+slapd_up() {
+    local dir="$STATE/slapd" port tls_port admin_pw service_pw user_pw
+    local PATH="$PATH:/usr/sbin"
+    if [ -f "$dir/env" ] && slapd_running "$dir"; then
+        cat "$dir/env"
+        return
+    fi
+    slapd_down_quiet
+    if ! command -v slapd >/dev/null 2>&1 && [ ! -x /usr/sbin/slapd ]; then
+        echo "slapd slapd/no_configuration boolean true" | as_root debconf-set-selections
+        apt_install slapd ldap-utils
+    elif ! command -v ldapmodify >/dev/null 2>&1; then
+        apt_install ldap-utils
+    fi
+    mkdir -p "$dir/data"
+    port=$(free_port)
+    tls_port=$(free_port)
+    admin_pw=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+    service_pw=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+    user_pw="Dir-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
+    printf '%s' "$admin_pw" >"$dir/admin-password"
+    printf '%s' "$service_pw" >"$dir/service-password"
+    printf '%s' "$user_pw" >"$dir/user-password"
+    chmod 600 "$dir"/*-password
+
+    log "slapd: test CA and server certificate in $dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=AxWorkbench LDAP test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" \
+        -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+        -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+
+    cat >"$dir/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+pidfile $dir/slapd.pid
+argsfile $dir/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+TLSCACertificateFile $dir/ca.pem
+TLSCertificateFile $dir/server.pem
+TLSCertificateKeyFile $dir/server.key
+database mdb
+maxsize 104857600
+suffix "$LDAP_BASE"
+rootdn "cn=admin,$LDAP_BASE"
+rootpw $(slappasswd -s "$admin_pw")
+directory $dir/data
+access to attrs=userPassword by self write by anonymous auth by * none
+access to * by users read by * none
+CONF
+    local hash
+    hash=$(slappasswd -s "$user_pw")
+    cat >"$dir/tree.ldif" <<LDIF
+dn: $LDAP_BASE
+objectClass: dcObject
+objectClass: organization
+dc: axwb
+o: AxWorkbench test
+
+dn: ou=people,$LDAP_BASE
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,$LDAP_BASE
+objectClass: organizationalUnit
+ou: groups
+
+dn: ou=services,$LDAP_BASE
+objectClass: organizationalUnit
+ou: services
+
+dn: cn=workbench,ou=services,$LDAP_BASE
+objectClass: person
+cn: workbench
+sn: workbench
+userPassword: $(slappasswd -s "$service_pw")
+
+LDIF
+    ldap_person ana "Ana Lee" "SECRET" "1st Analysis Unit" >>"$dir/tree.ldif"
+    ldap_person sup "Sun Park" "TOP SECRET" "1st Analysis Unit" >>"$dir/tree.ldif"
+    ldap_person adm "Dae Kim" "TOP SECRET" "Operations" >>"$dir/tree.ldif"
+    ldap_person gone "Gil Choi" "SECRET" "1st Analysis Unit" "0" >>"$dir/tree.ldif"
+    ldap_person odd "Oh Yoon" "ULTRA PURPLE" "1st Analysis Unit" >>"$dir/tree.ldif"
+    ldap_group analysts ana gone odd >>"$dir/tree.ldif"
+    ldap_group supervisors sup adm >>"$dir/tree.ldif"
+    ldap_group admins adm >>"$dir/tree.ldif"
+    sed -i "s|^userPassword: USERHASH\$|userPassword: $hash|" "$dir/tree.ldif"
+    slapadd -f "$dir/slapd.conf" -l "$dir/tree.ldif" >"$dir/slapadd.log" 2>&1 || { cat "$dir/slapadd.log" >&2; return 1; }
+
+    cat >"$dir/start" <<START
+#!/bin/sh
+# Starts this test slapd again (same ports, same data); waits until it answers.
+exec /bin/sh -c 'slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$tls_port/" >>"$dir/slapd.log" 2>&1 \
+  && for i in \$(seq 1 100); do LDAPTLS_CACERT="$dir/ca.pem" ldapsearch -x -ZZ -H ldap://127.0.0.1:$port -b "" -s base >/dev/null 2>&1 && exit 0; sleep 0.1; done; echo "slapd did not answer on 127.0.0.1:$port" >&2; exit 1'
+START
+    chmod 755 "$dir/start"
+    log "slapd: starting on ldap://127.0.0.1:$port (StartTLS) and ldaps://127.0.0.1:$tls_port"
+    PATH="$PATH:/usr/sbin" "$dir/start" || { cat "$dir/slapd.log" >&2; return 1; }
+    {
+        echo "export AXWB_TEST_LDAP_URL='ldap://127.0.0.1:$port'"
+        echo "export AXWB_TEST_LDAPS_URL='ldaps://127.0.0.1:$tls_port'"
+        echo "export AXWB_TEST_LDAP_BASE='$LDAP_BASE'"
+        echo "export AXWB_TEST_LDAP_CA='$dir/ca.pem'"
+        echo "export AXWB_TEST_LDAP_BIND_DN='cn=workbench,ou=services,$LDAP_BASE'"
+        echo "export AXWB_TEST_LDAP_BIND_PASSWORD_FILE='$dir/service-password'"
+        echo "export AXWB_TEST_LDAP_ADMIN_DN='cn=admin,$LDAP_BASE'"
+        echo "export AXWB_TEST_LDAP_ADMIN_PASSWORD_FILE='$dir/admin-password'"
+        echo "export AXWB_TEST_LDAP_USER_PASSWORD_FILE='$dir/user-password'"
+        echo "export AXWB_TEST_LDAP_PIDFILE='$dir/slapd.pid'"
+        echo "export AXWB_TEST_LDAP_START='$dir/start'"
+    } >"$dir/env"
+    cat "$dir/env"
+}
+
+# ldap_person uid "Full Name" clearance unit [shadowExpire]
+ldap_person() {
+    printf 'dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: shadowAccount\nuid: %s\ncn: %s\nsn: %s\n' \
+        "$1" "$LDAP_BASE" "$1" "$2" "${2##* }"
+    printf 'employeeType: %s\ndepartmentNumber: %s\nuserPassword: USERHASH\n' "$3" "$4"
+    [ -n "${5:-}" ] && printf 'shadowExpire: %s\n' "$5"
+    printf '\n'
+}
+
+# ldap_group name member...
+ldap_group() {
+    local name="$1" member
+    shift
+    printf 'dn: cn=%s,ou=groups,%s\nobjectClass: groupOfNames\ncn: %s\n' "$name" "$LDAP_BASE" "$name"
+    for member in "$@"; do
+        printf 'member: uid=%s,ou=people,%s\n' "$member" "$LDAP_BASE"
+    done
+    printf '\n'
+}
+
+slapd_down_quiet() {
+    local dir="$STATE/slapd" pid i
+    [ -d "$dir" ] || return 0
+    if slapd_running "$dir"; then
+        pid=$(cat "$dir/slapd.pid")
+        kill "$pid" 2>/dev/null || true
+        for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$dir"
+}
+
+slapd_down() {
+    [ -d "$STATE/slapd" ] || return 0
+    slapd_down_quiet
+    log "slapd: stopped and removed"
 }
 
 # ---------------------------------------------------------------- dispatch

@@ -16,6 +16,7 @@ public static class AuditActions
     public const string SessionUnlocked = "auth.session-unlocked";
     public const string SessionEnded = "auth.session-ended";
     public const string CertificateRefused = "auth.certificate-refused";
+    public const string DirectoryRefused = "auth.directory-refused";
 
     public const string UserCreated = "user.created";
     public const string UserDisabled = "user.disabled";
@@ -25,6 +26,7 @@ public static class AuditActions
     public const string UnitChanged = "user.unit-changed";
     public const string PasswordReset = "user.password-reset";
     public const string CertificateAdded = "user.certificate-added";
+    public const string CertificateRemoved = "user.certificate-removed";
 
     public const string Prompt = "chat.prompt";
     public const string Generation = "chat.generation";
@@ -48,8 +50,8 @@ public static class AuditActions
 
     public static IReadOnlyList<string> All { get; } =
     [
-        Login, LoginFailed, Lockout, Logout, AccessDenied, Consent, SessionLocked, SessionUnlocked, SessionEnded, CertificateRefused,
-        UserCreated, UserDisabled, UserEnabled, RolesChanged, ClearanceChanged, UnitChanged, PasswordReset, CertificateAdded,
+        Login, LoginFailed, Lockout, Logout, AccessDenied, Consent, SessionLocked, SessionUnlocked, SessionEnded, CertificateRefused, DirectoryRefused,
+        UserCreated, UserDisabled, UserEnabled, RolesChanged, ClearanceChanged, UnitChanged, PasswordReset, CertificateAdded, CertificateRemoved,
         Prompt, Generation, Retrieval, Upload, Summary, DocumentDeleted, Export, SessionViewed, Comment, SignOff, Flag,
         SettingsChanged, AuditVerified, Backup, Restore,
     ];

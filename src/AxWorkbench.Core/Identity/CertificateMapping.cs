@@ -34,6 +34,15 @@ public static class CertificateMapping
         _ => throw new ArgumentOutOfRangeException(nameof(match)),
     };
 
+    /// <summary>The registration a user claim stands for; null for a claim that registers no certificate.</summary>
+    public static RegisteredCertificate? Registration(Claim claim) => claim.Type switch
+    {
+        WorkbenchClaims.CertificateThumbprint => new(CertificateMatch.Thumbprint, claim.Value),
+        WorkbenchClaims.CertificateSubject => new(CertificateMatch.Subject, claim.Value),
+        WorkbenchClaims.CertificateUpn => new(CertificateMatch.Upn, claim.Value),
+        _ => null,
+    };
+
     /// <summary>The claims a presented certificate may be registered under, most specific first.</summary>
     public static IEnumerable<Claim> Candidates(X509Certificate2 certificate) =>
         new[] { CertificateMatch.Thumbprint, CertificateMatch.Upn, CertificateMatch.Subject }

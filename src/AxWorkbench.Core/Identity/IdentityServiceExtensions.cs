@@ -44,6 +44,12 @@ public static class IdentityServiceExtensions
             options.Lockout.MaxFailedAccessAttempts = rules.LockoutFailures;
             options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(rules.LockoutMinutes);
         });
+        // The site's directory (off unless Security:Directory:Enabled); checked at start, each message naming the setting.
+        builder.Services.AddOptionsWithValidateOnStart<DirectoryOptions>()
+            .Bind(builder.Configuration.GetSection(DirectoryOptions.SectionName));
+        builder.Services.AddSingleton<IValidateOptions<DirectoryOptions>, DirectoryOptionsValidator>();
+        builder.Services.AddSingleton<DirectoryClient>();
+        builder.Services.AddScoped<DirectoryAccounts>();
         builder.AddWorkbenchIdentityData();
         builder.AddWorkbenchAudit(); // every user change is audited
         // Identity's stores need a scoped context; it lives for one request (login/logout endpoints)

@@ -11,6 +11,9 @@ namespace AxWorkbench.Core.Identity;
 /// <summary>A user operation was refused; the message says why in words an operator can act on.</summary>
 public sealed class UserAdministrationException(string message) : Exception(message);
 
+/// <summary>A certificate registration of a user: what identifies the certificate (<see cref="CertificateMatch"/>) and its value.</summary>
+public sealed record RegisteredCertificate(CertificateMatch Match, string Value);
+
 public sealed record UserSummary(string UserName, string DisplayName, string Unit, string Clearance, IReadOnlyList<string> Roles, bool Disabled, bool LockedOut);
 
 /// <summary>
@@ -200,6 +203,39 @@ public sealed class UserAdministration(UserManager<WorkbenchUser> users, RoleMan
                 await users.UpdateSecurityStampAsync(user);
             });
         return $"{match}: {claim.Value}";
+    }
+
+    /// <summary>The certificates registered to a user (thumbprints, subjects and UPNs), in registration order.</summary>
+    public async Task<IReadOnlyList<RegisteredCertificate>> ListCertificatesAsync(string userName)
+    {
+        var user = await FindAsync(userName);
+        return [.. (await users.GetClaimsAsync(user)).Select(CertificateMapping.Registration).OfType<RegisteredCertificate>()];
+    }
+
+    /// <summary>
+    /// Removes a certificate registration: <paramref name="value"/> is a thumbprint, subject or UPN as listed (thumbprints and
+    /// UPNs compared without case). Open sessions signed in with it end at the next revalidation (new security stamp).
+    /// </summary>
+    public async Task<RegisteredCertificate> RemoveCertificateAsync(string userName, string value, CertificateMatch? match = null)
+    {
+        var user = await FindAsync(userName);
+        var claims = (await users.GetClaimsAsync(user))
+            .Select(c => (Claim: c, Registration: CertificateMapping.Registration(c)))
+            .Where(r => r.Registration is { } reg && (match is null || reg.Match == match)
+                && string.Equals(reg.Value, value.Trim(), reg.Match == CertificateMatch.Subject ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (claims.Count == 0)
+        {
+            throw new UserAdministrationException($"No certificate registered to '{userName}' matches '{value}'. Registered: " +
+                (await ListCertificatesAsync(userName) is { Count: > 0 } all ? string.Join("; ", all.Select(c => $"{c.Match}: {c.Value}")) : "none") + ".");
+        }
+        var (claim, registration) = claims[0];
+        await AuditedAsync(AuditActions.CertificateRemoved, userName, new { by = registration!.Match.ToString(), value = registration.Value }, async () =>
+        {
+            Check(await users.RemoveClaimAsync(user, claim), $"remove a certificate from '{userName}'");
+            await users.UpdateSecurityStampAsync(user);
+        });
+        return registration;
     }
 
     /// <summary>Records the change, then makes it; refused when the audit cannot be written.</summary>

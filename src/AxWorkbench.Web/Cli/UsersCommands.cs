@@ -5,7 +5,7 @@ using AxWorkbench.Core.Identity;
 
 namespace AxWorkbench.Web.Cli;
 
-/// <summary>`users add|add-cert|list|disable|enable|set-roles|set-clearance|reset-password`.</summary>
+/// <summary>`users add|add-cert|certs|remove-cert|list|disable|enable|set-roles|set-clearance|reset-password`.</summary>
 internal static class UsersCommands
 {
     public static Command Build(CliContext context)
@@ -110,8 +110,36 @@ internal static class UsersCommands
             await output.WriteLineAsync($"Registered for {parse.GetValue(userName)}: {registered} (subject {certificate.Subject}, issuer {certificate.Issuer}).");
         }));
 
+        var certs = new Command("certs", "List the client certificates registered to a user.") { userName };
+        certs.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        {
+            var registered = await admin.ListCertificatesAsync(parse.GetValue(userName)!);
+            if (registered.Count == 0)
+            {
+                await output.WriteLineAsync($"No certificate is registered to {parse.GetValue(userName)}.");
+            }
+            foreach (var certificate in registered)
+            {
+                await output.WriteLineAsync($"{certificate.Match}: {certificate.Value}");
+            }
+        }));
+
+        var registration = new Argument<string>("value") { Description = "The thumbprint, subject or UPN as `users certs` lists it." };
+        var removeBy = new Option<CertificateMatch?>("--by") { Description = "Only a registration of this kind (Thumbprint, Subject, Upn)." };
+        var removeCert = new Command("remove-cert", "Remove a client certificate registration; sessions signed in with it end at the next revalidation.")
+        {
+            userName, registration, removeBy,
+        };
+        removeCert.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        {
+            var removed = await admin.RemoveCertificateAsync(parse.GetValue(userName)!, parse.GetValue(registration)!, parse.GetValue(removeBy));
+            await output.WriteLineAsync($"Removed from {parse.GetValue(userName)}: {removed.Match}: {removed.Value}.");
+        }));
+
         users.Subcommands.Add(add);
         users.Subcommands.Add(addCert);
+        users.Subcommands.Add(certs);
+        users.Subcommands.Add(removeCert);
         users.Subcommands.Add(list);
         users.Subcommands.Add(disable);
         users.Subcommands.Add(enable);

@@ -58,6 +58,9 @@ public static class IdentityWebExtensions
             options.SlidingExpiration = true;
             options.Events = new CookieAuthenticationEvents
             {
+                // AddIdentityCookies put the security-stamp check here; a new Events object must keep it, or a cookie is
+                // never revalidated over HTTP (roles, clearance, a disabled account).
+                OnValidatePrincipal = SecurityStampValidator.ValidatePrincipalAsync,
                 // APIs (/healthz details, future endpoints) answer 401/403 instead of redirecting.
                 OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized),
                 OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden),

@@ -81,6 +81,14 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
         {
             return new ClaimsPrincipal(new ClaimsIdentity());
         }
+        // A directory-backed user is read from the directory again (roles, clearance, unit; disabled ends the session);
+        // an unreachable directory leaves the session as it is.
+        var directory = await scope.ServiceProvider.GetRequiredService<DirectoryAccounts>()
+            .RefreshAsync(user, CurrentUser.ToActor(principal, null), "revalidation");
+        if (!directory.IsAccepted && directory.Verdict != DirectoryVerdict.Unavailable)
+        {
+            return new ClaimsPrincipal(new ClaimsIdentity());
+        }
         var stampClaim = _identityOptions.Value.ClaimsIdentity.SecurityStampClaimType;
         if (principal.FindFirstValue(stampClaim) == await users.GetSecurityStampAsync(user))
         {

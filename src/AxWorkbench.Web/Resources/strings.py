@@ -387,6 +387,17 @@ S = {
  "CertificateUnreadable": ("'{0}' is not a PEM or DER certificate.", "'{0}'은(는) PEM 또는 DER 인증서가 아닙니다."),
  "UsersCertificate": ("Certificate", "인증서"),
  # --- end Security ---
+ # --- Directory (issue 15) ---
+ "DirectoryUnavailable": ("{0}. Directory accounts cannot sign in until it answers; local break-glass administrators still can.", "{0}. 디렉터리가 응답할 때까지 디렉터리 계정은 로그인할 수 없습니다. 로컬 비상 관리자 계정은 로그인할 수 있습니다."),
+ "DirectoryNoRole": ("Your directory account is in no group that has a workbench role. Ask the directory administrator.", "디렉터리 계정이 워크벤치 역할이 지정된 그룹에 속해 있지 않습니다. 디렉터리 관리자에게 문의하십시오."),
+ "DirectoryBadClearance": ("Sign-in refused: {0}. Ask the directory administrator to correct it.", "로그인 거부: {0}. 디렉터리 관리자에게 수정을 요청하십시오."),
+ "DirectoryNoUnit": ("Sign-in refused: {0}. Ask the directory administrator to correct it.", "로그인 거부: {0}. 디렉터리 관리자에게 수정을 요청하십시오."),
+ "DirectoryLocalAdminsOnly": ("While the site directory is in use, only local administrator (break-glass) accounts sign in with a local password.", "사이트 디렉터리를 사용하는 동안에는 로컬 관리자(비상) 계정만 로컬 비밀번호로 로그인할 수 있습니다."),
+ "CertificatesRegistered": ("Registered certificates", "등록된 인증서"),
+ "CertificatesNone": ("No certificate is registered for this user.", "이 사용자에게 등록된 인증서가 없습니다."),
+ "CertificateRemove": ("Remove", "삭제"),
+ "CertificateRemoved": ("Certificate removed from {0} ({1}).", "{0}의 인증서를 삭제했습니다 ({1})."),
+ # --- end Directory ---
 }
 def resx(lang_index):
     out = ['<?xml version="1.0" encoding="utf-8"?>', '<root>',

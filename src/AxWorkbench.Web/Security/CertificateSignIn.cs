@@ -22,6 +22,7 @@ public sealed class CertificateSignIn(
     UserManager<WorkbenchUser> users,
     SessionSignIn sessions,
     IAuditLog audit,
+    DirectoryAccounts directory,
     IOptions<CertificateLoginOptions> options)
 {
     public async Task<CertificateAttempt> SignInAsync(HttpContext http)
@@ -66,6 +67,13 @@ public sealed class CertificateSignIn(
             return await RefuseAsync(http, certificate, new(CertificateRefusal.AccountDisabled, $"the account '{user.UserName}' is disabled or locked"), user.UserName);
         }
         var actor = CurrentUser.Unauthenticated(user.UserName!, http.Connection.RemoteIpAddress?.ToString());
+        // A directory user's roles, clearance and state come from the directory now too; when it cannot be reached the
+        // certificate still signs in with what was last read (as a revalidation would keep the session).
+        var fromDirectory = await directory.RefreshAsync(user, actor, "certificate login", http.RequestAborted);
+        if (!fromDirectory.IsAccepted && fromDirectory.Verdict != DirectoryVerdict.Unavailable)
+        {
+            return await RefuseAsync(http, certificate, new(CertificateRefusal.AccountDisabled, $"the directory refused '{user.UserName}': {fromDirectory.Detail}"), user.UserName);
+        }
         await sessions.SignInAsync(user, SessionSignIn.Certificate, actor, new
         {
             method = SessionSignIn.Certificate,

@@ -42,6 +42,7 @@ public static class SecurityWebExtensions
         builder.Services.AddSingleton<SessionRegistry>();
         builder.Services.AddSingleton<SessionActivity>();
         builder.Services.AddScoped<SessionSignIn>();
+        builder.Services.AddScoped<DirectorySignIn>();
         builder.Services.AddScoped<ConsentRecord>();
         builder.Services.AddScoped<CircuitSession>();
         builder.Services.AddScoped<CircuitHandler, ActivityCircuitHandler>();
