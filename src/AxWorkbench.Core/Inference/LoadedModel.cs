@@ -104,7 +104,7 @@ internal sealed partial class LoadedModel : ISequenceMemory, IDisposable
             SizeBytes = new FileInfo(Path).Length,
             Architecture = header?.GetString("general.architecture") ?? "unknown",
             ParameterCount = Weights.ParameterCount,
-            FileType = Weights.NativeHandle.FileType.ToString(),
+            FileType = NativeFileType() ?? ModelCommands.FileTypeName(header?.GetInteger("general.file_type")),
             TrainedContextLength = Weights.ContextSize,
             ContextLength = ContextPerSequence,
             VocabularySize = Weights.Vocab.Count,
@@ -118,6 +118,22 @@ internal sealed partial class LoadedModel : ISequenceMemory, IDisposable
             Threads = threads,
             IsFixture = IsFixture,
         };
+    }
+
+    /// <summary>
+    /// llama.cpp's name for the weights' file type; null where the loaded library lacks llama_model_ftype (a site-built
+    /// llama.cpp newer than LLamaSharp's bindings, e.g. b9842): the GGUF header's general.file_type says it then.
+    /// </summary>
+    private string? NativeFileType()
+    {
+        try
+        {
+            return Weights.NativeHandle.FileType.ToString();
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The prompt's tokens as generation sees them: the model's BOS when it wants one, special tokens parsed.</summary>

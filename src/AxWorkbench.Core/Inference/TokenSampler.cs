@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AxWorkbench.Core.Inference;
 
 /// <summary>
@@ -26,6 +28,7 @@ internal sealed class TokenSampler
     }
 
     /// <summary>The next token from <paramref name="logits"/>; <paramref name="bias"/> (same length or empty) is added first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // a hot loop from the first call: no tier-0 code in the decode loop
     public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<float> bias)
     {
         var hasBias = bias.Length >= logits.Length;
@@ -90,6 +93,7 @@ internal sealed class TokenSampler
         return _ids[keep - 1];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ArgMax(ReadOnlySpan<float> logits, ReadOnlySpan<float> bias, bool hasBias)
     {
         var best = 0;
@@ -108,6 +112,7 @@ internal sealed class TokenSampler
     }
 
     /// <summary>Fills the first k of <see cref="_values"/>/<see cref="_ids"/> with the k largest logits, descending; returns k.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int SelectTopK(ReadOnlySpan<float> logits, ReadOnlySpan<float> bias, bool hasBias)
     {
         var k = Math.Min(TopK, logits.Length);

@@ -210,7 +210,7 @@ internal static class EngineBenchmark
             ["bareOverNative"] = nativeBest.Count == 0 ? null : Map(Levels.Where(n => nativeBest.ContainsKey(n) && bareAgg.ContainsKey(n)).ToDictionary(n => n, n => bareAgg[n] / nativeBest[n])),
             ["engineCpuPerTokenOverBare"] = Map(Levels.Where(bareBest.ContainsKey).ToDictionary(n => n, n => engineBest[n].CpuPerToken / bareBest[n].ProcessCpuMicrosPerToken)),
             ["aggregateSpeedup"] = Map(Levels.ToDictionary(n => n, n => engineAgg[n] / engineAgg[1])),
-            ["nativeAggregateSpeedup"] = nativeBest.Count == 0 ? null : Map(Levels.ToDictionary(n => n, n => nativeBest[n] / nativeBest[1])),
+            ["nativeAggregateSpeedup"] = !nativeBest.ContainsKey(1) ? null : Map(Levels.Where(nativeBest.ContainsKey).ToDictionary(n => n, n => nativeBest[n] / nativeBest[1])),
             ["stepProfile"] = new JsonObject { ["engine"] = engineProfile, ["bare"] = bareProfile },
             ["ttftP50Ms"] = Map(ttft.ToDictionary(kv => kv.Key, kv => kv.Value.P50)),
             ["ttftP95Ms"] = Map(ttft.ToDictionary(kv => kv.Key, kv => kv.Value.P95)),

@@ -102,6 +102,11 @@ internal sealed partial class NativeAnchor
             result[doc.RootElement.GetProperty("pl").GetInt32()] = doc.RootElement.GetProperty("speed_tg").GetDouble();
         }
 
+        if (result.Count < levels.Count)
+        {
+            Console.WriteLine($"llama-batched-bench reported {result.Count} of {levels.Count} levels this round; its stderr ends: {Tail(stderr.Result)}");
+        }
+
         return result;
     }
 
