@@ -63,12 +63,29 @@ internal sealed partial class NativeAnchor
         }
     }
 
-    /// <summary>Runs llama-batched-bench once for all <paramref name="levels"/>; N → generation tok/s.</summary>
+    /// <summary>
+    /// Runs llama-batched-bench for all <paramref name="levels"/>; N → generation tok/s. Its last result line is sometimes
+    /// lost at exit (its log is written by a thread), so missing levels are run again, up to twice.
+    /// </summary>
     public SortedDictionary<int, double> Run(string model, int threads, int tokens, int contextPerSequence, bool flash, IReadOnlyList<int> levels, string? extraArgs)
+    {
+        var result = RunOnce(model, threads, tokens, contextPerSequence * levels.Max(), flash, levels, extraArgs);
+        for (var attempt = 0; attempt < 2 && result.Count < levels.Count; attempt++)
+        {
+            foreach (var (n, tps) in RunOnce(model, threads, tokens, contextPerSequence * levels.Max(), flash, [.. levels.Where(l => !result.ContainsKey(l))], extraArgs))
+            {
+                result[n] = tps;
+            }
+        }
+
+        return result;
+    }
+
+    private SortedDictionary<int, double> RunOnce(string model, int threads, int tokens, int context, bool flash, IReadOnlyList<int> levels, string? extraArgs)
     {
         var args = new List<string>
         {
-            "-m", model, "-c", (contextPerSequence * levels.Max()).ToString(CultureInfo.InvariantCulture), "-b", "512", "-ub", "512",
+            "-m", model, "-c", context.ToString(CultureInfo.InvariantCulture), "-b", "512", "-ub", "512",
             "-npp", "8", "-ntg", tokens.ToString(CultureInfo.InvariantCulture), "-npl", string.Join(',', levels),
             "-t", threads.ToString(CultureInfo.InvariantCulture), "-tb", threads.ToString(CultureInfo.InvariantCulture),
             "-fa", flash ? "on" : "off", "--output-format", "jsonl",
