@@ -150,22 +150,23 @@ internal sealed class DecodeStep(RequestScheduler scheduler, PrefixCache prefixC
 
     private LLamaToken Sample(LoadedModel model, Sequence seq, int logitIndex)
     {
-        var seed = seq.Request.Seed is { } s ? unchecked((uint)s) : (uint)Random.Shared.Next();
         if (options.NativeSampling)
         {
             seq.Sampler ??= new DefaultSamplingPipeline
             {
                 Temperature = seq.Request.Temperature,
                 TopP = seq.Request.TopP,
-                Seed = seed,
+                Seed = Seed(seq),
                 LogitBias = model.LogitBias,
             };
             return seq.Sampler.Sample(model.Context.NativeHandle, logitIndex);
         }
 
-        seq.FastSampler ??= new TokenSampler(seq.Request.Temperature, seq.Request.TopP, seed);
+        seq.FastSampler ??= new TokenSampler(seq.Request.Temperature, seq.Request.TopP, Seed(seq));
         return (LLamaToken)seq.FastSampler.Sample(model.Context.NativeHandle.GetLogitsIth(logitIndex), model.BiasVector);
     }
+
+    private static uint Seed(Sequence seq) => seq.Request.Seed is { } s ? unchecked((uint)s) : (uint)Random.Shared.Next();
 
     /// <summary>Takes a sampled token: end of generation, stop sequences, length, then streaming.</summary>
     private void Accept(LoadedModel model, Sequence seq, LLamaToken token)
