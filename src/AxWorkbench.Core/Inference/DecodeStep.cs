@@ -12,15 +12,20 @@ namespace AxWorkbench.Core.Inference;
 /// </summary>
 internal sealed class DecodeStep(RequestScheduler scheduler, PrefixCache prefixCache, EngineMeters meters, InferenceOptions options)
 {
+    private static readonly int[] Passes = [0, 1];
     private readonly long _flushTicks = Stopwatch.Frequency * options.StreamFlushIntervalMs / 1000;
     private readonly LLamaBatch _batch = new();
     private readonly List<(Sequence Seq, int LogitIndex, int Count)> _inBatch = [];
     private byte[] _piece = new byte[64];
     private int _generated;
 
+    /// <summary>Where the loop's time goes (the benchmark's per-step profile).</summary>
+    public StepProfile Profile { get; } = new();
+
     /// <summary>Runs one step if any sequence has tokens to decode and <paramref name="gate"/> opens; false when there was nothing to decode.</summary>
     public bool Run(LoadedModel model, IStepGate gate)
     {
+        var t0 = Stopwatch.GetTimestamp();
         _inBatch.Clear();
         _batch.Clear();
         BuildBatch(scheduler.Slots, _batch, _inBatch, options.BatchSize);
@@ -34,7 +39,9 @@ internal sealed class DecodeStep(RequestScheduler scheduler, PrefixCache prefixC
             return true;
         }
 
+        var t1 = Stopwatch.GetTimestamp();
         var result = gate.Decode(model.Context.NativeHandle, _batch);
+        Profile.Step(t1 - t0, Stopwatch.GetTimestamp() - t1, _inBatch.Count);
         meters.StepRan();
         if (result != DecodeResult.Ok)
         {
@@ -76,7 +83,7 @@ internal sealed class DecodeStep(RequestScheduler scheduler, PrefixCache prefixC
             }
         }
 
-        foreach (var pass in (int[])[0, 1])
+        foreach (var pass in Passes)
         {
             foreach (var priority in FairQueue<Sequence>.Priorities)
             {
@@ -126,15 +133,44 @@ internal sealed class DecodeStep(RequestScheduler scheduler, PrefixCache prefixC
     /// <summary>Samples the next token of a sequence after a decode.</summary>
     private void SampleNext(LoadedModel model, Sequence seq, int logitIndex)
     {
-        seq.Sampler ??= new DefaultSamplingPipeline
+        var t0 = Stopwatch.GetTimestamp();
+        var token = Sample(model, seq, logitIndex);
+        var t1 = Stopwatch.GetTimestamp();
+        Profile.Sampled(t1 - t0);
+        var before = seq.Generated;
+        try
         {
-            Temperature = seq.Request.Temperature,
-            TopP = seq.Request.TopP,
-            Seed = seq.Request.Seed is { } s ? unchecked((uint)s) : (uint)Random.Shared.Next(),
-            LogitBias = model.LogitBias,
-        };
+            Accept(model, seq, token);
+        }
+        finally
+        {
+            Profile.Emitted(Stopwatch.GetTimestamp() - t1, seq.Generated - before);
+        }
+    }
 
-        var token = seq.Sampler.Sample(model.Context.NativeHandle, logitIndex);
+    private LLamaToken Sample(LoadedModel model, Sequence seq, int logitIndex)
+    {
+        if (options.NativeSampling)
+        {
+            seq.Sampler ??= new DefaultSamplingPipeline
+            {
+                Temperature = seq.Request.Temperature,
+                TopP = seq.Request.TopP,
+                Seed = Seed(seq),
+                LogitBias = model.LogitBias,
+            };
+            return seq.Sampler.Sample(model.Context.NativeHandle, logitIndex);
+        }
+
+        seq.FastSampler ??= new TokenSampler(seq.Request.Temperature, seq.Request.TopP, Seed(seq));
+        return (LLamaToken)seq.FastSampler.Sample(model.Context.NativeHandle.GetLogitsIth(logitIndex), model.BiasVector);
+    }
+
+    private static uint Seed(Sequence seq) => seq.Request.Seed is { } s ? unchecked((uint)s) : (uint)Random.Shared.Next();
+
+    /// <summary>Takes a sampled token: end of generation, stop sequences, length, then streaming.</summary>
+    private void Accept(LoadedModel model, Sequence seq, LLamaToken token)
+    {
         if (seq.Generated == 0)
         {
             var ttft = Stopwatch.GetElapsedTime(seq.SubmittedTicks).TotalMilliseconds;

@@ -62,6 +62,9 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
     /// <summary>Requests that started from the shared prefix instead of evaluating it.</summary>
     internal long PrefixHits => _prefixCache.Hits;
 
+    /// <summary>Where the loop's time went so far (batch building, decode, sampling, emitting, scheduling, waits, the loop thread's CPU time); subtract two snapshots with <see cref="EngineProfile.Since"/>.</summary>
+    public EngineProfile Profile => _step.Profile.Snapshot();
+
     public EngineMetrics Metrics => _meters.Snapshot(_scheduler.QueueDepth, _scheduler.ActiveCount, _scheduler.Rejected, _scheduler.Completed);
 
     private LoadedModel Model => _host.Require();
@@ -170,6 +173,8 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
 
     private void RunLoop()
     {
+        var profile = _step.Profile;
+        profile.BindToCurrentThread();
         while (!_stopping)
         {
             try
@@ -187,11 +192,15 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
                     continue;
                 }
 
+                var t0 = Stopwatch.GetTimestamp();
                 _step.FinishCancelled(model);
                 _scheduler.Admit(model, seq => _prefixCache.Reuse(seq, model));
+                profile.Scheduled(Stopwatch.GetTimestamp() - t0);
                 if (!_step.Run(model, _gate))
                 {
+                    var t1 = Stopwatch.GetTimestamp();
                     _wake.WaitOne(TimeSpan.FromSeconds(1));
+                    profile.Waited(Stopwatch.GetTimestamp() - t1);
                 }
             }
 #pragma warning disable CA1031 // the loop must survive anything the native side throws and keep serving

@@ -89,6 +89,21 @@ public sealed class InferenceOptions : IValidatableObject
     [Range(0, 1000, ErrorMessage = "Inference:StreamFlushIntervalMs must be between 0 and 1000.")]
     public int StreamFlushIntervalMs { get; set; } = 25;
 
+    /// <summary>
+    /// Sample with LLamaSharp's native sampler chain (one native candidate array of the whole vocabulary per sequence and
+    /// step) instead of the engine's managed sampler over the same logits (default false: same chain, a fraction of the cost).
+    /// </summary>
+    public bool NativeSampling { get; set; }
+
+    /// <summary>
+    /// How llama.cpp's decode threads (OpenMP) wait between and inside decode steps. Passive (default): they sleep, which
+    /// keeps the engine's speed when other work shares the cores (ingestion, the embedder, other processes) — spinning
+    /// threads there lose whole time slices to each other (measured 20-35× slower at load average 25 on 2 cores).
+    /// Active: they spin (llama.cpp's own default), a little faster on a machine that runs nothing else. Default:
+    /// whatever OMP_WAIT_POLICY/GOMP_SPINCOUNT the process was started with. Takes effect at process start.
+    /// </summary>
+    public ThreadWaitPolicy ThreadWaitPolicy { get; set; } = ThreadWaitPolicy.Passive;
+
     /// <summary>A site-built libllama (CUDA build, or a newer llama.cpp that knows more architectures). Takes effect at process start.</summary>
     public string? NativeLibraryPath { get; set; }
 

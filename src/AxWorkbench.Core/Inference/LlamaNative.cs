@@ -27,7 +27,7 @@ internal static class LlamaNative
 
     /// <summary>Initializes once. Later calls with a different path cannot change the library that already loaded.</summary>
     /// <exception cref="NativeLibraryUnavailableException">The native library cannot be loaded.</exception>
-    public static void EnsureInitialized(string? nativeLibraryPath = null)
+    public static void EnsureInitialized(string? nativeLibraryPath = null, ThreadWaitPolicy waitPolicy = ThreadWaitPolicy.Passive)
     {
         lock (Gate)
         {
@@ -37,6 +37,7 @@ internal static class LlamaNative
                 _requestedPath = string.IsNullOrWhiteSpace(nativeLibraryPath) ? null : nativeLibraryPath;
                 try
                 {
+                    NativeThreading.Apply(waitPolicy); // read by the OpenMP runtime when libggml-cpu loads, so before anything native
                     NativeLibraryConfig.All.WithLogCallback(OnLog);
                     if (_requestedPath is not null)
                     {

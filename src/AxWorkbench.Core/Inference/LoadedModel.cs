@@ -20,6 +20,7 @@ internal sealed partial class LoadedModel : ISequenceMemory, IDisposable
         Context = context;
         IsFixture = isFixture;
         LogitBias = isFixture ? BuildFixtureBias(weights) : new Dictionary<LLamaToken, float>();
+        BiasVector = ToVector(LogitBias, weights.Vocab.Count);
         ContextPerSequence = (int)(context.ContextSize / context.NativeHandle.MaxSeq);
     }
 
@@ -28,6 +29,8 @@ internal sealed partial class LoadedModel : ISequenceMemory, IDisposable
     public LLamaContext Context { get; }
     public bool IsFixture { get; }
     public IReadOnlyDictionary<LLamaToken, float> LogitBias { get; }
+    /// <summary><see cref="LogitBias"/> as one value per vocabulary entry (empty when there is no bias), for the managed sampler.</summary>
+    public float[] BiasVector { get; }
     /// <summary>Tokens one conversation may hold (prompt and answer).</summary>
     public int ContextPerSequence { get; }
     public LLamaToken? Bos => Weights.Vocab.BOS;
@@ -101,7 +104,7 @@ internal sealed partial class LoadedModel : ISequenceMemory, IDisposable
             SizeBytes = new FileInfo(Path).Length,
             Architecture = header?.GetString("general.architecture") ?? "unknown",
             ParameterCount = Weights.ParameterCount,
-            FileType = Weights.NativeHandle.FileType.ToString(),
+            FileType = NativeFileType() ?? ModelCommands.FileTypeName(header?.GetInteger("general.file_type")),
             TrainedContextLength = Weights.ContextSize,
             ContextLength = ContextPerSequence,
             VocabularySize = Weights.Vocab.Count,
@@ -115,6 +118,22 @@ internal sealed partial class LoadedModel : ISequenceMemory, IDisposable
             Threads = threads,
             IsFixture = IsFixture,
         };
+    }
+
+    /// <summary>
+    /// llama.cpp's name for the weights' file type; null where the loaded library lacks llama_model_ftype (a site-built
+    /// llama.cpp newer than LLamaSharp's bindings, e.g. b9842): the GGUF header's general.file_type says it then.
+    /// </summary>
+    private string? NativeFileType()
+    {
+        try
+        {
+            return Weights.NativeHandle.FileType.ToString();
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The prompt's tokens as generation sees them: the model's BOS when it wants one, special tokens parsed.</summary>
@@ -176,6 +195,26 @@ internal sealed partial class LoadedModel : ISequenceMemory, IDisposable
 
     public void Copy(int source, int destination) =>
         Context.NativeHandle.MemorySequenceCopy((LLamaSeqId)source, (LLamaSeqId)destination, -1, -1);
+
+    /// <summary>The bias the engine applies (the fixture's readability bias, or none) as one value per vocabulary entry.</summary>
+    internal static float[] BuildBiasVector(LLamaWeights weights, bool isFixture) =>
+        isFixture ? ToVector(BuildFixtureBias(weights), weights.Vocab.Count) : [];
+
+    private static float[] ToVector(IReadOnlyDictionary<LLamaToken, float> bias, int vocabulary)
+    {
+        if (bias.Count == 0)
+        {
+            return [];
+        }
+
+        var vector = new float[vocabulary];
+        foreach (var (token, value) in bias)
+        {
+            vector[(int)token] = value;
+        }
+
+        return vector;
+    }
 
     private static Dictionary<LLamaToken, float> BuildFixtureBias(LLamaWeights weights)
     {

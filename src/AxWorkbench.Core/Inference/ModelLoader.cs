@@ -36,7 +36,7 @@ internal static class ModelLoader
 
         try
         {
-            LlamaNative.EnsureInitialized(options.NativeLibraryPath);
+            LlamaNative.EnsureInitialized(options.NativeLibraryPath, options.ThreadWaitPolicy);
         }
         catch (NativeLibraryUnavailableException ex)
         {

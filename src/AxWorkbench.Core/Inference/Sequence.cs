@@ -20,7 +20,9 @@ internal sealed class Sequence(long id, GenerationRequest request, LLamaToken[] 
     public Utf8PieceDecoder Decoder { get; } = new();
     public StringBuilder Text { get; } = new();
     public long SubmittedTicks { get; } = Stopwatch.GetTimestamp();
+    /// <summary>LLamaSharp's native sampler chain (Inference:NativeSampling); otherwise <see cref="FastSampler"/>.</summary>
     public DefaultSamplingPipeline? Sampler { get; set; }
+    public TokenSampler? FastSampler { get; set; }
     public CancellationTokenRegistration Registration { get; set; }
     public long Arrival { get; set; }
     /// <summary>The slot (and KV sequence id) while admitted; -1 while waiting or done.</summary>

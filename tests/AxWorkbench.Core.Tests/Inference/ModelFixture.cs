@@ -24,6 +24,7 @@ public sealed class ModelFixture : IAsyncLifetime
         BatchSize = 256,
         UBatchSize = 256,
         DefaultMaxTokens = 16,
+        NativeLibraryPath = SiteBuiltLibraryTests.Path, // AXWB_NATIVE_LIBLLAMA: the whole model suite on a site-built libllama
     };
 
     public async Task InitializeAsync()

@@ -177,6 +177,15 @@ public sealed partial class ParserWorkerClient(IOptions<ParserWorkerOptions> opt
                 }
             };
             process.BeginErrorReadLine();
+            try
+            {
+                process.PriorityClass = Enum.Parse<ProcessPriorityClass>(options.Value.Priority, ignoreCase: true);
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // not allowed here (a container without the right): the worker runs at the app's priority
+            }
+
             _process = process;
             _starts++;
             LogStarted(logger, process.Id, fileName, options.Value.HeapLimitMegabytes);

@@ -20,6 +20,13 @@ public sealed class ParserWorkerOptions
     public int HeapLimitMegabytes { get; set; } = 1024;
 
     /// <summary>Whether scanned pages and PNG/JPEG/TIFF files are read by OCR (tesseract; without it they are refused or flagged).</summary>
+    /// <summary>
+    /// The worker's CPU priority: Normal, BelowNormal (default: nice 10, so parsing and OCR give way to the model's
+    /// decode threads on shared cores) or Idle (nice 19).
+    /// </summary>
+    [RegularExpression("^(Normal|BelowNormal|Idle)$", ErrorMessage = "Documents:Worker:Priority must be Normal, BelowNormal or Idle.")]
+    public string Priority { get; set; } = "BelowNormal";
+
     public bool Ocr { get; set; } = true;
 
     /// <summary>Tesseract's languages, joined by '+'.</summary>

@@ -1,0 +1,393 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AxWorkbench.Core.Inference;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace AxWorkbench.Benchmarks.Inference;
+
+/// <summary>
+/// The inference benchmark: the workbench engine (through IChatClient, streaming) against two anchors on the same GGUF
+/// with the same threads — llama.cpp's own llama-batched-bench (native) and the bare decode loop over the engine's own
+/// libllama (in its own process) — at N = 1, 2, 4, 8 streams, interleaved round by round so that other load on the
+/// machine hits all three alike; the best round of each is kept. Per-step profiles say where each microsecond goes.
+/// </summary>
+internal static class EngineBenchmark
+{
+    private static readonly int[] Levels = [1, 2, 4, 8];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var map = ParseArgs(args);
+        var options = EngineOptions(map);
+        var tokens = int.Parse(map.GetValueOrDefault("tokens", "256"), CultureInfo.InvariantCulture);
+        var rounds = int.Parse(map.GetValueOrDefault("reps", "3"), CultureInfo.InvariantCulture);
+        var temperature = float.Parse(map.GetValueOrDefault("temperature", "0"), CultureInfo.InvariantCulture);
+        var outPath = map.GetValueOrDefault("out", "report.json");
+        var model = options.ModelPath!;
+        var loadAtStart = LoadAverage();
+        Console.WriteLine($"model {model}, threads {options.Threads}, {tokens} tokens per stream, {rounds} rounds, temperature {temperature}, load average {loadAtStart}");
+
+        NativeAnchor? native = null;
+        if (!map.ContainsKey("no-native"))
+        {
+            native = NativeAnchor.Locate(map.GetValueOrDefault("native-bin"));
+            Console.WriteLine($"native: {native.Bin} ({native.Release ?? "release unknown"}, {native.Commit ?? "commit unknown"})");
+        }
+
+        await using var contention = map.ContainsKey("contend") ? await ContendLoad.StartAsync(map, options.ModelPath!) : null;
+
+        using var engine = new InferenceEngine(Options.Create(options));
+        await engine.LoadAsync();
+        if (engine.State != ModelState.Ready)
+        {
+            await Console.Error.WriteLineAsync("engine failed: " + engine.Error);
+            return 2;
+        }
+
+        IChatClient client = new LocalChatClient(engine);
+        ChatMessage[] messages = [new(ChatRole.User, "Summarize the border activity report.")];
+        await RunStreams(client, messages, Levels.Max(), 32, temperature); // warm-up (the shared prompt prefix is cached from here on)
+
+        var nativeBest = new SortedDictionary<int, double>();
+        var bareBest = new SortedDictionary<int, BareDecodeLoop.Result>();
+        var engineBest = new SortedDictionary<int, (double Aggregate, EngineProfile Profile, double CpuPerToken)>();
+        var ttfts = Levels.ToDictionary(n => n, _ => new List<double>());
+        for (var round = 1; round <= rounds; round++)
+        {
+            if (native is not null)
+            {
+                foreach (var (n, tps) in native.Run(model, options.Threads, tokens, options.ContextSize, options.FlashAttention, Levels, map.GetValueOrDefault("native-args")))
+                {
+                    nativeBest[n] = Math.Max(nativeBest.GetValueOrDefault(n), tps);
+                }
+            }
+
+            foreach (var r in RunBareProcess(map, tokens, temperature))
+            {
+                if (!bareBest.TryGetValue(r.Sequences, out var best) || r.TokensPerSecond > best.TokensPerSecond)
+                {
+                    bareBest[r.Sequences] = r;
+                }
+            }
+
+            foreach (var n in Levels)
+            {
+                using var process = Process.GetCurrentProcess();
+                var cpu0 = process.TotalProcessorTime;
+                var before = engine.Profile;
+                var (agg, firsts, produced) = await RunStreams(client, messages, n, tokens, temperature);
+                var profile = engine.Profile.Since(before);
+                process.Refresh();
+                var cpuPerToken = (process.TotalProcessorTime - cpu0).TotalMicroseconds / Math.Max(1, produced);
+                ttfts[n].AddRange(firsts);
+                if (!engineBest.TryGetValue(n, out var best) || agg > best.Aggregate)
+                {
+                    engineBest[n] = (agg, profile, cpuPerToken);
+                }
+            }
+
+            {
+                Console.WriteLine($"round {round} (load {LoadAverage()}): " + string.Join("  ", Levels.Select(n =>
+                    $"N={n} native {nativeBest.GetValueOrDefault(n):F0} bare {bareBest.GetValueOrDefault(n)?.TokensPerSecond:F0} engine {engineBest.GetValueOrDefault(n).Aggregate:F0}")));
+            }
+        }
+
+        var contended = contention is null ? null : await contention.FinishAsync();
+        var sequential = await SequentialRequests(client, messages, int.Parse(map.GetValueOrDefault("sequential", "1000"), CultureInfo.InvariantCulture));
+        var report = BuildReport(options, engine, native, tokens, rounds, temperature, nativeBest, bareBest, engineBest, ttfts, loadAtStart);
+        report["sequentialRequests"] = sequential;
+        if (contended is not null)
+        {
+            report["contention"] = contended;
+        }
+
+        var json = report.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var outDir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+        if (!string.IsNullOrEmpty(outDir))
+        {
+            Directory.CreateDirectory(outDir);
+        }
+
+        await File.WriteAllTextAsync(outPath, json);
+        Console.WriteLine(json);
+        return 0;
+    }
+
+    private static JsonObject BuildReport(
+        InferenceOptions options,
+        InferenceEngine engine,
+        NativeAnchor? native,
+        int tokens,
+        int rounds,
+        float temperature,
+        SortedDictionary<int, double> nativeBest,
+        SortedDictionary<int, BareDecodeLoop.Result> bareBest,
+        SortedDictionary<int, (double Aggregate, EngineProfile Profile, double CpuPerToken)> engineBest,
+        Dictionary<int, List<double>> ttfts,
+        string loadAtStart)
+    {
+        var info = engine.Info!;
+        var engineAgg = engineBest.ToDictionary(kv => kv.Key, kv => kv.Value.Aggregate);
+        var bareAgg = bareBest.ToDictionary(kv => kv.Key, kv => kv.Value.TokensPerSecond);
+        var ttft = ttfts.ToDictionary(kv => kv.Key, kv =>
+        {
+            var sorted = kv.Value.Where(double.IsFinite).Order().ToArray();
+            return (P50: Stats.Percentile(sorted, 0.5), P95: Stats.Percentile(sorted, 0.95));
+        });
+        var engineProfile = new JsonObject();
+        foreach (var (n, (_, p, cpu)) in engineBest)
+        {
+            var steps = Math.Max(1, p.Steps);
+            var tok = Math.Max(1, p.Tokens);
+            engineProfile[Key(n)] = new JsonObject
+            {
+                ["steps"] = p.Steps,
+                ["tokens"] = p.Tokens,
+                ["meanSequencesPerStep"] = R((double)p.SequenceSteps / steps),
+                ["buildMicrosPerStep"] = R(p.BuildMicros / steps),
+                ["decodeMicrosPerStep"] = R(p.DecodeMicros / steps),
+                ["sampleMicrosPerStep"] = R(p.SampleMicros / steps),
+                ["emitMicrosPerStep"] = R(p.EmitMicros / steps),
+                ["scheduleMicrosPerStep"] = R(p.ScheduleMicros / steps),
+                ["waitMicrosPerStep"] = R(p.WaitMicros / steps),
+                ["sampleMicrosPerToken"] = R(p.SampleMicros / tok),
+                ["emitMicrosPerToken"] = R(p.EmitMicros / tok),
+                ["loopThreadCpuMicrosPerStep"] = R(p.ThreadCpuMicros / steps),
+                ["loopThreadRunnableWaitMicrosPerStep"] = R(p.ThreadRunnableMicros / steps),
+                ["processCpuMicrosPerToken"] = R(cpu),
+            };
+        }
+
+        var bareProfile = new JsonObject();
+        foreach (var (n, r) in bareBest)
+        {
+            bareProfile[Key(n)] = new JsonObject
+            {
+                ["steps"] = r.Steps,
+                ["buildMicrosPerStep"] = R(r.BuildMicrosPerStep),
+                ["decodeMicrosPerStep"] = R(r.DecodeMicrosPerStep),
+                ["sampleMicrosPerStep"] = R(r.SampleMicrosPerStep),
+                ["sampleMicrosPerToken"] = R(r.SampleMicrosPerStep / n),
+                ["loopThreadCpuMicrosPerStep"] = R(r.ThreadCpuMicrosPerStep),
+                ["loopThreadRunnableWaitMicrosPerStep"] = R(r.ThreadRunnableMicrosPerStep),
+                ["processCpuMicrosPerToken"] = R(r.ProcessCpuMicrosPerToken),
+            };
+        }
+
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return new JsonObject
+        {
+            ["model"] = info.FileName,
+            ["parameters"] = info.ParameterCount,
+            ["isFixture"] = info.IsFixture,
+            ["threads"] = options.Threads,
+            ["flashAttention"] = options.FlashAttention,
+            ["kvUnified"] = options.KvUnified,
+            ["sampling"] = $"{(options.NativeSampling ? "LLamaSharp native chain" : "engine's managed sampler")}, temperature {temperature.ToString(CultureInfo.InvariantCulture)}",
+            ["tokensPerStream"] = tokens,
+            ["rounds"] = rounds,
+            ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
+            ["loadAverage"] = new JsonObject { ["start"] = loadAtStart, ["end"] = LoadAverage() },
+            ["library"] = info.Backend,
+            ["threadWaitPolicy"] = options.ThreadWaitPolicy.ToString(),
+            ["ompWaitPolicyEnvironment"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: libgomp's default, spinning)",
+            ["native"] = native is null ? null : new JsonObject
+            {
+                ["bin"] = native.Bin,
+                ["release"] = native.Release,
+                ["build"] = native.Commit,
+                ["command"] = native.LastCommand,
+            },
+            ["nativeAggregate"] = Map(nativeBest),
+            ["bareAggregate"] = Map(bareAgg),
+            ["engineAggregate"] = Map(engineAgg),
+            ["engineOverNative"] = nativeBest.Count == 0 ? null : Map(Levels.Where(nativeBest.ContainsKey).ToDictionary(n => n, n => engineAgg[n] / nativeBest[n])),
+            ["engineOverBare"] = Map(Levels.Where(bareAgg.ContainsKey).ToDictionary(n => n, n => engineAgg[n] / bareAgg[n])),
+            ["bareOverNative"] = nativeBest.Count == 0 ? null : Map(Levels.Where(n => nativeBest.ContainsKey(n) && bareAgg.ContainsKey(n)).ToDictionary(n => n, n => bareAgg[n] / nativeBest[n])),
+            ["engineCpuPerTokenOverBare"] = Map(Levels.Where(bareBest.ContainsKey).ToDictionary(n => n, n => engineBest[n].CpuPerToken / bareBest[n].ProcessCpuMicrosPerToken)),
+            ["aggregateSpeedup"] = Map(Levels.ToDictionary(n => n, n => engineAgg[n] / engineAgg[1])),
+            ["nativeAggregateSpeedup"] = !nativeBest.ContainsKey(1) ? null : Map(Levels.Where(nativeBest.ContainsKey).ToDictionary(n => n, n => nativeBest[n] / nativeBest[1])),
+            ["stepProfile"] = new JsonObject { ["engine"] = engineProfile, ["bare"] = bareProfile },
+            ["ttftP50Ms"] = Map(ttft.ToDictionary(kv => kv.Key, kv => kv.Value.P50)),
+            ["ttftP95Ms"] = Map(ttft.ToDictionary(kv => kv.Key, kv => kv.Value.P95)),
+            ["ttftP95OverIdle"] = Map(ttft.ToDictionary(kv => kv.Key, kv => kv.Value.P95 / ttft[1].P95)),
+            ["peakWorkingSetMb"] = Math.Round(process.PeakWorkingSet64 / 1048576.0, 1),
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> short requests one after another (8 tokens each): the process's working set after the
+    /// first tenth and at the end, after a full collection each time — growth means something per request is kept.
+    /// </summary>
+    private static async Task<JsonObject> SequentialRequests(IChatClient client, ChatMessage[] messages, int count)
+    {
+        if (count <= 0)
+        {
+            return new JsonObject { ["count"] = 0 };
+        }
+
+        double WorkingSetMb()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            using var p = Process.GetCurrentProcess();
+            return p.WorkingSet64 / 1048576.0;
+        }
+
+        var sw = Stopwatch.StartNew();
+        var after10 = 0.0;
+        for (var i = 0; i < count; i++)
+        {
+            if (i == count / 10)
+            {
+                after10 = WorkingSetMb();
+            }
+
+            var options = new ChatOptions { MaxOutputTokens = 8, Seed = i, Temperature = 0.8f }.ForUser("sequential");
+            await foreach (var update in client.GetStreamingResponseAsync(messages, options))
+            {
+                _ = update;
+            }
+        }
+
+        var end = WorkingSetMb();
+        return new JsonObject
+        {
+            ["count"] = count,
+            ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 1),
+            ["workingSetMbAfterFirstTenth"] = Math.Round(after10, 1),
+            ["workingSetMbAtEnd"] = Math.Round(end, 1),
+            ["growthMb"] = Math.Round(end - after10, 1),
+        };
+    }
+
+    /// <summary>Starts this benchmark's <c>bare</c> command in a child process and reads its per-level results.</summary>
+    private static List<BareDecodeLoop.Result> RunBareProcess(Dictionary<string, string> map, int tokens, float temperature)
+    {
+        var self = typeof(EngineBenchmark).Assembly.Location;
+        var args = new List<string> { self, "bare", "--tokens", tokens.ToString(CultureInfo.InvariantCulture), "--temperature", temperature.ToString(CultureInfo.InvariantCulture), "--levels", string.Join(',', Levels) };
+        foreach (var key in new[] { "model", "threads", "lib", "no-flash", "kv-unified", "wait-policy" })
+        {
+            if (map.TryGetValue(key, out var value))
+            {
+                args.Add("--" + key);
+                args.Add(value);
+            }
+        }
+
+        var psi = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"the bare loop failed (exit {p.ExitCode}): {stderr.Result[^Math.Min(800, stderr.Result.Length)..]}");
+        }
+
+        return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).Select(l => JsonSerializer.Deserialize<BareDecodeLoop.Result>(l)!)];
+    }
+
+    /// <summary>N streams at once through IChatClient: generation-phase aggregate tok/s, times to first token, tokens produced.</summary>
+    private static async Task<(double Aggregate, List<double> Ttft, long Produced)> RunStreams(IChatClient client, ChatMessage[] messages, int n, int tokens, float temperature)
+    {
+        var sw = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, n).Select(async i =>
+        {
+            var start = sw.Elapsed.TotalMilliseconds;
+            double? first = null;
+            long produced = 0;
+            var options = new ChatOptions { MaxOutputTokens = tokens, Seed = i + 1, Temperature = temperature }.ForUser("bench" + i);
+            await foreach (var u in client.GetStreamingResponseAsync(messages, options))
+            {
+                if (first is null && u.Text.Length > 0)
+                {
+                    first = sw.Elapsed.TotalMilliseconds - start;
+                }
+
+                foreach (var usage in u.Contents.OfType<UsageContent>())
+                {
+                    produced = usage.Details.OutputTokenCount ?? 0;
+                }
+            }
+
+            var end = sw.Elapsed.TotalMilliseconds;
+            return (Ttft: first ?? double.NaN, FirstAt: start + (first ?? 0), End: end, Produced: produced);
+        }).ToList();
+        var results = await Task.WhenAll(tasks);
+
+        // Generation phase, as the anchors measure it: tokens after each stream's first, from the first token of the
+        // last stream to start (all streams decoding together) to the end of the last stream.
+        var phaseStart = results.Max(r => r.FirstAt);
+        var phaseTokens = results.Sum(r => r.Produced - 1 - (long)Math.Round((phaseStart - r.FirstAt) / ((r.End - r.FirstAt) / Math.Max(1, r.Produced - 1))));
+        var phaseSeconds = (results.Max(r => r.End) - phaseStart) / 1000;
+        return (phaseTokens / phaseSeconds, results.Select(r => r.Ttft).ToList(), results.Sum(r => r.Produced));
+    }
+
+    /// <summary>The engine's settings for the benchmark (also the bare loop's: same context, batch, threads, library).</summary>
+    public static InferenceOptions EngineOptions(Dictionary<string, string> map)
+    {
+        var tokens = int.Parse(map.GetValueOrDefault("tokens", "256"), CultureInfo.InvariantCulture);
+        var model = map.GetValueOrDefault("model", "");
+        if (string.IsNullOrEmpty(model))
+        {
+            model = FixtureModelWriter.EnsureWritten(Path.Combine(Path.GetTempPath(), "ax-bench"), map.GetValueOrDefault("fixture", "medium"), 42);
+        }
+
+        return new InferenceOptions
+        {
+            ModelPath = model,
+            Threads = int.Parse(map.GetValueOrDefault("threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
+            MaxParallelSequences = Levels.Max(),
+            ContextSize = Math.Max(512, tokens + 128),
+            BatchSize = 512,
+            UBatchSize = 512,
+            MaxQueueLength = 64,
+            DefaultMaxTokens = tokens,
+            KvUnified = map.ContainsKey("kv-unified"),
+            FlashAttention = !map.ContainsKey("no-flash"),
+            NativeSampling = map.ContainsKey("native-sampling"),
+            NativeLibraryPath = map.GetValueOrDefault("lib"),
+            ThreadWaitPolicy = Enum.Parse<ThreadWaitPolicy>(map.GetValueOrDefault("wait-policy", "passive"), ignoreCase: true),
+        };
+    }
+
+    public static Dictionary<string, string> ParseArgs(string[] args)
+    {
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                map[args[i][2..]] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
+            }
+        }
+
+        return map;
+    }
+
+    /// <summary>/proc/loadavg's three averages, or "n/a".</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
+    private static string Key(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static double R(double v) => Math.Round(v, 1);
+
+    private static JsonObject Map(IEnumerable<KeyValuePair<int, double>> values) =>
+        new(values.Select(kv => KeyValuePair.Create(Key(kv.Key), (JsonNode?)JsonValue.Create(Math.Round(kv.Value, 3)))));
+}
