@@ -167,8 +167,9 @@ public sealed partial class GenerationCoordinator(
         try
         {
             var final = new FinalState(status, error, finishReason, promptTokens, completionTokens ?? active.Pieces);
-            // A full disk (or a database locked for long) refuses the final write: the answer stays in memory, shown as it
-            // is, and the write is retried until it lands, so the workbench recovers by itself once space returns.
+            // A full disk, a database locked for long or a PostgreSQL server that went away refuses the final write: the
+            // answer stays in memory, shown as it is, and the write is retried until it lands, so the workbench recovers by
+            // itself once space (or the server) returns.
             for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxFinalWriteRetryDelay.Ticks)))
             {
                 try
@@ -176,7 +177,7 @@ public sealed partial class GenerationCoordinator(
                     await WriteFinalAsync(active, final).ConfigureAwait(false);
                     break;
                 }
-                catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException && !active.ShuttingDown)
+                catch (Exception ex) when (ex is System.Data.Common.DbException or IOException && !active.ShuttingDown)
                 {
                     LogFinalWriteRetry(logger, job.AnswerId, delay.TotalSeconds, ex.Message);
                     await Task.Delay(delay).ConfigureAwait(false);
