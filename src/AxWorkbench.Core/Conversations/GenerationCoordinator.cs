@@ -177,7 +177,7 @@ public sealed partial class GenerationCoordinator(
                     await WriteFinalAsync(active, final).ConfigureAwait(false);
                     break;
                 }
-                catch (Exception ex) when (ex is System.Data.Common.DbException or IOException && !active.ShuttingDown)
+                catch (Exception ex) when ((ex is System.Data.Common.DbException or IOException || ex.InnerException is System.Data.Common.DbException) && !active.ShuttingDown)
                 {
                     LogFinalWriteRetry(logger, job.AnswerId, delay.TotalSeconds, ex.Message);
                     await Task.Delay(delay).ConfigureAwait(false);
