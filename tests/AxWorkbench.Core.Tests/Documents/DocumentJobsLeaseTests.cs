@@ -95,6 +95,8 @@ public abstract partial class DocumentJobsTests
                 Assert.Equal(done.ChunksTotal, done.ChunksDone);
                 Assert.Equal(12 - 2, chatB.Prompts.Count(p => p.Contains("Summarize only", StringComparison.Ordinal))); // node A's two chunk summaries reused
                 await using var db = await nodeB.Services.GetRequiredService<IDbContextFactory<WorkbenchDbContext>>().CreateDbContextAsync();
+                // The job row is closed just after the summary's final status is written.
+                await WaitUntilAsync(async () => await db.Set<BackgroundJobRecord>().AsNoTracking().AnyAsync(j => j.SubjectId == id && j.FinishedAt != null));
                 var job = await db.Set<BackgroundJobRecord>().AsNoTracking().SingleAsync(j => j.SubjectId == id);
                 Assert.Equal("node-b", job.OwnerNode);
                 Assert.Equal(2, job.Attempts);
