@@ -7,7 +7,7 @@ using AxWorkbench.Core.Inference;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
-// AxWorkbench benchmarks. The first argument picks one: `audit` (writer throughput, verifier time),
+// AxWorkbench benchmarks. The first argument picks one: `audit` (writer throughput, verifier time), `audit-nodes` (writer events/s on PostgreSQL, one writer vs two),
 // `retrieval` (recall and latency on SQuAD-format sets), `embedding` (MiniLM chunks/s, before and after), `keysentences` (ROUGE against QMSum summaries), `crash` (the kill -9 loop, 200 runs); anything else runs the inference benchmark:
 // the workbench engine through IChatClient against llama.cpp's llama-batched-bench and the bare decode loop (see
 // Inference/EngineBenchmark.cs and results/README.md).
@@ -17,6 +17,8 @@ switch (args)
 {
     case ["audit", .. var rest]:
         return await AxWorkbench.Benchmarks.Audit.AuditBenchmark.RunAsync(rest);
+    case ["audit-nodes", .. var rest]:
+        return await AxWorkbench.Benchmarks.Audit.AuditNodesBenchmark.RunAsync(rest);
     case ["retrieval", .. var rest]:
         return await AxWorkbench.Benchmarks.Retrieval.RetrievalBenchmark.RunAsync(rest);
     case ["embedding", .. var rest]:

@@ -70,7 +70,9 @@ public static class AuditLogExtensions
 /// reads the current tail (sequence, hash) in the same transaction, inserts the chained
 /// records, commits, then completes each caller. Checkpoints go to a file outside the database every
 /// <see cref="AuditOptions.CheckpointEvery"/> records, every <see cref="AuditOptions.CheckpointIntervalSeconds"/>
-/// and at shutdown.
+/// and at shutdown, under the same chain lock: the checkpoint names the chain's tail re-read in that transaction (not
+/// this writer's last record), and is skipped when the file already holds one at or past it, so writers on several nodes
+/// sharing one checkpoint file append whole lines in increasing order.
 /// </summary>
 public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
 {
@@ -173,7 +175,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
                 var due = _lastCheckpointTime + interval - DateTime.UtcNow;
                 if (due <= TimeSpan.Zero)
                 {
-                    WriteCheckpoint();
+                    await WriteCheckpointAsync();
                     continue;
                 }
                 using var wake = new CancellationTokenSource(due);
@@ -209,7 +211,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         }
         if (_committedSequence > _lastCheckpointSequence)
         {
-            WriteCheckpoint();
+            await WriteCheckpointAsync();
         }
     }
 
@@ -281,7 +283,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         if (_lastCheckpointSequence < 0 || _committedSequence - _lastCheckpointSequence >= _options.CheckpointEvery
             || DateTime.UtcNow - _lastCheckpointTime >= TimeSpan.FromSeconds(_options.CheckpointIntervalSeconds))
         {
-            WriteCheckpoint();
+            await WriteCheckpointAsync();
         }
     }
 
@@ -323,8 +325,12 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
             : (0, AuditCanonicalForm.GenesisHash);
     }
 
-    /// <summary>Appends "SEQUENCE HASH UTC" and forces it to disk. A failure is logged; the records are already durable.</summary>
-    private void WriteCheckpoint()
+    /// <summary>
+    /// Appends "SEQUENCE HASH UTC" for the chain's tail and forces it to disk, holding the chain lock (the same one the
+    /// writers of every node take) with the tail re-read in that transaction. A failure is logged; the records are
+    /// already durable, and the next checkpoint covers them.
+    /// </summary>
+    private async Task WriteCheckpointAsync()
     {
         _lastCheckpointTime = DateTime.UtcNow;
         if (_committedSequence == 0)
@@ -334,18 +340,51 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         }
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(CheckpointPath)!);
-            var line = string.Create(CultureInfo.InvariantCulture,
-                $"{_committedSequence} {_committedHash} {AuditCanonicalForm.FormatTimestamp(_lastCheckpointTime)}\n");
-            using var file = new FileStream(CheckpointPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            file.Write(System.Text.Encoding.UTF8.GetBytes(line));
-            file.Flush(flushToDisk: true);
-            _lastCheckpointSequence = _committedSequence;
+            await using var db = await _contexts.CreateDbContextAsync();
+            await db.Database.OpenConnectionAsync();
+            var connection = db.Database.GetDbConnection();
+            await using var transaction = await BeginWriteAsync(connection);
+            var (sequence, hash) = await ReadTailAsync(connection, transaction);
+            if (sequence > LastCheckpointedSequence(CheckpointPath))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(CheckpointPath)!);
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"{sequence} {AuditCanonicalForm.ToHex(hash)} {AuditCanonicalForm.FormatTimestamp(_lastCheckpointTime)}\n");
+                await using var file = new FileStream(CheckpointPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line));
+                file.Flush(flushToDisk: true);
+            }
+            await transaction.CommitAsync();
+            _lastCheckpointSequence = Math.Max(_committedSequence, sequence);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DbException or InvalidOperationException)
         {
             LogCheckpointFailed(_logger, CheckpointPath, ex.Message, ex);
         }
+    }
+
+    /// <summary>The sequence of the file's last checkpoint line (0 when there is none); read from the file's end.</summary>
+    private static long LastCheckpointedSequence(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var length = (int)Math.Min(file.Length, 512);
+        file.Seek(-length, SeekOrigin.End);
+        var buffer = new byte[length];
+        file.ReadExactly(buffer);
+        var lines = System.Text.Encoding.UTF8.GetString(buffer).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = lines.Length - 1; i >= 0; i--)
+        {
+            var first = lines[i].Split(' ', 2)[0];
+            if (long.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) && (i > 0 || length == file.Length))
+            {
+                return sequence;
+            }
+        }
+        return 0;
     }
 
     public async ValueTask DisposeAsync()

@@ -5,8 +5,8 @@ namespace AxWorkbench.Core.Backup;
 /// <summary>
 /// The database side of a backup, one implementation per provider (<see cref="Provider"/> matches
 /// <c>Data:Provider</c>): a consistent copy of the live database taken while the workbench runs, reading that copy
-/// back for verification, and putting it in place in an empty data folder. Only SQLite ships
-/// (<see cref="SqliteDatabaseBackup"/>); a PostgreSQL provider would use pg_dump / pg_restore here.
+/// back for verification, and putting it in place in an empty data folder (<see cref="SqliteDatabaseBackup"/>) or an
+/// empty database (<see cref="PostgresDatabaseBackup"/>, pg_dump / pg_restore).
 /// </summary>
 public interface IDatabaseBackup
 {

@@ -38,6 +38,9 @@ public sealed class ActiveGeneration
 
     internal int FlushedLength { get; set; }
 
+    /// <summary>When this node last extended the answer's lease (the row was written with one just before the start).</summary>
+    internal DateTime LeaseRenewedAt { get; set; } = DateTime.UtcNow;
+
     /// <summary>Raised (on a background thread) after new text or a new queue position; watchers throttle their own rendering.</summary>
     public event Action? Changed;
 

@@ -61,6 +61,13 @@ public sealed class ChatMessageRecord
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
+    /// <summary>The node (<see cref="Data.NodeIdentity"/>) that generates or generated this answer; null for user turns and older rows.</summary>
+    public string? GeneratingNode { get; set; }
+    /// <summary>
+    /// While <see cref="MessageStatus.Generating"/>: until when the generating node's lease holds. The node extends it by a
+    /// heartbeat while it streams; once it has passed, any node's sweeper marks the answer interrupted (the node died).
+    /// </summary>
+    public DateTime? LeaseExpiresAt { get; set; }
 
     public Marking Marking
     {

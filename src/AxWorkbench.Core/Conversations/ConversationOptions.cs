@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace AxWorkbench.Core.Conversations;
 
 /// <summary>Settings of the chat workspace (configuration section "Conversations").</summary>
-public sealed class ConversationOptions
+public sealed class ConversationOptions : IValidatableObject
 {
     public const string SectionName = "Conversations";
 
@@ -33,4 +33,30 @@ public sealed class ConversationOptions
 
     [Range(1, 1_048_576, ErrorMessage = "Conversations:DefaultMaxTokens must be at least 1.")]
     public int DefaultMaxTokens { get; set; } = 256;
+
+    /// <summary>
+    /// How long an answer in progress stays its node's without a heartbeat (seconds). When the node dies, another node
+    /// marks the answer interrupted once this has passed (plus at most one <see cref="GenerationHeartbeatSeconds"/>, the
+    /// sweep interval).
+    /// </summary>
+    [Range(1.0, 3600.0, ErrorMessage = "Conversations:GenerationLeaseSeconds must be between 1 and 3600.")]
+    public double GenerationLeaseSeconds { get; set; } = 10;
+
+    /// <summary>How often a node extends the leases of the answers it streams, and sweeps expired ones (seconds).</summary>
+    [Range(0.1, 1200.0, ErrorMessage = "Conversations:GenerationHeartbeatSeconds must be between 0.1 and 1200.")]
+    public double GenerationHeartbeatSeconds { get; set; } = 3;
+
+    public TimeSpan GenerationLease => TimeSpan.FromSeconds(GenerationLeaseSeconds);
+
+    public TimeSpan GenerationHeartbeat => TimeSpan.FromSeconds(GenerationHeartbeatSeconds);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (GenerationHeartbeatSeconds * 2 > GenerationLeaseSeconds)
+        {
+            yield return new ValidationResult(
+                $"Conversations:GenerationHeartbeatSeconds ({GenerationHeartbeatSeconds}) must be at most half of Conversations:GenerationLeaseSeconds ({GenerationLeaseSeconds}), so one late heartbeat does not lose a live answer.",
+                [nameof(GenerationHeartbeatSeconds)]);
+        }
+    }
 }

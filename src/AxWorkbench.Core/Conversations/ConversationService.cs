@@ -2,6 +2,7 @@ using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Markings;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Conversations;
 
@@ -13,7 +14,8 @@ namespace AxWorkbench.Core.Conversations;
 public sealed class ConversationService(
     IDbContextFactory<WorkbenchDbContext> contextFactory,
     GenerationCoordinator coordinator,
-    IConversationAudit audit)
+    IConversationAudit audit,
+    IOptions<DataOptions> data)
 {
     public const int MaxTitleLength = SessionAccess.MaxTitleLength;
 
@@ -174,18 +176,43 @@ public sealed class ConversationService(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>Start-up: answers left Generating by a previous process (crash, kill) become Interrupted and keep their text.</summary>
+    /// <summary>
+    /// Start-up: answers left Generating by a previous process (crash, kill) become Interrupted and keep their text. On
+    /// SQLite (one node) that is every answer this process is not generating; on PostgreSQL, where other nodes may be
+    /// generating theirs, only this node's (same <c>Data:NodeId</c>), rows without a node, and those whose lease expired.
+    /// </summary>
     public async Task<int> RecoverInterruptedAsync(CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var active = coordinator.ActiveIds.ToList();
         var now = DateTime.UtcNow;
-        return await db.Messages
-            .Where(m => m.Status == MessageStatus.Generating && !active.Contains(m.Id))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MessageStatus.Interrupted)
-                .SetProperty(m => m.FinishReason, "interrupted")
-                .SetProperty(m => m.Error, "The server stopped while this answer was being generated; the text saved up to then is kept.")
-                .SetProperty(m => m.CompletedAt, now), cancellationToken);
+        var left = db.Messages.Where(m => m.Status == MessageStatus.Generating && !active.Contains(m.Id));
+        if (data.Value.IsPostgres)
+        {
+            var me = coordinator.NodeId;
+            left = left.Where(m => m.GeneratingNode == null || m.GeneratingNode == me || m.LeaseExpiresAt == null || m.LeaseExpiresAt < now);
+        }
+        return await InterruptAsync(left, "The server stopped while this answer was being generated; the text saved up to then is kept.", now, cancellationToken);
     }
+
+    /// <summary>
+    /// Every node, every heartbeat (<see cref="GenerationLeaseSweeper"/>): answers whose generating node stopped extending
+    /// their lease (it died, or lost the database) become Interrupted and keep their text.
+    /// </summary>
+    public async Task<int> InterruptExpiredAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var active = coordinator.ActiveIds.ToList();
+        var now = DateTime.UtcNow;
+        var expired = db.Messages.Where(m => m.Status == MessageStatus.Generating && m.LeaseExpiresAt != null && m.LeaseExpiresAt < now && !active.Contains(m.Id));
+        return await InterruptAsync(expired, "The server generating this answer stopped answering; the text saved up to then is kept.", now, cancellationToken);
+    }
+
+    private static Task<int> InterruptAsync(IQueryable<ChatMessageRecord> answers, string reason, DateTime now, CancellationToken cancellationToken) =>
+        answers.ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.Status, MessageStatus.Interrupted)
+            .SetProperty(m => m.FinishReason, "interrupted")
+            .SetProperty(m => m.Error, reason)
+            .SetProperty(m => m.LeaseExpiresAt, (DateTime?)null)
+            .SetProperty(m => m.CompletedAt, now), cancellationToken);
 }

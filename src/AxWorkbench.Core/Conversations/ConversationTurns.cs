@@ -189,6 +189,8 @@ public sealed class ConversationTurns(
             PersonaId = persona?.Id,
             CreatedAt = now,
             UpdatedAt = now,
+            GeneratingNode = coordinator.NodeId,
+            LeaseExpiresAt = coordinator.LeaseFrom(now),
         };
         if (grounded?.FixedAnswer is { } fixedAnswer)
         {
@@ -197,6 +199,7 @@ public sealed class ConversationTurns(
             answer.Status = MessageStatus.Complete;
             answer.FinishReason = "nothing-found";
             answer.CompletedAt = now;
+            answer.LeaseExpiresAt = null;
         }
 
         db.Messages.Add(answer);

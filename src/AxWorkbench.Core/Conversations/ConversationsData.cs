@@ -61,6 +61,8 @@ internal sealed class ChatMessageConfiguration : IEntityTypeConfiguration<ChatMe
         message.HasOne<ChatMessageRecord>().WithMany().HasForeignKey(m => m.ParentId).OnDelete(DeleteBehavior.Restrict);
         message.HasIndex(m => new { m.SessionId, m.Sequence });
         message.HasIndex(m => m.Status);
+        message.Property(m => m.GeneratingNode).HasMaxLength(64);
+        message.HasIndex(m => m.LeaseExpiresAt);
     }
 }
 

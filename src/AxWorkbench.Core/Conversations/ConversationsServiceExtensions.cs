@@ -13,7 +13,8 @@ public static class ConversationsServiceExtensions
     /// The chat workspace, plain and grounded: its tables on the shared data context, sessions, the turn path,
     /// prompt building, personas and limits, grounding (needs AddRetrieval), the singleton generation coordinator (needs an
     /// IChatClient, e.g. from AddInference; an ITokenCounter when one is registered), rendering, export, and a hosted service
-    /// that marks answers left generating by a previous process as interrupted and interrupts running ones at shutdown.
+    /// that marks answers left generating by a previous process as interrupted and interrupts running ones at shutdown, and a sweeper that marks answers whose node died (lease
+    /// expired) interrupted.
     /// </summary>
     public static IHostApplicationBuilder AddConversations(this IHostApplicationBuilder builder)
     {
@@ -35,6 +36,7 @@ public static class ConversationsServiceExtensions
         builder.Services.AddSingleton<ConversationExporter>();
         builder.Services.AddSingleton<ModelOutputRenderer>();
         builder.Services.AddHostedService<ConversationsLifetimeService>();
+        builder.Services.AddHostedService<GenerationLeaseSweeper>();
         return builder;
     }
 }

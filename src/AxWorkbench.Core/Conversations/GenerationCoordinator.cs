@@ -13,7 +13,9 @@ namespace AxWorkbench.Core.Conversations;
 /// Runs generations independently of any circuit (singleton): they continue when the user leaves, and any page can
 /// attach to one in flight. The growing answer is flushed to its row at least every <see cref="ConversationOptions.FlushIntervalMs"/>
 /// or every <see cref="ConversationOptions.FlushEveryPieces"/> pieces, and ends complete, cancelled (stop), failed or
-/// interrupted (host shutting down).
+/// interrupted (host shutting down). Each answer in progress carries this node's name and a lease that the same loop
+/// extends every <see cref="ConversationOptions.GenerationHeartbeatSeconds"/>; when the node dies, another node's
+/// <see cref="GenerationLeaseSweeper"/> marks it interrupted once the lease has expired.
 /// </summary>
 public sealed partial class GenerationCoordinator(
     IChatClient chatClient,
@@ -21,6 +23,7 @@ public sealed partial class GenerationCoordinator(
     IOptions<ConversationOptions> options,
     IConversationAudit audit,
     ILogger<GenerationCoordinator> logger,
+    NodeIdentity node,
     IModelStatus? modelStatus = null)
 {
     private readonly ConcurrentDictionary<Guid, ActiveGeneration> _active = new();
@@ -41,6 +44,12 @@ public sealed partial class GenerationCoordinator(
     public string? ModelName => modelStatus?.Info?.DisplayName;
 
     public string? ModelSha256 => modelStatus?.Info?.Sha256;
+
+    /// <summary>This node's name, written on the answers it generates.</summary>
+    public string NodeId => node.Id;
+
+    /// <summary>When a lease taken or extended at <paramref name="now"/> expires.</summary>
+    public DateTime LeaseFrom(DateTime now) => now + options.Value.GenerationLease;
 
     /// <summary>Starts the generation in the background; the answer row must already exist with status Generating.</summary>
     public ActiveGeneration Start(GenerationJob job)
@@ -91,7 +100,7 @@ public sealed partial class GenerationCoordinator(
         int? completionTokens = null;
         var piecesAtFlush = 0;
         using var stopPeriodic = new CancellationTokenSource();
-        var periodic = FlushPeriodicallyAsync(active, TimeSpan.FromMilliseconds(settings.FlushIntervalMs), stopPeriodic.Token);
+        var periodic = FlushPeriodicallyAsync(active, TimeSpan.FromMilliseconds(settings.FlushIntervalMs), settings.GenerationHeartbeat, stopPeriodic.Token);
         var chatOptions = new ChatOptions
         {
             Temperature = job.Temperature,
@@ -158,8 +167,9 @@ public sealed partial class GenerationCoordinator(
         try
         {
             var final = new FinalState(status, error, finishReason, promptTokens, completionTokens ?? active.Pieces);
-            // A full disk (or a database locked for long) refuses the final write: the answer stays in memory, shown as it
-            // is, and the write is retried until it lands, so the workbench recovers by itself once space returns.
+            // A full disk, a database locked for long or a PostgreSQL server that went away refuses the final write: the
+            // answer stays in memory, shown as it is, and the write is retried until it lands, so the workbench recovers by
+            // itself once space (or the server) returns.
             for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxFinalWriteRetryDelay.Ticks)))
             {
                 try
@@ -167,7 +177,7 @@ public sealed partial class GenerationCoordinator(
                     await WriteFinalAsync(active, final).ConfigureAwait(false);
                     break;
                 }
-                catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException && !active.ShuttingDown)
+                catch (Exception ex) when ((ex is System.Data.Common.DbException or IOException || ex.InnerException is System.Data.Common.DbException) && !active.ShuttingDown)
                 {
                     LogFinalWriteRetry(logger, job.AnswerId, delay.TotalSeconds, ex.Message);
                     await Task.Delay(delay).ConfigureAwait(false);
@@ -216,23 +226,48 @@ public sealed partial class GenerationCoordinator(
             .SetProperty(m => m.PromptTokens, final.PromptTokens)
             .SetProperty(m => m.CompletionTokens, final.CompletionTokens)
             .SetProperty(m => m.UpdatedAt, now)
+            .SetProperty(m => m.LeaseExpiresAt, (DateTime?)null)
             .SetProperty(m => m.CompletedAt, now), CancellationToken.None).ConfigureAwait(false);
         await db.Sessions.Where(s => s.Id == active.Job.SessionId).ExecuteUpdateAsync(s => s.SetProperty(x => x.UpdatedAt, now), CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>At least every interval, the text that arrived since the last flush goes to the row.</summary>
-    private async Task FlushPeriodicallyAsync(ActiveGeneration active, TimeSpan interval, CancellationToken stop)
+    /// <summary>
+    /// At least every flush interval, the text that arrived since the last flush goes to the row; at least every heartbeat
+    /// the answer's lease is extended (a flush extends it too), also while the answer waits in the model's queue.
+    /// </summary>
+    private async Task FlushPeriodicallyAsync(ActiveGeneration active, TimeSpan interval, TimeSpan heartbeat, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(interval);
+        using var timer = new PeriodicTimer(interval < heartbeat ? interval : heartbeat);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
             {
                 await FlushAsync(active).ConfigureAwait(false);
+                if (DateTime.UtcNow - active.LeaseRenewedAt >= heartbeat)
+                {
+                    await RenewLeaseAsync(active).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task RenewLeaseAsync(ActiveGeneration active)
+    {
+        try
+        {
+            var now = DateTime.UtcNow;
+            await using var db = await contextFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false);
+            await db.Messages.Where(m => m.Id == active.AnswerId && m.Status == MessageStatus.Generating)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseExpiresAt, LeaseFrom(now)), CancellationToken.None).ConfigureAwait(false);
+            active.LeaseRenewedAt = now;
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            // The next tick tries again; a lease lost meanwhile marks the answer interrupted on another node.
+            LogFlushFailed(logger, active.AnswerId, ex);
         }
     }
 
@@ -252,8 +287,10 @@ public sealed partial class GenerationCoordinator(
             await db.Messages.Where(m => m.Id == active.AnswerId && m.Status == MessageStatus.Generating).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Content, text)
                 .SetProperty(m => m.CompletionTokens, active.Pieces)
+                .SetProperty(m => m.LeaseExpiresAt, LeaseFrom(now))
                 .SetProperty(m => m.UpdatedAt, now), CancellationToken.None).ConfigureAwait(false);
             active.FlushedLength = length;
+            active.LeaseRenewedAt = now;
             Interlocked.Increment(ref _flushes);
         }
         catch (System.Data.Common.DbException ex)

@@ -68,7 +68,8 @@ public sealed class DocumentSummaries : IDisposable
         await LoadAsync(cancellationToken);
     }
 
-    public void Cancel(Guid summaryId) => _jobs.Cancel(summaryId);
+    /// <summary>Asks the summary to stop, on whichever node runs it.</summary>
+    public Task CancelAsync(Guid summaryId, string cancelledBy) => _jobs.CancelAsync(summaryId, cancelledBy);
 
     private void OnSummaryChanged(SummaryJobUpdate update)
     {

@@ -104,6 +104,46 @@ public abstract class AuditWriterTests(DbProvider provider)
     }
 
     /// <summary>
+    /// Two nodes sharing one checkpoint file, checkpointing after every batch while both write: each checkpoint is taken
+    /// under the chain lock with the tail re-read in that transaction, so the file holds whole lines in increasing order,
+    /// each naming a real record, and the chain verifies against it.
+    /// </summary>
+    [Fact]
+    public async Task TwoNodesCheckpointingOneFile_AppendOnlyIncreasingCheckpointsOfTheChainsTail()
+    {
+        await using var nodeA = await AuditTestKit.StartAsync(checkpointEvery: 1, provider: provider);
+        var nodeB = await TempDataHost.StartAsync(directory: nodeA.Directory, provider: provider, settings: new Dictionary<string, string?> { ["Audit:CheckpointEvery"] = "1" });
+        try
+        {
+            Assert.Equal(nodeA.CheckpointPath(), nodeB.CheckpointPath());
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+            {
+                for (var i = 0; i < 30; i++)
+                {
+                    await (t % 2 == 0 ? nodeA : nodeB).Log().WriteAsync(AuditTestKit.Event(i, $"node-{t}"));
+                }
+            })));
+            await nodeB.StopWriterAsync();
+            await nodeA.StopWriterAsync();
+
+            var lines = (await File.ReadAllLinesAsync(nodeA.CheckpointPath())).Where(l => l.Length > 0).Select(l => l.Split(' ')).ToList();
+            var sequences = lines.Select(l => long.Parse(l[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.True(sequences.Count > 10, $"a checkpoint per batch, got {sequences.Count}");
+            Assert.Equal(sequences.Order().Distinct(), sequences); // strictly increasing, from both nodes
+            Assert.Equal(240, sequences[^1]);
+            var records = (await nodeA.ReadAllAsync()).ToDictionary(r => r.Sequence);
+            Assert.All(lines, l => Assert.Equal(records[long.Parse(l[0], System.Globalization.CultureInfo.InvariantCulture)].Hash, l[1]));
+            var verdict = await nodeA.VerifyAsync();
+            Assert.True(verdict.IsValid, verdict.Message);
+            Assert.Equal(sequences.Count, verdict.CheckpointsChecked);
+        }
+        finally
+        {
+            nodeB.Host.Dispose(); // node A owns the folder and the database
+        }
+    }
+
+    /// <summary>
     /// Two nodes (two hosts, each with its own service provider, context factory and writer) on one database, writing
     /// at once: the chain lock (SQLite's write lock; PostgreSQL's advisory lock) with the tail re-read in the same
     /// transaction makes one chain that verifies, holding every record of both.

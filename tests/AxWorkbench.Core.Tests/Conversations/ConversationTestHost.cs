@@ -103,7 +103,7 @@ public sealed class ConversationTestHost : IAsyncDisposable
 
         if (startHostedServices)
         {
-            foreach (var service in host.Services.GetServices<IHostedService>().Where(s => s.GetType().Name == "ConversationsLifetimeService"))
+            foreach (var service in host.Services.GetServices<IHostedService>().Where(s => s.GetType().Name is "ConversationsLifetimeService" or nameof(GenerationLeaseSweeper)))
             {
                 await service.StartAsync(CancellationToken.None);
             }

@@ -180,7 +180,7 @@ public abstract partial class DocumentJobsTests(DbProvider provider)
         gate.Release(2);
         await WaitUntilAsync(() => jobs.Progress(id)?.Done == 2);
 
-        Assert.True(jobs.Cancel(id));
+        Assert.True(await jobs.CancelAsync(id, "kim"));
         var cancelled = await WaitForAsync(host, id, s => s.Status == SummaryStatus.Cancelled);
 
         Assert.Equal(3, chat.Calls); // the third call was waiting and was cancelled; no fourth

@@ -1,6 +1,5 @@
-using AxWorkbench.Core.Actors;
 using System.Collections.Concurrent;
-using System.Threading.Channels;
+using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents.Parsing;
@@ -26,13 +25,15 @@ public sealed record SummaryJobUpdate(Guid SummaryId, Guid DocumentId, SummarySt
 public sealed record ParseJobUpdate(Guid DocumentId, DocumentStatus Status, string? FailureReason, ParseProgress? Progress = null);
 
 /// <summary>
-/// The background jobs of the Documents feature, one per app (singleton + hosted service): parsing of stored uploads in
-/// the worker process (one at a time; the worker is one process) and map-reduce summaries through the app's
+/// The background jobs of the Documents feature, one runner per node (singleton + hosted service): parsing of stored
+/// uploads in the worker process (one at a time; the worker is one process) and map-reduce summaries through the app's
 /// <see cref="IChatClient"/> at background priority (<see cref="DocumentOptions.ConcurrentSummaries"/> at a time).
-/// Jobs outlive the page that started them; any circuit observes them through <see cref="SummaryChanged"/> and
-/// <see cref="ParseChanged"/>. At start-up, summaries left queued or running by a previous process are marked
-/// <see cref="SummaryStatus.Interrupted"/> (resumable from their saved chunk summaries) and stored documents still
-/// waiting to be parsed are queued again.
+/// The work is a row in the jobs table (<see cref="JobQueue"/>), claimed by exactly one node, held by a lease the node
+/// extends by heartbeats, taken over by another node when its node dies (a summary resumes from its saved chunk
+/// summaries), and cancelled from any node. Jobs outlive the page that started them; any circuit on the running node
+/// observes them through <see cref="SummaryChanged"/> and <see cref="ParseChanged"/>. At start-up, jobs this node left
+/// running are queued again, summaries left queued or running without a job (older rows) are marked
+/// <see cref="SummaryStatus.Interrupted"/>, and stored documents waiting to be parsed without a job get one.
 /// </summary>
 public sealed partial class DocumentJobs(
     IDbContextFactory<WorkbenchDbContext> contextFactory,
@@ -43,10 +44,13 @@ public sealed partial class DocumentJobs(
     IOptions<DocumentOptions> options,
     IAuditLog audit,
     TimeProvider clock,
+    JobQueue queue,
+    IOptions<JobOptions> jobOptions,
     ILogger<DocumentJobs> logger) : BackgroundService
 {
-    private readonly Channel<(Guid DocumentId, WorkbenchActor Actor)> _parses = Channel.CreateUnbounded<(Guid, WorkbenchActor)>();
-    private readonly Channel<Guid> _summaries = Channel.CreateUnbounded<Guid>();
+    private readonly SemaphoreSlim _parseWork = new(0);
+    private readonly SemaphoreSlim _summaryWork = new(0);
+    private readonly ConcurrentDictionary<(string Kind, Guid Subject), WorkbenchActor> _actors = new();
     private readonly ConcurrentDictionary<Guid, SummaryJob> _jobs = new();
     private readonly ConcurrentDictionary<Guid, ParseProgress> _parseProgress = new();
     private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -60,15 +64,20 @@ public sealed partial class DocumentJobs(
     /// <summary>Completes once start-up recovery (interrupted summaries, pending parses) has run.</summary>
     public Task Recovered => _recovered.Task;
 
-    /// <summary>The live state of a summary job this process is running or has queued; null otherwise.</summary>
+    /// <summary>The live state of a summary job this node is running; null otherwise (the summary's row says where it stands).</summary>
     public SummaryJobUpdate? Progress(Guid summaryId) => _jobs.TryGetValue(summaryId, out var job) ? job.Last : null;
 
     /// <summary>How far the parse of a document now in the worker has come (the page OCR is reading); null when none is under way or the format reports none.</summary>
     public ParseProgress? ParseProgressOf(Guid documentId) => _parseProgress.TryGetValue(documentId, out var step) ? step : null;
 
-    /// <summary>Queues the parsing of a stored document (status <see cref="DocumentStatus.Parsing"/>).</summary>
-    public ValueTask EnqueueParseAsync(Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken = default) =>
-        _parses.Writer.WriteAsync((documentId, actor), cancellationToken);
+    /// <summary>Queues the parsing of a stored document (status <see cref="DocumentStatus.Parsing"/>) for whichever node claims it first.</summary>
+    public async ValueTask EnqueueParseAsync(Guid documentId, WorkbenchActor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        _actors[(JobKinds.Parse, documentId)] = actor;
+        await queue.EnqueueAsync(JobKinds.Parse, documentId, actor.UserId, actor.Name, cancellationToken);
+        _parseWork.Release();
+    }
 
     /// <summary>
     /// Starts a summary of a ready document the user may read; returns the summary's id at once. The start is audited
@@ -96,9 +105,10 @@ public sealed partial class DocumentJobs(
         await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
         {
             db.Summaries.Add(record);
+            db.Set<BackgroundJobRecord>().Add(JobQueue.NewJob(JobKinds.Summary, record.Id, actor.UserId, actor.Name));
             await db.SaveChangesAsync(cancellationToken);
         }
-        await QueueAsync(record, actor, cancellationToken);
+        Queued(record, actor);
         return record.Id;
     }
 
@@ -114,7 +124,8 @@ public sealed partial class DocumentJobs(
         {
             record = await db.Summaries.FirstOrDefaultAsync(s => s.Id == summaryId, cancellationToken);
             if (record is null || record.Status is not (SummaryStatus.Interrupted or SummaryStatus.Cancelled)
-                || await library.GetAsync(record.DocumentId, user, cancellationToken) is null || _jobs.ContainsKey(summaryId))
+                || await library.GetAsync(record.DocumentId, user, cancellationToken) is null
+                || await db.Set<BackgroundJobRecord>().AnyAsync(j => j.Kind == JobKinds.Summary && j.SubjectId == summaryId && j.FinishedAt == null, cancellationToken))
             {
                 return false;
             }
@@ -122,21 +133,35 @@ public sealed partial class DocumentJobs(
             record.Status = SummaryStatus.Queued;
             record.Error = null;
             record.FinishedAt = null;
+            db.Set<BackgroundJobRecord>().Add(JobQueue.NewJob(JobKinds.Summary, record.Id, actor.UserId, actor.Name));
             await db.SaveChangesAsync(cancellationToken);
         }
-        await QueueAsync(record, actor, cancellationToken);
+        Queued(record, actor);
         return true;
     }
 
-    /// <summary>Asks a running or queued summary to stop; it stops within one model call and is saved as cancelled.</summary>
-    public bool Cancel(Guid summaryId)
+    /// <summary>
+    /// Asks a running or queued summary to stop, whichever node runs it: on this node at once, on another at its next
+    /// heartbeat (<see cref="JobOptions.HeartbeatSeconds"/>). It stops within one model call and is saved as cancelled.
+    /// False when the summary has no unfinished job.
+    /// </summary>
+    public async Task<bool> CancelAsync(Guid summaryId, string? cancelledBy = null, CancellationToken cancellationToken = default)
     {
-        if (!_jobs.TryGetValue(summaryId, out var job))
+        var asked = await queue.RequestCancelAsync(JobKinds.Summary, summaryId, cancelledBy ?? "a user", cancellationToken);
+        if (_jobs.TryGetValue(summaryId, out var job))
         {
-            return false;
+            job.CancelledBy ??= cancelledBy;
+            try
+            {
+                await job.Cancel.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // It ended meanwhile.
+            }
+            return true;
         }
-        job.Cancel.Cancel();
-        return true;
+        return asked;
     }
 
     /// <summary>The document's summaries (newest first) when the user may read the document; empty otherwise.</summary>
@@ -150,175 +175,6 @@ public sealed partial class DocumentJobs(
         }
         var summaries = await db.Summaries.AsNoTracking().Where(s => s.DocumentId == documentId).ToListAsync(cancellationToken);
         return summaries.OrderByDescending(s => s.StartedAt).ToList();
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await Task.Yield();
-        try
-        {
-            await RecoverAsync(stoppingToken);
-        }
-        finally
-        {
-            _recovered.TrySetResult();
-        }
-        var loops = new List<Task> { Task.Run(() => ParseLoopAsync(stoppingToken), CancellationToken.None) };
-        for (var i = 0; i < options.Value.ConcurrentSummaries; i++)
-        {
-            loops.Add(Task.Run(() => SummaryLoopAsync(stoppingToken), CancellationToken.None));
-        }
-        await Task.WhenAll(loops);
-    }
-
-    private async Task RecoverAsync(CancellationToken cancellationToken)
-    {
-        await using (var db = await contextFactory.CreateDbContextAsync(cancellationToken))
-        {
-            var left = await db.Summaries.Where(s => s.Status == SummaryStatus.Queued || s.Status == SummaryStatus.Running).ToListAsync(cancellationToken);
-            foreach (var summary in left)
-            {
-                summary.Status = SummaryStatus.Interrupted;
-                summary.Error = "The application stopped while this summary was being made; resume it to continue from the saved chunk summaries.";
-            }
-            await db.SaveChangesAsync(cancellationToken);
-            if (left.Count > 0)
-            {
-                LogInterrupted(logger, left.Count);
-            }
-        }
-        foreach (var (id, uploader) in await library.PendingParsesAsync(cancellationToken))
-        {
-            await EnqueueParseAsync(id, new WorkbenchActor(uploader, uploader, [], new UserAuthorization(ClassificationLevel.Unclassified, new HashSet<string>())), cancellationToken);
-        }
-    }
-
-    private async Task QueueAsync(SummaryRecord record, WorkbenchActor actor, CancellationToken cancellationToken)
-    {
-        var job = new SummaryJob(record.DocumentId, record.RequestedBy, actor)
-        {
-            Last = new SummaryJobUpdate(record.Id, record.DocumentId, SummaryStatus.Queued, record.ChunksDone, record.ChunksTotal, null),
-        };
-        _jobs[record.Id] = job;
-        Raise(job.Last);
-        await _summaries.Writer.WriteAsync(record.Id, cancellationToken);
-    }
-
-    private async Task ParseLoopAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var (documentId, actor) in _parses.Reader.ReadAllAsync(stoppingToken))
-            {
-                try
-                {
-                    var progress = new InlineParseProgress(step =>
-                    {
-                        _parseProgress[documentId] = step;
-                        RaiseParse(new ParseJobUpdate(documentId, DocumentStatus.Parsing, null, step));
-                    });
-                    DocumentRecord document;
-                    try
-                    {
-                        document = await library.ParseStoredAsync(documentId, actor, stoppingToken, progress);
-                    }
-                    finally
-                    {
-                        _parseProgress.TryRemove(documentId, out _);
-                    }
-
-                    RaiseParse(new ParseJobUpdate(document.Id, document.Status, document.FailureReason));
-                }
-                catch (DocumentNotFoundException)
-                {
-                    // Deleted before it was parsed.
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return; // still "parsing": queued again at the next start
-                }
-#pragma warning disable CA1031 // a background job must never stop the loop; the reason is logged
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    LogParseFailed(logger, documentId, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task SummaryLoopAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var summaryId in _summaries.Reader.ReadAllAsync(stoppingToken))
-            {
-                if (_jobs.TryGetValue(summaryId, out var job))
-                {
-                    await RunSummaryAsync(summaryId, job, stoppingToken);
-                    _jobs.TryRemove(summaryId, out _);
-                    job.Cancel.Dispose();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        // Jobs still queued when the app stops stay "queued" in the database: the next start marks them interrupted.
-    }
-
-    private async Task RunSummaryAsync(Guid summaryId, SummaryJob job, CancellationToken stoppingToken)
-    {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(job.Cancel.Token, stoppingToken);
-        var token = linked.Token;
-        SummaryRecord? record = null;
-        try
-        {
-            List<ParsedPage> pages;
-            List<ChunkSummary> saved;
-            await using (var db = await contextFactory.CreateDbContextAsync(token))
-            {
-                record = await db.Summaries.Include(s => s.Chunks).FirstAsync(s => s.Id == summaryId, token);
-                pages = await db.DocumentPages.AsNoTracking().Where(p => p.DocumentId == record.DocumentId).OrderBy(p => p.Number)
-                    .Select(p => new ParsedPage(p.Number, p.Text)).ToListAsync(token);
-                saved = record.Chunks.OrderBy(c => c.Index).Select(c => new ChunkSummary(c.FirstPage, c.LastPage, c.Text)).ToList();
-                record.Status = SummaryStatus.Running;
-                await db.SaveChangesAsync(token);
-            }
-            Report(job, summaryId, SummaryStatus.Running, record.ChunksDone, record.ChunksTotal, null);
-            await WaitForModelAsync(token);
-
-            var summarizer = Summarizer(job.UserName);
-            var checkpoint = new SummaryCheckpoint(saved, async (index, chunk, ct) =>
-            {
-                await using var db = await contextFactory.CreateDbContextAsync(ct);
-                db.SummaryChunks.Add(new SummaryChunkRecord { SummaryId = summaryId, Index = index, FirstPage = chunk.FirstPage, LastPage = chunk.LastPage, Text = chunk.Text });
-                await db.SaveChangesAsync(ct);
-            });
-            var progress = new InlineProgress(p => Report(job, summaryId, SummaryStatus.Running, p.Done, p.Total, null));
-            var result = await summarizer.SummarizeAsync(pages, record.Mode, checkpoint, progress, token);
-
-            var total = job.Last.Total;
-            await FinishAsync(record, job, SummaryStatus.Completed, total, total, result.Text, null);
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested && record is not null)
-        {
-            var status = stoppingToken.IsCancellationRequested ? SummaryStatus.Interrupted : SummaryStatus.Cancelled;
-            var reason = status == SummaryStatus.Interrupted
-                ? "The application stopped while this summary was being made; resume it to continue from the saved chunk summaries."
-                : $"Cancelled by {job.Actor.Name}.";
-            await FinishAsync(record, job, status, job.Last.Done, job.Last.Total, null, reason);
-        }
-#pragma warning disable CA1031 // a failed job is recorded with its reason; it must not stop the runner
-        catch (Exception ex) when (record is not null && ex is not OperationCanceledException)
-#pragma warning restore CA1031
-        {
-            LogSummaryFailed(logger, summaryId, ex);
-            await FinishAsync(record, job, SummaryStatus.Failed, job.Last.Done, job.Last.Total, null, $"The summary failed: {ex.Message}");
-        }
     }
 
     private async Task FinishAsync(SummaryRecord record, SummaryJob job, SummaryStatus status, int done, int total, string? text, string? error)
@@ -436,6 +292,12 @@ public sealed partial class DocumentJobs(
         public CancellationTokenSource Cancel { get; } = new();
 
         public required SummaryJobUpdate Last { get; set; }
+
+        /// <summary>Who asked to cancel (on any node), for the saved reason.</summary>
+        public string? CancelledBy { get; set; }
+
+        /// <summary>Another node took the job over (this node's lease lapsed): this node stops without writing the summary.</summary>
+        public bool LeaseLost { get; set; }
     }
 
     private sealed class InlineParseProgress(Action<ParseProgress> report) : IProgress<ParseProgress>
@@ -447,6 +309,15 @@ public sealed partial class DocumentJobs(
     {
         public void Report(SummaryProgress value) => report(value);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} jobs left running by this node's previous process are queued again")]
+    private static partial void LogReleased(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The lease on job {JobId} was lost to another node; this node stops working on it")]
+    private static partial void LogLeaseLost(ILogger logger, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The jobs table could not be read or written ({Reason}); trying again")]
+    private static partial void LogQueueUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} summaries were left running by the previous process and are marked interrupted")]
     private static partial void LogInterrupted(ILogger logger, int count);
