@@ -8,7 +8,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
 // AxWorkbench benchmarks. The first argument picks one: `audit` (writer throughput, verifier time),
-// `retrieval` (recall and latency on SQuAD-format sets), `embedding` (MiniLM chunks/s, before and after), `keysentences` (ROUGE against QMSum summaries), `crash` (the kill -9 loop, 200 runs); anything else runs the inference benchmark:
+// `retrieval` (recall and latency on SQuAD-format sets), `embedding` (MiniLM chunks/s, before and after), `keysentences` (ROUGE against QMSum summaries), `crash` (the kill -9 loop, 200 runs), `propagation` (retrieval change delay between two nodes on PostgreSQL); anything else runs the inference benchmark:
 // raw decode loop vs. the workbench engine through IChatClient.
 // Usage: dotnet run -c Release --project tests/AxWorkbench.Benchmarks -- [--model PATH] [--threads N] [--out report.json] [--tokens T] [--reps R]
 switch (args)
@@ -25,6 +25,8 @@ switch (args)
         return await AxWorkbench.Benchmarks.Ocr.OcrBenchmark.RunAsync(rest);
     case ["api", .. var rest]:
         return await AxWorkbench.Benchmarks.Api.ApiBenchmark.RunAsync(rest);
+    case ["propagation", .. var rest]:
+        return await AxWorkbench.Benchmarks.Cluster.PropagationBenchmark.RunAsync(rest);
     case ["crash", .. var rest]:
         return await AxWorkbench.Benchmarks.Crash.CrashBenchmark.RunAsync(rest);
 }
