@@ -174,7 +174,7 @@ haproxy_down() {
 command="${1:-}"
 shift || true
 selected=("${@:-${SERVICES[@]}}")
-if [ "$command" = down ] && [ $# -eq 0 ]; then selected=("${SERVICES[@]}" haproxy); fi
+if [ "$command" != up ] && [ $# -eq 0 ]; then selected=("${SERVICES[@]}" haproxy); fi
 for service in "${selected[@]}"; do
     if ! declare -F "${service}_up" >/dev/null; then
         echo "services: unknown service '$service' (known: ${SERVICES[*]})" >&2
@@ -188,6 +188,15 @@ case "$command" in
             "${service}_up"
         done
         ;;
+    install)
+        # Installs without starting (before entering a network namespace, where apt-get cannot reach its mirror).
+        for service in "${selected[@]}"; do
+            case "$service" in
+                postgres) pg_bin >/dev/null || apt_install postgresql ;;
+                haproxy) command -v haproxy >/dev/null 2>&1 || apt_install haproxy ;;
+            esac
+        done
+        ;;
     down)
         for ((i = ${#selected[@]} - 1; i >= 0; i--)); do
             "${selected[$i]}_down"
@@ -195,7 +204,7 @@ case "$command" in
         rmdir "$STATE" 2>/dev/null || true
         ;;
     *)
-        echo "usage: tests/services.sh up|down [service...]   (services: ${SERVICES[*]}, haproxy)" >&2
+        echo "usage: tests/services.sh up|down|install [service...]   (services: ${SERVICES[*]}, haproxy)" >&2
         exit 2
         ;;
 esac
