@@ -61,7 +61,7 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         // 1. The analyst (A) makes a library, uploads a SECRET brief and adds it to the library.
         var library = $"Harbor {run}";
         await analyst.GotoAsync($"{_proxy}/libraries");
-        await analyst.GetByTestId("library-name").Locator("input").FillAsync(library);
+        await analyst.GetByTestId("library-name").FillAsync(library);
         await analyst.GetByTestId("library-create-button").ClickAsync();
         await Expect(analyst.GetByText(library).First).ToBeVisibleAsync();
         await UploadAndAddAsync(analyst, $"harbor-{run}.txt", "SECRET", library, $"(S) The harbor convoy KESTREL{run} sails at dawn.");
@@ -91,7 +91,7 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         await admin.Locator("tr", new() { HasText = "analyst" }).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
         await analyst.GotoAsync($"{_proxy}/libraries");
         Assert.True(await SearchUntilAsync(analyst, $"KESTREL{run}", hits: 1, UiSlack));
-        await admin.GetByTestId("user-editor-clearance").Locator("input").FillAsync("CONFIDENTIAL");
+        await admin.GetByTestId("user-editor-clearance").FillAsync("CONFIDENTIAL");
         await admin.GetByTestId("user-editor-save").ClickAsync();
         await Expect(admin.GetByTestId("users-message")).ToBeVisibleAsync();
         Assert.True(await SearchUntilAsync(analyst, $"KESTREL{run}", hits: 0, Bound + UiSlack),
@@ -180,7 +180,7 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         var clock = Stopwatch.StartNew();
         do
         {
-            await page.GetByTestId("search-box").Locator("input").FillAsync(query);
+            await page.GetByTestId("search-box").FillAsync(query);
             await page.GetByTestId("search-button").ClickAsync();
             var shown = hits == 0 ? page.GetByTestId("search-empty") : page.GetByTestId("search-hit");
             try
