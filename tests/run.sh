@@ -68,15 +68,23 @@ dotnet test AxWorkbench.sln -c "$CONFIGURATION" --no-build \
     --filter "FullyQualifiedName!~AxWorkbench.E2E" \
     --results-directory "$RESULTS/unit" --logger "trx" 2>&1 | tee "$RESULTS/unit.log" || status=1
 
-# (d) Playwright tests against the real app, in a network namespace with only loopback up.
+# (d) Playwright tests against the real app, in a network namespace with only loopback up. The MultiNode tests need
+# PostgreSQL and HAProxy IN that namespace: installed here (apt-get needs the network), started in there by the inner
+# shell with a state folder of its own (the MultiNode tests start HAProxy themselves, with their two node ports), and
+# stopped when it exits.
 echo "== end-to-end tests (Playwright, Chromium)"
+"$ROOT/tests/services.sh" install postgres haproxy >&2 || echo "!! could not install postgresql/haproxy: the MultiNode E2E tests will fail"
 e2e=(dotnet test tests/AxWorkbench.E2E -c "$CONFIGURATION" --no-build
      --results-directory "$RESULTS/e2e" --logger "trx")
 if command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 \
     && unshare -n sh -c 'ip link set lo up' >/dev/null 2>&1; then
     echo "   (inside a network namespace with only loopback: nothing can reach another host)"
     # shellcheck disable=SC2016 # expanded by the inner shell
-    unshare -n sh -c 'ip link set lo up && exec "$@"' sh "${e2e[@]}" 2>&1 | tee "$RESULTS/e2e.log" || status=1
+    unshare -n bash -c 'ip link set lo up
+        export AXWB_SERVICES_STATE="${TMPDIR:-/tmp}/axwb-services-e2e-$$"
+        trap "\"$0\" down >/dev/null 2>&1 || true" EXIT
+        exports=$("$0" up postgres) && eval "$exports" || echo "!! PostgreSQL did not start in the namespace: the MultiNode tests will fail"
+        "$@"' "$ROOT/tests/services.sh" "${e2e[@]}" 2>&1 | tee "$RESULTS/e2e.log" || status=1
 else
     echo "!! network namespaces are not permitted here (unshare -n or ip missing or refused):"
     echo "!! running the E2E tests WITHOUT network isolation; they still fail on any request to another origin."

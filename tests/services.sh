@@ -5,6 +5,8 @@
 #   eval "$(tests/services.sh up)"     # e.g. export AXWB_TEST_POSTGRES='Host=127.0.0.1;Port=...;...'
 #   tests/services.sh down
 #   tests/services.sh up postgres      # only the named services
+#   AXWB_HAPROXY_BACKENDS=127.0.0.1:5001,127.0.0.1:5002 tests/services.sh up haproxy
+#                                      # HAProxy in front of running nodes (not started by default: it needs them)
 #
 # Exports go to stdout, progress to stderr. `up` again while they run re-prints the same exports.
 # Servers started here listen in the CURRENT network namespace: the E2E tests (tests/run.sh runs them inside
@@ -276,10 +278,79 @@ slapd_down() {
     log "slapd: stopped and removed"
 }
 
+# ---------------------------------------------------------------- HAProxy (Debian's haproxy, 2.6 on bookworm)
+# In front of the nodes named by AXWB_HAPROXY_BACKENDS (host:port,host:port; or as arguments of haproxy_config), on
+# 127.0.0.1:<free port> (AXWB_HAPROXY_PORT to choose), plain HTTP. The same rules as
+# appsettings.templates/haproxy-multi-node.cfg: AXWB_NODE cookie stickiness (server names node-1, node-2, ... in the
+# order given), health checks on /healthz every second, WebSockets through, redispatch when a node is down. Prints
+# AXWB_TEST_HAPROXY=http://127.0.0.1:<port>. Not in SERVICES: `up` alone does not start it (it needs running nodes).
+haproxy_config() {
+    local port="$1" backends="$2" i=0 backend
+    cat <<CFG
+global
+    maxconn 2000
+defaults
+    mode http
+    option redispatch
+    retries 2
+    timeout connect 2s
+    timeout client 60s
+    timeout server 120s
+    timeout tunnel 1h
+frontend workbench
+    bind 127.0.0.1:$port
+    default_backend workbench_nodes
+backend workbench_nodes
+    balance roundrobin
+    cookie AXWB_NODE insert indirect nocache httponly
+    option httpchk GET /healthz
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 1
+CFG
+    IFS=',' read -ra list <<<"$backends"
+    for backend in "${list[@]}"; do
+        i=$((i + 1))
+        echo "    server node-$i $backend check cookie node-$i"
+    done
+}
+
+haproxy_up() {
+    local dir="$STATE/haproxy" port backends="${AXWB_HAPROXY_BACKENDS:-}"
+    if [ -z "$backends" ]; then
+        echo "services: haproxy needs AXWB_HAPROXY_BACKENDS=host:port,host:port (the running nodes)" >&2
+        return 2
+    fi
+    command -v haproxy >/dev/null 2>&1 || apt_install haproxy
+    haproxy_down_quiet
+    mkdir -p "$dir"
+    port="${AXWB_HAPROXY_PORT:-$(free_port)}"
+    haproxy_config "$port" "$backends" >"$dir/haproxy.cfg"
+    haproxy -c -q -f "$dir/haproxy.cfg" >&2 || { cat "$dir/haproxy.cfg" >&2; return 1; }
+    haproxy -D -f "$dir/haproxy.cfg" -p "$dir/haproxy.pid" >&2
+    log "haproxy: 127.0.0.1:$port -> $backends"
+    echo "export AXWB_TEST_HAPROXY='http://127.0.0.1:$port'" >"$dir/env"
+    cat "$dir/env"
+}
+
+haproxy_down_quiet() {
+    local dir="$STATE/haproxy"
+    if [ -f "$dir/haproxy.pid" ]; then
+        while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$dir/haproxy.pid"
+    fi
+    rm -rf "$dir"
+}
+
+haproxy_down() {
+    [ -d "$STATE/haproxy" ] || return 0
+    haproxy_down_quiet
+    log "haproxy: stopped and removed"
+}
+
 # ---------------------------------------------------------------- dispatch
 command="${1:-}"
 shift || true
 selected=("${@:-${SERVICES[@]}}")
+if [ "$command" != up ] && [ $# -eq 0 ]; then selected=("${SERVICES[@]}" haproxy); fi
 for service in "${selected[@]}"; do
     if ! declare -F "${service}_up" >/dev/null; then
         echo "services: unknown service '$service' (known: ${SERVICES[*]})" >&2
@@ -293,6 +364,15 @@ case "$command" in
             "${service}_up"
         done
         ;;
+    install)
+        # Installs without starting (before entering a network namespace, where apt-get cannot reach its mirror).
+        for service in "${selected[@]}"; do
+            case "$service" in
+                postgres) pg_bin >/dev/null || apt_install postgresql ;;
+                haproxy) command -v haproxy >/dev/null 2>&1 || apt_install haproxy ;;
+            esac
+        done
+        ;;
     down)
         for ((i = ${#selected[@]} - 1; i >= 0; i--)); do
             "${selected[$i]}_down"
@@ -300,7 +380,7 @@ case "$command" in
         rmdir "$STATE" 2>/dev/null || true
         ;;
     *)
-        echo "usage: tests/services.sh up|down [service...]   (services: ${SERVICES[*]})" >&2
+        echo "usage: tests/services.sh up|down|install [service...]   (services: ${SERVICES[*]}, haproxy)" >&2
         exit 2
         ;;
 esac

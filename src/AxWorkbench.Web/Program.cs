@@ -1,5 +1,6 @@
 using AxWorkbench.Web.Api;
 using AxWorkbench.Web.Audit;
+using AxWorkbench.Web.Cluster;
 using AxWorkbench.Web.Conversations;
 using AxWorkbench.Web.Cli;
 using AxWorkbench.Web.DemoData;
@@ -35,6 +36,7 @@ try
     builder.AddReviewWeb();
     builder.AddDemoDataWeb();
     builder.AddApiWeb();
+    builder.AddClusterWeb();
 
     var app = builder.Build();
     await app.InitializeWorkbenchAsync();

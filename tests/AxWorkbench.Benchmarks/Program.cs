@@ -8,7 +8,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
 // AxWorkbench benchmarks. The first argument picks one: `audit` (writer throughput, verifier time), `audit-nodes` (writer events/s on PostgreSQL, one writer vs two),
-// `retrieval` (recall and latency on SQuAD-format sets), `embedding` (MiniLM chunks/s, before and after), `keysentences` (ROUGE against QMSum summaries), `crash` (the kill -9 loop, 200 runs); anything else runs the inference benchmark:
+// `retrieval` (recall and latency on SQuAD-format sets), `embedding` (MiniLM chunks/s, before and after), `keysentences` (ROUGE against QMSum summaries), `crash` (the kill -9 loop, 200 runs), `propagation` (retrieval change delay between two nodes on PostgreSQL); anything else runs the inference benchmark:
 // the workbench engine through IChatClient against llama.cpp's llama-batched-bench and the bare decode loop (see
 // Inference/EngineBenchmark.cs and results/README.md).
 // Usage: dotnet run -c Release --project tests/AxWorkbench.Benchmarks -- [--model PATH] [--threads N] [--out report.json] [--tokens T] [--reps R]
@@ -33,6 +33,8 @@ switch (args)
         return AxWorkbench.Benchmarks.Inference.BareLoopCommand.Run(rest);
     case ["ingest", .. var rest]:
         return await AxWorkbench.Benchmarks.Inference.ContendLoad.IngestAsync(rest);
+    case ["propagation", .. var rest]:
+        return await AxWorkbench.Benchmarks.Cluster.PropagationBenchmark.RunAsync(rest);
     case ["crash", .. var rest]:
         return await AxWorkbench.Benchmarks.Crash.CrashBenchmark.RunAsync(rest);
 }

@@ -20,6 +20,8 @@ public abstract class WorkbenchTestContext : BunitContext, IAsyncLifetime
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        Services.AddSingleton<AxWorkbench.Core.Cluster.IClusterEvents>(new AxWorkbench.Core.Cluster.LocalClusterEvents(
+            new AxWorkbench.Core.Data.NodeIdentity(new AxWorkbench.Core.Data.DataOptions()), Microsoft.Extensions.Logging.Abstractions.NullLogger<AxWorkbench.Core.Cluster.LocalClusterEvents>.Instance));
         Services.AddLocalization(options => options.ResourcesPath = "Resources");
         Services.AddScoped<BannerState>();
         Services.AddScoped<ThemeState>();

@@ -75,29 +75,77 @@ public sealed partial class RetrievalIndex
         _lock.EnterWriteLock();
         try
         {
-            foreach (var (chunkId, vector) in vectors)
-            {
-                if (!_ordinals.TryGetValue(chunkId, out var ordinal) || !_entries[ordinal].Live || !Embedder.Reads(_entries[ordinal].Chunk.Language))
-                {
-                    continue;
-                }
-
-                if (vector.Length != Embedder.Dimensions)
-                {
-                    throw new ArgumentException($"Chunk {chunkId} has a {vector.Length}-d vector; the embedder '{Embedder.Id}' makes {Embedder.Dimensions}-d vectors.", nameof(vectors));
-                }
-
-                StoreVectorLocked(ordinal, vector.AsSpan());
-                _hasVector[ordinal] = true;
-                _entries[ordinal] = _entries[ordinal] with { HasVector = true };
-            }
-
-            _scopeCache.Clear();
+            SetVectorsLocked(vectors);
         }
         finally
         {
             _lock.ExitWriteLock();
         }
+    }
+
+    /// <summary>
+    /// Brings one document to the database's state (another node changed it): no chunks means removed; the same live
+    /// chunks means only its libraries and vectors are refreshed; other chunks (a new version) replace the old ones.
+    /// Idempotent, so a change applied twice does no harm.
+    /// </summary>
+    public void SyncDocument(Guid documentId, IReadOnlyCollection<Guid> libraries, IReadOnlyList<StoredChunk> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(libraries);
+        ArgumentNullException.ThrowIfNull(chunks);
+        _lock.EnterWriteLock();
+        try
+        {
+            var live = _documentIds.TryGetValue(documentId, out var documentIndex)
+                ? _documents[documentIndex].Ordinals.Where(o => _live[o]).Select(o => _chunkIds[o]).ToHashSet()
+                : [];
+            if (chunks.Count > 0 && live.SetEquals(chunks.Select(c => c.Chunk.ChunkId)))
+            {
+                SetLibrariesLocked(documentId, libraries);
+                if (Embedder is not null)
+                {
+                    SetVectorsLocked(chunks.Where(c => c.Vector is not null).ToDictionary(c => c.Chunk.ChunkId, c => c.Vector!));
+                }
+
+                return;
+            }
+
+            RemoveLocked(documentId);
+            foreach (var chunk in chunks.Where(c => !_ordinals.ContainsKey(c.Chunk.ChunkId)))
+            {
+                AddToCatalog(chunk with { Libraries = libraries });
+                _writer.AddDocument(ToLucene(chunk.Chunk));
+            }
+
+            SetLibrariesLocked(documentId, libraries);
+            CommitLocked();
+            _searchers.MaybeRefreshBlocking();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    private void SetVectorsLocked(IReadOnlyDictionary<long, float[]> vectors)
+    {
+        foreach (var (chunkId, vector) in vectors)
+        {
+            if (!_ordinals.TryGetValue(chunkId, out var ordinal) || !_entries[ordinal].Live || !Embedder!.Reads(_entries[ordinal].Chunk.Language))
+            {
+                continue;
+            }
+
+            if (vector.Length != Embedder.Dimensions)
+            {
+                throw new ArgumentException($"Chunk {chunkId} has a {vector.Length}-d vector; the embedder '{Embedder.Id}' makes {Embedder.Dimensions}-d vectors.", nameof(vectors));
+            }
+
+            StoreVectorLocked(ordinal, vector.AsSpan());
+            _hasVector[ordinal] = true;
+            _entries[ordinal] = _entries[ordinal] with { HasVector = true };
+        }
+
+        _scopeCache.Clear();
     }
 
     public void SetLibraries(Guid documentId, IReadOnlyCollection<Guid> libraries)

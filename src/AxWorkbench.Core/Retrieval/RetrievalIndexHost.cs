@@ -33,6 +33,9 @@ public sealed partial class RetrievalIndexHost(
 
     public IEmbeddingGenerator<string, Embedding<float>>? Generator => embedder;
 
+    /// <summary>The last retrieval change id in the database when the index was loaded: the followers start after it.</summary>
+    public long ChangeIdAtOpen { get; private set; }
+
     public string IndexPath =>
         Path.Combine(data.Value.ResolveDataDirectory(environment.ContentRootPath), options.Value.IndexDirectory);
 
@@ -56,6 +59,12 @@ public sealed partial class RetrievalIndexHost(
     private async Task<RetrievalIndex> OpenAsync(CancellationToken cancellationToken)
     {
         await ReembedIfChangedAsync(cancellationToken);
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            // Read before the chunks: a change committed meanwhile is applied again by the follower (harmless), never missed.
+            ChangeIdAtOpen = await db.RetrievalChanges.MaxAsync(c => (long?)c.Id, cancellationToken) ?? 0;
+        }
+
         var chunks = await LoadAsync(cancellationToken);
         System.IO.Directory.CreateDirectory(IndexPath);
         _directory = FSDirectory.Open(IndexPath);

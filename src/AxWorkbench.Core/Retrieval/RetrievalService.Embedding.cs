@@ -106,6 +106,7 @@ public sealed partial class RetrievalService
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await RetrievalChangeLog.BeginLoggedAsync(db, cancellationToken);
             var document = await db.RetrievalDocuments.FirstOrDefaultAsync(d => d.DocumentId == documentId, cancellationToken);
             if (document is { Status: RetrievalDocumentStatus.Indexing } && document.Version == version)
             {
@@ -116,7 +117,9 @@ public sealed partial class RetrievalService
                 }
 
                 document.Status = RetrievalDocumentStatus.Ready;
+                LogChange(db, documentId, RetrievalChangeKind.Vectors);
                 await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
                 index.SetVectors(chunks.Where(c => c.Vector is not null).ToDictionary(c => c.Id, c => MemoryMarshal.Cast<byte, float>(c.Vector).ToArray()));
                 LogDocumentEmbedded(logger, documentId, version, chunks.Count, clock.ElapsedMilliseconds);
             }
@@ -126,6 +129,7 @@ public sealed partial class RetrievalService
             _writes.Release();
         }
 
+        ChangesCommitted?.Invoke();
         IndexingChanged();
         return true;
     }

@@ -22,9 +22,11 @@ public sealed partial class RetrievalService(
     RetrievalIndexHost host,
     IOptions<RetrievalOptions> options,
     ILogger<RetrievalService> logger,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    NodeIdentity? node = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly string _node = node?.Id ?? "local";
     private readonly SemaphoreSlim _writes = new(1, 1);
 
     /// <summary>
@@ -120,6 +122,7 @@ public sealed partial class RetrievalService(
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await RetrievalChangeLog.BeginLoggedAsync(db, cancellationToken);
             var library = await db.Libraries.FirstOrDefaultAsync(l => l.Id == libraryId, cancellationToken) ?? throw new LibraryNotFoundException(libraryId);
             if (!actor.IsAdministrator && library.OwnerId != actor.UserId)
             {
@@ -165,8 +168,10 @@ public sealed partial class RetrievalService(
                 db.Chunks.AddRange(chunks);
             }
 
+            LogChange(db, document.DocumentId, chunks is null ? RetrievalChangeKind.Libraries : RetrievalChangeKind.Indexed);
             await db.SaveChangesAsync(cancellationToken);
             var libraries = await db.LibraryDocuments.Where(l => l.DocumentId == document.DocumentId).Select(l => l.LibraryId).ToListAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             if (chunks is not null)
             {
                 index.AddDocument(document.DocumentId, libraries, [.. chunks.Select(c => RetrievalIndexHost.ToStored(c, document.Title, libraries))]);
@@ -182,6 +187,7 @@ public sealed partial class RetrievalService(
             _writes.Release();
         }
 
+        ChangesCommitted?.Invoke();
         IndexingChanged();
     }
 
@@ -193,6 +199,7 @@ public sealed partial class RetrievalService(
         try
         {
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await RetrievalChangeLog.BeginLoggedAsync(db, cancellationToken);
             var library = await db.Libraries.FirstOrDefaultAsync(l => l.Id == libraryId, cancellationToken) ?? throw new LibraryNotFoundException(libraryId);
             if (!actor.IsAdministrator && library.OwnerId != actor.UserId)
             {
@@ -206,6 +213,13 @@ public sealed partial class RetrievalService(
             {
                 await db.Chunks.Where(c => c.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
                 await db.RetrievalDocuments.Where(d => d.DocumentId == documentId).ExecuteDeleteAsync(cancellationToken);
+            }
+
+            LogChange(db, documentId, libraries.Count == 0 ? RetrievalChangeKind.Removed : RetrievalChangeKind.Libraries);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            if (libraries.Count == 0)
+            {
                 index.RemoveDocument(documentId);
             }
             else
@@ -220,6 +234,7 @@ public sealed partial class RetrievalService(
 
         // The library's document (and indexing) counts changed: pages showing them read them again.
         IndexingChanged();
+        ChangesCommitted?.Invoke();
     }
 
     /// <summary>Searches the libraries the user may search (optionally narrowed by the request), over the chunks they may see.</summary>

@@ -46,7 +46,8 @@ public sealed class ApiGate(ApiKeyService keys, IMarkingScheme scheme, IAuditLog
 
         var account = check.Account!;
         var perMinute = account.RequestsPerMinute ?? options.Value.RequestsPerMinute;
-        var limiter = _limiters.GetOrAdd(account.Name, _ => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
+        // Keyed by the limit too: a limit changed (on any node) takes effect at the next call, not at the next restart.
+        var limiter = _limiters.GetOrAdd(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{account.Name}\n{perMinute}"), _ => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
         {
             PermitLimit = perMinute,
             Window = TimeSpan.FromMinutes(1),

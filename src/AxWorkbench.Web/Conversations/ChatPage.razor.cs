@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Cluster;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
@@ -15,6 +16,7 @@ public sealed partial class ChatPage
     [Parameter] public Guid? SessionId { get; set; }
 
     private readonly CancellationTokenSource _cts = new();
+    private readonly List<IDisposable> _cluster = [];
     private WorkbenchActor? _actor;
     private IReadOnlyList<SessionSummary> _sessions = [];
     private IReadOnlyDictionary<Guid, AxWorkbench.Core.Review.SessionViewed>? _views;
@@ -34,6 +36,32 @@ public sealed partial class ChatPage
         _libraries = await Retrieval.ListSearchableAsync(_actor, _cts.Token);
         _personas = await Settings.ListPersonasAsync(false, _cts.Token);
         await LoadSessionsAsync();
+        // A supervisor's view or an admin's persona change on any node shows here without a reload.
+        _cluster.Add(Cluster.Subscribe(ClusterTopics.SessionViewed, e =>
+        {
+            if (e.Read<SessionViewedEvent>()?.OwnerName == _actor.Name)
+            {
+                _ = InvokeAsync(() => RefreshAsync(async () => _views = await Review.ViewsOfOwnSessionsAsync(_actor.UserId, _cts.Token)));
+            }
+        }));
+        _cluster.Add(Cluster.Subscribe(ClusterTopics.ConversationSettingsChanged,
+            e => _ = InvokeAsync(() => RefreshAsync(async () => _personas = await Settings.ListPersonasAsync(false, _cts.Token)))));
+    }
+
+    private async Task RefreshAsync(Func<Task> load)
+    {
+        try
+        {
+            await load();
+            StateHasChanged();
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // Shown at the next reload; the page keeps what it has.
+        }
     }
 
     protected override async Task OnParametersSetAsync() => await LoadViewAsync();
@@ -170,6 +198,7 @@ public sealed partial class ChatPage
 
     public async ValueTask DisposeAsync()
     {
+        _cluster.ForEach(s => s.Dispose());
         await _cts.CancelAsync();
         _cts.Dispose();
     }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AxWorkbench.Core.Cluster;
 using AxWorkbench.Core.Identity;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
@@ -10,7 +11,8 @@ namespace AxWorkbench.Web.Identity;
 /// <summary>
 /// Re-reads the signed-in user every <see cref="SecurityOptions.RevalidationIntervalSeconds"/> on an open circuit.
 /// A changed security stamp (roles, clearance, password) rebuilds the principal in place, so a clearance change
-/// takes effect without a reload; a disabled, locked-out or deleted user becomes anonymous at once.
+/// takes effect without a reload; a disabled, locked-out or deleted user becomes anonymous at once. A change made on
+/// any node (<see cref="ClusterTopics.UserChanged"/>) makes the circuits of that user revalidate at once, on every node.
 /// </summary>
 public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthenticationStateProvider, IDisposable
 {
@@ -20,6 +22,7 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
     private readonly TimeSpan _interval;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private readonly IDisposable _userChanged;
 
     /// <summary>Raised after each revalidation cycle (tests wait on it instead of sleeping).</summary>
     internal event Action? Revalidated;
@@ -28,13 +31,32 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
         IServiceScopeFactory scopeFactory,
         IOptions<IdentityOptions> identityOptions,
         IOptions<SecurityOptions> securityOptions,
-        ILogger<RefreshingAuthenticationStateProvider> logger)
+        ILogger<RefreshingAuthenticationStateProvider> logger,
+        IClusterEvents cluster)
     {
         _scopeFactory = scopeFactory;
         _identityOptions = identityOptions;
         _logger = logger;
         _interval = TimeSpan.FromSeconds(securityOptions.Value.RevalidationIntervalSeconds);
         AuthenticationStateChanged += OnAuthenticationStateChanged;
+        _userChanged = cluster.Subscribe(ClusterTopics.UserChanged, OnUserChanged);
+    }
+
+    private void OnUserChanged(ClusterEvent clusterEvent)
+    {
+        if (_loop is null || clusterEvent.Read<UserChangedEvent>() is not { } changed)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            var current = await GetAuthenticationStateAsync();
+            if (changed.UserName is null || string.Equals(changed.UserName, current.User.Identity?.Name, StringComparison.Ordinal))
+            {
+                await RevalidateOnceAsync(_stop.Token);
+            }
+        });
     }
 
     private void OnAuthenticationStateChanged(Task<AuthenticationState> task) =>
@@ -47,23 +69,32 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                var current = await GetAuthenticationStateAsync();
-                if (current.User.Identity?.IsAuthenticated != true)
-                {
-                    continue;
-                }
-                var refreshed = await RevalidateAsync(current.User);
-                if (refreshed is not null)
-                {
-                    SetAuthenticationState(Task.FromResult(new AuthenticationState(refreshed)));
-                }
-                Revalidated?.Invoke();
+                await RevalidateOnceAsync(cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is InvalidOperationException or System.Data.Common.DbException)
+    }
+
+    private async Task RevalidateOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var current = await GetAuthenticationStateAsync();
+            if (current.User.Identity?.IsAuthenticated != true)
+            {
+                return;
+            }
+            var refreshed = await RevalidateAsync(current.User);
+            if (refreshed is not null)
+            {
+                SetAuthenticationState(Task.FromResult(new AuthenticationState(refreshed)));
+            }
+            Revalidated?.Invoke();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.Data.Common.DbException && !cancellationToken.IsCancellationRequested)
         {
             LogRevalidationFailed(_logger, ex);
             SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(new ClaimsIdentity()))));
@@ -103,6 +134,7 @@ public sealed partial class RefreshingAuthenticationStateProvider : ServerAuthen
     public void Dispose()
     {
         AuthenticationStateChanged -= OnAuthenticationStateChanged;
+        _userChanged.Dispose();
         _stop.Cancel();
         _stop.Dispose();
     }

@@ -27,7 +27,7 @@ public sealed class ArchitectureTests
     {
         // A new top-level folder in Core is a new feature: it belongs in the architecture doc and its graph.
         Assert.Equal(
-            ["Actors", "ApiKeys", "Audit", "Backup", "Conversations", "Data", "Documents", "Identity", "Inference", "Lightweighting", "Markings", "Retrieval", "Review"],
+            ["Actors", "ApiKeys", "Audit", "Backup", "Cluster", "Conversations", "Data", "Documents", "Identity", "Inference", "Lightweighting", "Markings", "Retrieval", "Review"],
             Features);
         // The dependency checks match namespaces by prefix: no feature's name may begin another's.
         Assert.DoesNotContain(Features, a => Features.Any(b => a != b && b.StartsWith(a, StringComparison.Ordinal)));

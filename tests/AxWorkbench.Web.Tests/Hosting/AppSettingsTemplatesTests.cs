@@ -13,7 +13,7 @@ public sealed class AppSettingsTemplatesTests
 {
     private static readonly string TemplatesDirectory = Path.Combine(AppContext.BaseDirectory, "appsettings.templates");
 
-    public static TheoryData<string> Templates() => new(["cpu-demo.json", "single-gpu.json", "production.json", "../appsettings.json"]);
+    public static TheoryData<string> Templates() => new(["cpu-demo.json", "single-gpu.json", "production.json", "multi-node.json", "../appsettings.json"]);
 
     [Theory]
     [MemberData(nameof(Templates))]
@@ -36,6 +36,18 @@ public sealed class AppSettingsTemplatesTests
 
         Assert.False(configuration.GetSection(DemoOptions.SectionName).Get<DemoOptions>()!.Enabled);
         Assert.StartsWith("https://", configuration["Kestrel:Endpoints:Https:Url"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MultiNodeTemplate_IsPostgres_WithANodeId_AndAValidClusterSection()
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(TemplatesDirectory, "multi-node.json")).Build();
+        var data = configuration.GetSection(DataOptions.SectionName).Get<DataOptions>()!;
+
+        Assert.True(data.IsPostgres);
+        Assert.False(string.IsNullOrWhiteSpace(data.NodeId));
+        AssertValid(configuration.GetSection(AxWorkbench.Core.Cluster.ClusterOptions.SectionName).Get<AxWorkbench.Core.Cluster.ClusterOptions>()!);
+        Assert.True(File.Exists(Path.Combine(TemplatesDirectory, "haproxy-multi-node.cfg")));
     }
 
     private static void AssertValid(object options)

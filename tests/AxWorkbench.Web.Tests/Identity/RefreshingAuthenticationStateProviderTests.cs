@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Actors;
 using System.Security.Claims;
+using AxWorkbench.Core.Cluster;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Identity;
 using AxWorkbench.Core.Markings;
@@ -16,16 +17,20 @@ namespace AxWorkbench.Web.Tests.Identity;
 /// <summary>An open circuit sees a clearance change, or a disabled account, within the revalidation interval.</summary>
 public sealed class RefreshingAuthenticationStateProviderTests : IAsyncLifetime
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-auth-tests", Guid.NewGuid().ToString("N"));
+    private string _directory = Path.Combine(Path.GetTempPath(), "axwb-auth-tests", Guid.NewGuid().ToString("N"));
     private IHost _host = default!;
+    private string _interval = "1";
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync("1");
+
+    private async Task StartAsync(string interval)
     {
+        _interval = interval;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Data:DataDirectory"] = _directory,
-            ["Security:RevalidationIntervalSeconds"] = "1",
+            ["Security:RevalidationIntervalSeconds"] = _interval,
         });
         builder.AddWorkbenchData();
         builder.AddMarkings();
@@ -35,6 +40,7 @@ public sealed class RefreshingAuthenticationStateProviderTests : IAsyncLifetime
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<SessionRulesOptions>();
         builder.Services.AddSingleton<SessionRegistry>();
+        builder.Services.AddSingleton<IClusterEvents, LocalClusterEvents>();
         _host = builder.Build();
         await _host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await using var scope = _host.Services.CreateAsyncScope();
@@ -79,6 +85,29 @@ public sealed class RefreshingAuthenticationStateProviderTests : IAsyncLifetime
         Assert.True(user.Identity?.IsAuthenticated);
         Assert.Equal(ClassificationLevel.Confidential, CurrentUser.ToAuthorization(user).Clearance);
         Assert.NotNull(user.FindFirst(WorkbenchClaims.Session)); // the rebuilt principal keeps its session
+    }
+
+    [Fact]
+    public async Task UserChangedOnAnyNode_CircuitRevalidatesAtOnce_NotAtTheInterval()
+    {
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        _directory = Path.Combine(Path.GetTempPath(), "axwb-auth-tests", Guid.NewGuid().ToString("N"));
+        await StartAsync("60");
+        var (provider, scope) = await SignInAsync();
+        using var _ = scope;
+        var next = NextStateAsync(provider);
+        await using (var adminScope = _host.Services.CreateAsyncScope())
+        {
+            await adminScope.ServiceProvider.GetRequiredService<UserAdministration>().SetClearanceAsync("kim", "CONFIDENTIAL");
+        }
+
+        // What the users page publishes after a change (on PostgreSQL every node's circuits receive it).
+        await _host.Services.GetRequiredService<IClusterEvents>().PublishAsync(ClusterTopics.UserChanged, """{"UserName":"kim"}""", default);
+        var user = await next.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(ClassificationLevel.Confidential, CurrentUser.ToAuthorization(user).Clearance);
     }
 
     [Fact]

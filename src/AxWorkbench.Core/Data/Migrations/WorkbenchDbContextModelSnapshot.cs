@@ -919,6 +919,33 @@ namespace AxWorkbench.Core.Data.Migrations
                     b.ToTable("RetrievalLibraryUnits", (string)null);
                 });
 
+            modelBuilder.Entity("AxWorkbench.Core.Retrieval.RetrievalChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTimeOffset>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("DocumentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("RetrievalChanges", (string)null);
+                });
+
             modelBuilder.Entity("AxWorkbench.Core.Retrieval.RetrievalChunk", b =>
                 {
                     b.Property<long>("Id")

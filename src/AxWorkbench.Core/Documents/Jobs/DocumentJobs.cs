@@ -61,6 +61,12 @@ public sealed partial class DocumentJobs(
     /// <summary>Raised from a background thread when a document's parsing finishes (ready or failed).</summary>
     public event Action<ParseJobUpdate>? ParseChanged;
 
+    /// <summary>Raises <see cref="SummaryChanged"/> for a job another node runs (relayed by the cluster); this node's job state is untouched.</summary>
+    public void RaiseRemote(SummaryJobUpdate update) => SummaryChanged?.Invoke(update);
+
+    /// <summary>Raises <see cref="ParseChanged"/> for a parse another node runs (relayed by the cluster); this node's job state is untouched.</summary>
+    public void RaiseRemote(ParseJobUpdate update) => ParseChanged?.Invoke(update);
+
     /// <summary>Completes once start-up recovery (interrupted summaries, pending parses) has run.</summary>
     public Task Recovered => _recovered.Task;
 

@@ -930,6 +930,35 @@ namespace AxWorkbench.Migrations.Postgres.Data.Migrations
                     b.ToTable("RetrievalLibraryUnits", (string)null);
                 });
 
+            modelBuilder.Entity("AxWorkbench.Core.Retrieval.RetrievalChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("DocumentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("RetrievalChanges", (string)null);
+                });
+
             modelBuilder.Entity("AxWorkbench.Core.Retrieval.RetrievalChunk", b =>
                 {
                     b.Property<long>("Id")
