@@ -29,6 +29,7 @@ public sealed partial class ChatPage
     private IReadOnlyList<LibrarySummary> _libraries = [];
     private IReadOnlyCollection<Guid> _sessionLibraries = [];
     private IReadOnlyDictionary<Guid, GroundedAnswerView> _grounded = new Dictionary<Guid, GroundedAnswerView>();
+    private Task? _watchingElsewhere;
 
     protected override async Task OnInitializedAsync()
     {
@@ -87,11 +88,41 @@ public sealed partial class ChatPage
             _active = _view.Active;
             _sessionLibraries = await Grounded.GetLibrariesAsync(_actor!, id, _cts.Token);
             _grounded = await Grounded.GetAnswersAsync(_view.Path.Select(p => p.Message), _cts.Token);
+            WatchAnswerGeneratingElsewhere();
         }
         catch (Exception ex) when (ex is ConversationNotFoundException or MarkingNotPermittedException)
         {
             (_view, _error) = (null, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// An answer shown as generating that this node is not running (another node streams it, or a node that died left
+    /// it until its lease expires and a sweeper marks it interrupted): the view is read again every 2 s until it ends.
+    /// </summary>
+    private void WatchAnswerGeneratingElsewhere()
+    {
+        if (_active is not null || _watchingElsewhere is { IsCompleted: false }
+            || _view?.Path.Any(p => p.Message.Status == MessageStatus.Generating) != true)
+        {
+            return;
+        }
+
+        _watchingElsewhere = InvokeAsync(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+            try
+            {
+                while (await timer.WaitForNextTickAsync(_cts.Token)
+                       && _active is null && _view?.Path.Any(p => p.Message.Status == MessageStatus.Generating) == true)
+                {
+                    await RefreshAsync(LoadViewAsync);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
     }
 
     /// <summary>After a send, edit or regenerate: the turn carries the conversation and the live answer; nothing is read again.</summary>
@@ -179,6 +210,8 @@ public sealed partial class ChatPage
         try
         {
             _error = null;
+            // Each action as the user is now (roles and clearance revalidated, on any node's change), not as at page load.
+            _actor = await CurrentUser.GetActorAsync();
             await action();
             return true;
         }

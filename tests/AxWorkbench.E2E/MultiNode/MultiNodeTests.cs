@@ -33,6 +33,8 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
 
     private string ServicesState => Path.Combine(_root, "services");
 
+    private string CheckpointFile => Path.Combine(_root, "audit-checkpoints.log");
+
     public async Task InitializeAsync()
     {
         var server = Environment.GetEnvironmentVariable("AXWB_TEST_POSTGRES") is { Length: > 0 } value ? value
@@ -61,6 +63,7 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         // 1. The analyst (A) makes a library, uploads a SECRET brief and adds it to the library.
         var library = $"Harbor {run}";
         await analyst.GotoAsync($"{_proxy}/libraries");
+        await Expect(analyst.Locator("[data-interactive=true]")).ToBeAttachedAsync();
         await analyst.GetByTestId("library-name").FillAsync(library);
         await analyst.GetByTestId("library-create-button").ClickAsync();
         await Expect(analyst.GetByText(library).First).ToBeVisibleAsync();
@@ -75,6 +78,7 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         // 3. The analyst (A) chats; the supervisor (B) reviews the session; the analyst sees "viewed by" on A.
         var chat = new ChatPageModel(analyst);
         await analyst.GotoAsync($"{_proxy}/chat");
+        await Expect(analyst.Locator("[data-interactive=true]")).ToBeAttachedAsync();
         await chat.CreateSessionAsync();
         await chat.SetMaxTokensAsync(8);
         await chat.SendAsync($"Summarize convoy {run}.");
@@ -88,6 +92,7 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         // 4. The admin (B) lowers the analyst's clearance; the brief leaves the analyst's results on A within the bound.
         var admin = await PinnedPageAsync("node-2", "admin");
         await admin.GotoAsync($"{_proxy}/admin/users");
+        await Expect(admin.Locator("[data-interactive=true]")).ToBeAttachedAsync();
         await admin.Locator("tr", new() { HasText = "analyst" }).GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
         await analyst.GotoAsync($"{_proxy}/libraries");
         Assert.True(await SearchUntilAsync(analyst, $"KESTREL{run}", hits: 1, UiSlack));
@@ -108,6 +113,7 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         var analyst = await PinnedPageAsync("node-1", "analyst");
         var chat = new ChatPageModel(analyst);
         await analyst.GotoAsync($"{_proxy}/chat");
+        await Expect(analyst.Locator("[data-interactive=true]")).ToBeAttachedAsync();
         await chat.CreateSessionAsync();
         await chat.SetMaxTokensAsync(8);
         await chat.SendAsync("First, acknowledged turn.");
@@ -127,12 +133,19 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         await Expect(analyst.Locator("[data-testid=message][data-role=assistant]").Last)
             .ToHaveAttributeAsync("data-status", "interrupted", new() { Timeout = 120_000 });
 
-        // One chain: it verifies, and holds the sign-ins made through both nodes.
+        // One chain: it verifies (against the nodes' shared checkpoint file), and holds the sign-ins made through both nodes.
+        var waited = Stopwatch.StartNew();
+        while ((!File.Exists(CheckpointFile) || new FileInfo(CheckpointFile).Length == 0) && waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(500);
+        }
+
         using var printed = new StringWriter();
         using var error = new StringWriter();
         var exit = await OperatorCli.RunAsync(["audit", "verify"], printed, error, new Dictionary<string, string?>
         {
             ["Data:Provider"] = "Postgres", ["ConnectionStrings:Workbench"] = _connection, ["Data:DataDirectory"] = Path.Combine(_root, "verify"),
+            ["Audit:CheckpointPath"] = CheckpointFile,
         });
         Assert.True(exit == 0, $"audit verify: {printed}{error}");
         await using var db = new NpgsqlConnection(_connection);
@@ -177,6 +190,7 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
     /// <summary>Submits the search until it shows <paramref name="hits"/> hits or <paramref name="within"/> has passed (the bound under test).</summary>
     private static async Task<bool> SearchUntilAsync(IPage page, string query, int hits, TimeSpan within)
     {
+        await Expect(page.Locator("[data-interactive=true]")).ToBeAttachedAsync();
         var clock = Stopwatch.StartNew();
         do
         {
@@ -220,6 +234,9 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         start.Environment["Demo__Password"] = Password;
         start.Environment["Demo__Briefs"] = "false";
         start.Environment["Cluster__RetrievalPollMilliseconds"] = "1000";
+        // One checkpoint file for the site's one chain (shared storage in production), written often here.
+        start.Environment["Audit__CheckpointPath"] = CheckpointFile;
+        start.Environment["Audit__CheckpointIntervalSeconds"] = "2";
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.WriteLine($"node {name} stderr: {e.Data}"); } };
