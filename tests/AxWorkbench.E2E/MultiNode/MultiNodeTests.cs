@@ -175,6 +175,8 @@ public sealed partial class MultiNodeTests(ITestOutputHelper output) : IAsyncLif
         await Expect(page.Locator("[data-interactive=true]")).ToBeAttachedAsync();
         await page.GetByTestId("upload-marking").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = level }).First.ClickAsync();
+        // The file input is enabled by the marking's choice (a render later): a file set before that is lost.
+        await Expect(page.Locator("input[type=file]")).ToBeEnabledAsync();
         await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload { Name = name, MimeType = "text/plain", Buffer = Encoding.UTF8.GetBytes(text + "\n") });
         var row = page.GetByTestId("document-list").Locator("tr", new() { HasText = name });
         await Expect(row.GetByTestId("document-status")).ToContainTextAsync(UiText.En("DocumentsStatusReady"), new() { Timeout = 30_000 });
