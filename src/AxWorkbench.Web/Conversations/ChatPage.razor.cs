@@ -100,10 +100,11 @@ public sealed partial class ChatPage
     /// An answer shown as generating that this node is not running (another node streams it, or a node that died left
     /// it until its lease expires and a sweeper marks it interrupted): the view is read again every 2 s until it ends.
     /// </summary>
+    private bool GeneratingElsewhere => _active is null && _view?.Path.Any(p => p.Message.Status == MessageStatus.Generating) == true;
+
     private void WatchAnswerGeneratingElsewhere()
     {
-        if (_active is not null || _watchingElsewhere is { IsCompleted: false }
-            || _view?.Path.Any(p => p.Message.Status == MessageStatus.Generating) != true)
+        if (!GeneratingElsewhere || _watchingElsewhere is { IsCompleted: false })
         {
             return;
         }
@@ -113,8 +114,7 @@ public sealed partial class ChatPage
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
             try
             {
-                while (await timer.WaitForNextTickAsync(_cts.Token)
-                       && _active is null && _view?.Path.Any(p => p.Message.Status == MessageStatus.Generating) == true)
+                while (await timer.WaitForNextTickAsync(_cts.Token) && GeneratingElsewhere)
                 {
                     await RefreshAsync(LoadViewAsync);
                 }
