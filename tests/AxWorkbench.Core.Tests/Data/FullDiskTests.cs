@@ -237,6 +237,8 @@ public sealed class FullDiskTests(ITestOutputHelper output) : IAsyncLifetime
             ["Inference:Threads"] = "2",
             ["Retrieval:Embedder"] = "None",
             ["Documents:QuotaMegabytesPerUser"] = "1000",
+            // This test sends turns as fast as the disk takes them (up to 200): the per-user prompt rate limit is not what it is about.
+            ["Conversations:MaxPromptsPerMinute"] = "0",
         });
         builder.AddWorkbenchData();
         builder.AddMarkings();
