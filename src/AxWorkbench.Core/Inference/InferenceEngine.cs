@@ -54,6 +54,12 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
     public ModelState State => _host.State;
     public string? Error => _host.Error;
     public ModelInfo? Info => _host.Info;
+
+    /// <summary>
+    /// The served model's file name: the loaded one, or while the first load runs the configured one, so a client that
+    /// lists the models during start-up gets the name it will be served under (and a "loading" refusal until then).
+    /// </summary>
+    public string? ModelFileName => _host.Info?.FileName ?? (string.IsNullOrEmpty(_options.ModelPath) ? null : Path.GetFileName(_options.ModelPath));
     public double LoadProgress => _host.LoadProgress;
 
     /// <summary>Decode steps run so far (one native decode call each).</summary>

@@ -131,7 +131,7 @@ public sealed class LocalChatClient(InferenceEngine engine) : IChatClient
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
-        : serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("AxWorkbench.LocalLlama", null, engine.Info?.FileName)
+        : serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("AxWorkbench.LocalLlama", null, engine.ModelFileName)
         : serviceType.IsInstanceOfType(this) ? this
         : serviceType.IsInstanceOfType(engine) ? engine
         : null;

@@ -91,7 +91,7 @@ public static class ApiBenchmark
 
             IChatClient local = new LocalChatClient(engine);
             await RunLocalAsync(local, 1, 16); // warm-up of both paths
-            await workbench.RunAsync(1, 16);
+            await workbench.WaitUntilServedAsync(TimeSpan.FromMinutes(5)); // a large GGUF may still be loading in the web process
 
             var results = new Dictionary<string, SortedDictionary<int, Run>> { ["inProcess"] = [], ["workbenchV1"] = [], ["llamaServer"] = [] };
             foreach (var n in Levels)
@@ -256,6 +256,24 @@ public static class ApiBenchmark
                 }
 
                 await Task.Delay(250);
+            }
+        }
+
+        /// <summary>Sends one short answer until it is served: 503 (the model still loading) is retried.</summary>
+        public async Task WaitUntilServedAsync(TimeSpan timeout)
+        {
+            var waited = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    await RunAsync(1, 16);
+                    return;
+                }
+                catch (HttpRequestException ex) when (ex.Message.Contains(" answered 503", StringComparison.Ordinal) && waited.Elapsed < timeout)
+                {
+                    await Task.Delay(1000);
+                }
             }
         }
 

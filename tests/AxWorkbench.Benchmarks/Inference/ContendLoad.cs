@@ -42,8 +42,7 @@ internal sealed class ContendLoad : IAsyncDisposable
             throw new DirectoryNotFoundException($"--contend needs the corpora: '{corpora}' does not exist (pass --corpora DIR).");
         }
 
-        var self = typeof(ContendLoad).Assembly.Location;
-        var psi = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet", [self, "ingest", "--corpora", corpora, "--nice", nice.ToString(CultureInfo.InvariantCulture), "--max-pdfs", map.GetValueOrDefault("contend-pdfs", "30")])
+        var psi = new ProcessStartInfo(SelfCommand.FileName, [.. SelfCommand.Prefix, "ingest", "--corpora", corpora, "--nice", nice.ToString(CultureInfo.InvariantCulture), "--max-pdfs", map.GetValueOrDefault("contend-pdfs", "30")])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

@@ -269,8 +269,7 @@ internal static class EngineBenchmark
     /// <summary>Starts this benchmark's <c>bare</c> command in a child process and reads its per-level results.</summary>
     private static List<BareDecodeLoop.Result> RunBareProcess(Dictionary<string, string> map, int tokens, float temperature)
     {
-        var self = typeof(EngineBenchmark).Assembly.Location;
-        var args = new List<string> { self, "bare", "--tokens", tokens.ToString(CultureInfo.InvariantCulture), "--temperature", temperature.ToString(CultureInfo.InvariantCulture), "--levels", string.Join(',', Levels) };
+        var args = new List<string>(SelfCommand.Prefix) { "bare", "--tokens", tokens.ToString(CultureInfo.InvariantCulture), "--temperature", temperature.ToString(CultureInfo.InvariantCulture), "--levels", string.Join(',', Levels) };
         foreach (var key in new[] { "model", "threads", "lib", "no-flash", "kv-unified", "wait-policy" })
         {
             if (map.TryGetValue(key, out var value))
@@ -280,7 +279,7 @@ internal static class EngineBenchmark
             }
         }
 
-        var psi = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(SelfCommand.FileName, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEnd();
