@@ -79,7 +79,8 @@ public sealed partial class WorkbenchBackup(
         foreach (var sha in contents.Documents.Select(d => d.Sha256).Distinct(StringComparer.Ordinal))
         {
             var relative = OriginalRelativePath(sha);
-            var live = Path.Combine(source, relative);
+            // Data:DocumentsDirectory (shared by several nodes) or the data folder's documents/; the backup's layout is the same.
+            var live = Path.Combine(data.Value.ResolveDocumentsDirectory(environment.ContentRootPath), Path.GetRelativePath("documents", relative));
             if (!File.Exists(live))
             {
                 var names = string.Join(", ", contents.Documents.Where(d => d.Sha256 == sha).Select(d => $"'{d.FileName}' ({d.Id})"));

@@ -13,6 +13,25 @@ public static class ClusterServiceExtensions
     /// </summary>
     public static IHostApplicationBuilder AddCluster(this IHostApplicationBuilder builder)
     {
+        if (builder.Services.Any(s => s.ServiceType == typeof(RetrievalChangeFollower)))
+        {
+            return builder;
+        }
+
+        builder.AddClusterEvents();
+        builder.Services.AddHostedService<ClusterEventsStarter>();
+        builder.Services.AddSingleton<RetrievalChangeFollower>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrievalChangeFollower>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Publishing cluster events without listening (nothing is started): what a short-lived process such as an operator
+    /// command needs to tell the running nodes of a change it made. On PostgreSQL a publish is one <c>pg_notify</c>
+    /// every node's listener receives; on SQLite (one node, no notifications between processes) it reaches this process only.
+    /// </summary>
+    public static IHostApplicationBuilder AddClusterEvents(this IHostApplicationBuilder builder)
+    {
         if (builder.Services.Any(s => s.ServiceType == typeof(IClusterEvents)))
         {
             return builder;
@@ -27,9 +46,6 @@ public static class ClusterServiceExtensions
         builder.Services.AddSingleton<IClusterEvents>(sp => sp.GetRequiredService<IOptions<DataOptions>>().Value.IsPostgres
             ? sp.GetRequiredService<PostgresClusterEvents>()
             : sp.GetRequiredService<LocalClusterEvents>());
-        builder.Services.AddHostedService<ClusterEventsStarter>();
-        builder.Services.AddSingleton<RetrievalChangeFollower>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrievalChangeFollower>());
         return builder;
     }
 

@@ -28,64 +28,90 @@ public sealed class ConversationTurns(
     /// <summary>Appends a user turn to the selected branch and starts its answer.</summary>
     public async Task<TurnStarted> SendAsync(WorkbenchActor actor, Guid sessionId, string text, Marking? marking, SamplingRequest? sampling, CancellationToken cancellationToken)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var session = await SessionAccess.OwnedSessionAsync(db, audit, actor, sessionId, cancellationToken);
-        var messages = await SessionAccess.MessagesAsync(db, sessionId, cancellationToken);
-        var parentPath = SessionAccess.PathTo(messages, session.SelectedLeafId ?? messages.LastOrDefault()?.Id);
-        return await StartTurnAsync(db, actor, session, messages, parentPath, text, marking, sampling, cancellationToken);
+        return await RefusedWhileTheDatabaseIsAwayAsync(async db =>
+        {
+            var session = await SessionAccess.OwnedSessionAsync(db, audit, actor, sessionId, cancellationToken);
+            var messages = await SessionAccess.MessagesAsync(db, sessionId, cancellationToken);
+            var parentPath = SessionAccess.PathTo(messages, session.SelectedLeafId ?? messages.LastOrDefault()?.Id);
+            return await StartTurnAsync(db, actor, session, messages, parentPath, text, marking, sampling, cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>Edit an earlier user turn: a new sibling turn (a new branch) with its own answer; the old branch stays selectable.</summary>
     public async Task<TurnStarted> EditAsync(WorkbenchActor actor, Guid userMessageId, string text, Marking? marking, SamplingRequest? sampling, CancellationToken cancellationToken)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var original = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == userMessageId, cancellationToken)
-            ?? throw new ConversationNotFoundException(userMessageId);
-        if (original.Role != MessageRole.User)
+        return await RefusedWhileTheDatabaseIsAwayAsync(async db =>
         {
-            throw new ConversationOperationException("Only your own turns can be edited; regenerate an answer instead.");
-        }
+            var original = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == userMessageId, cancellationToken)
+                ?? throw new ConversationNotFoundException(userMessageId);
+            if (original.Role != MessageRole.User)
+            {
+                throw new ConversationOperationException("Only your own turns can be edited; regenerate an answer instead.");
+            }
 
-        var session = await SessionAccess.OwnedSessionAsync(db, audit, actor, original.SessionId, cancellationToken);
-        var messages = await SessionAccess.MessagesAsync(db, session.Id, cancellationToken);
-        var parentPath = original.ParentId is { } parent ? SessionAccess.PathTo(messages, parent) : [];
-        return await StartTurnAsync(db, actor, session, messages, parentPath, text, marking ?? original.Marking, sampling, cancellationToken);
+            var session = await SessionAccess.OwnedSessionAsync(db, audit, actor, original.SessionId, cancellationToken);
+            var messages = await SessionAccess.MessagesAsync(db, session.Id, cancellationToken);
+            var parentPath = original.ParentId is { } parent ? SessionAccess.PathTo(messages, parent) : [];
+            return await StartTurnAsync(db, actor, session, messages, parentPath, text, marking ?? original.Marking, sampling, cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>Another answer to the same user turn (a sibling of <paramref name="answerId"/>), grounded again when the session has libraries.</summary>
     public async Task<TurnStarted> RegenerateAsync(WorkbenchActor actor, Guid answerId, SamplingRequest? sampling, CancellationToken cancellationToken)
     {
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var answer = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == answerId, cancellationToken)
-            ?? throw new ConversationNotFoundException(answerId);
-        if (answer.Role != MessageRole.Assistant || answer.ParentId is null)
+        return await RefusedWhileTheDatabaseIsAwayAsync(async db =>
         {
-            throw new ConversationOperationException("Only an answer can be regenerated.");
-        }
+            var answer = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == answerId, cancellationToken)
+                ?? throw new ConversationNotFoundException(answerId);
+            if (answer.Role != MessageRole.Assistant || answer.ParentId is null)
+            {
+                throw new ConversationOperationException("Only an answer can be regenerated.");
+            }
 
-        var session = await SessionAccess.OwnedSessionAsync(db, audit, actor, answer.SessionId, cancellationToken);
-        var messages = await SessionAccess.MessagesAsync(db, session.Id, cancellationToken);
-        var path = SessionAccess.PathTo(messages, answer.ParentId);
-        var userTurn = path[^1];
-        if (!Access.Dominates(actor.Authorization, userTurn.Marking))
-        {
-            throw new MarkingNotPermittedException("This turn is marked above your clearance; it cannot be regenerated by you.");
-        }
+            var session = await SessionAccess.OwnedSessionAsync(db, audit, actor, answer.SessionId, cancellationToken);
+            var messages = await SessionAccess.MessagesAsync(db, session.Id, cancellationToken);
+            var path = SessionAccess.PathTo(messages, answer.ParentId);
+            var userTurn = path[^1];
+            if (!Access.Dominates(actor.Authorization, userTurn.Marking))
+            {
+                throw new MarkingNotPermittedException("This turn is marked above your clearance; it cannot be regenerated by you.");
+            }
 
-        var sample = await settings.SamplingForAsync(db, actor, sampling, cancellationToken);
-        RequireGenerationSlot(actor);
-        var grounded = await grounding.PrepareAsync(actor, session.Id, userTurn.Content, sample, cancellationToken);
-        return await AddAnswerAsync(db, actor, session, messages, path, userTurn.Marking, sample, grounded, cancellationToken);
+            var sample = await settings.SamplingForAsync(db, actor, sampling, cancellationToken);
+            RequireGenerationSlot(actor);
+            var grounded = await grounding.PrepareAsync(actor, session.Id, userTurn.Content, sample, cancellationToken);
+            return await AddAnswerAsync(db, actor, session, messages, path, userTurn.Marking, sample, grounded, cancellationToken);
+        }, cancellationToken);
     }
 
     /// <summary>Stop: the answer ends Cancelled with the text it had.</summary>
     public async Task<bool> StopAsync(WorkbenchActor actor, Guid answerId, CancellationToken cancellationToken)
     {
+        return await RefusedWhileTheDatabaseIsAwayAsync(async db =>
+        {
+            var answer = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == answerId, cancellationToken)
+                ?? throw new ConversationNotFoundException(answerId);
+            await SessionAccess.OwnedSessionAsync(db, audit, actor, answer.SessionId, cancellationToken);
+            return coordinator.Cancel(answerId);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs one turn action on its own context; when the database cannot be reached the refusal names it and the cause
+    /// (<see cref="DatabaseUnavailableException"/>) instead of the driver's error. Nothing was committed: a turn's rows are
+    /// written in one SaveChanges.
+    /// </summary>
+    private async Task<T> RefusedWhileTheDatabaseIsAwayAsync<T>(Func<WorkbenchDbContext, Task<T>> action, CancellationToken cancellationToken)
+    {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var answer = await db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.Id == answerId, cancellationToken)
-            ?? throw new ConversationNotFoundException(answerId);
-        await SessionAccess.OwnedSessionAsync(db, audit, actor, answer.SessionId, cancellationToken);
-        return coordinator.Cancel(answerId);
+        try
+        {
+            return await action(db);
+        }
+        catch (Exception ex) when (ex is not DatabaseUnavailableException && DatabaseUnavailableException.IsUnreachable(ex) && !StorageFullException.IsDiskFull(ex))
+        {
+            throw DatabaseUnavailableException.For(db.Database.GetDbConnection(), ex);
+        }
     }
 
     internal static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

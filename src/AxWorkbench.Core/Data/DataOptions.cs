@@ -21,6 +21,17 @@ public sealed class DataOptions
     [Required(AllowEmptyStrings = false)]
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>The setting that places document originals, as an operator writes it.</summary>
+    public const string DocumentsDirectorySetting = SectionName + ":" + nameof(DocumentsDirectory);
+
+    /// <summary>
+    /// Folder of document originals (<c>originals/</c>, content-addressed, and <c>incoming/</c> for uploads being
+    /// received); empty: <c>{DataDirectory}/documents</c>, a folder of this node only. Several nodes on one PostgreSQL
+    /// need one folder every node reads and writes (NFS or equal): a document uploaded on one node is parsed, read and
+    /// backed up on any. Relative paths are relative to the content root.
+    /// </summary>
+    public string? DocumentsDirectory { get; set; }
+
     /// <summary>Database provider: "Sqlite" (one node, the default) or "Postgres" (needs <c>ConnectionStrings:Workbench</c>).</summary>
     [Required, RegularExpression("^(Sqlite|Postgres)$", ErrorMessage = "Data:Provider must be 'Sqlite' or 'Postgres'.")]
     public string Provider { get; set; } = Sqlite;
@@ -51,6 +62,14 @@ public sealed class DataOptions
 
     public string ResolveDataDirectory(string contentRoot) =>
         Path.GetFullPath(Path.IsPathRooted(DataDirectory) ? DataDirectory : Path.Combine(contentRoot, DataDirectory));
+
+    /// <summary>True when <see cref="DocumentsDirectory"/> is not set: originals stay in this node's data folder.</summary>
+    public bool DocumentsInDataDirectory => string.IsNullOrWhiteSpace(DocumentsDirectory);
+
+    public string ResolveDocumentsDirectory(string contentRoot) =>
+        DocumentsInDataDirectory
+            ? Path.Combine(ResolveDataDirectory(contentRoot), "documents")
+            : Path.GetFullPath(Path.IsPathRooted(DocumentsDirectory!) ? DocumentsDirectory! : Path.Combine(contentRoot, DocumentsDirectory!));
 
     public string ResolveConnectionString(string contentRoot) =>
         string.IsNullOrWhiteSpace(ConnectionString)

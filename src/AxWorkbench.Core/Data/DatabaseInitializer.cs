@@ -96,21 +96,44 @@ public sealed partial class DatabaseInitializer(
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
         LogReadyPostgres(logger, connection.DataSource, connection.Database);
+        if (options.Value.DocumentsInDataDirectory)
+        {
+            // PostgreSQL is how a site runs several nodes; each node's own folder would hold only the uploads it took.
+            LogDocumentsPerNode(logger, DataOptions.DocumentsDirectorySetting, options.Value.ResolveDocumentsDirectory(environment.ContentRootPath));
+        }
     }
 
     /// <summary>
+    /// The refusal to show for <paramref name="exception"/> when it says the database cannot be reached (naming the
+    /// configured database and the cause); null when it is some other error. For pages whose action failed below a
+    /// service that does not say so itself.
+    /// </summary>
+    public DatabaseUnavailableException? Unreachable(Exception exception) =>
+        DatabaseUnavailableException.IsUnreachable(exception)
+            ? DatabaseUnavailableException.For(options.Value.ResolveConnectionString(environment.ContentRootPath), exception)
+            : null;
+
+    /// <summary>
     /// Reads journal mode and synchronous level on a fresh connection (what /healthz reports); on PostgreSQL, which has
-    /// neither, a round trip answers ("postgres", "n/a").
+    /// neither, a round trip answers ("postgres", "n/a"). A database that cannot be reached throws
+    /// <see cref="DatabaseUnavailableException"/> naming it and the cause.
     /// </summary>
     public async Task<(string JournalMode, string Synchronous)> ProbeAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        if (options.Value.IsPostgres)
+        try
         {
-            _ = await ScalarAsync(db, "SELECT 1", cancellationToken);
-            return ("postgres", "n/a");
+            if (options.Value.IsPostgres)
+            {
+                _ = await ScalarAsync(db, "SELECT 1", cancellationToken);
+                return ("postgres", "n/a");
+            }
+            return (await ScalarAsync(db, "PRAGMA journal_mode;", cancellationToken), await ScalarAsync(db, "PRAGMA synchronous;", cancellationToken));
         }
-        return (await ScalarAsync(db, "PRAGMA journal_mode;", cancellationToken), await ScalarAsync(db, "PRAGMA synchronous;", cancellationToken));
+        catch (Exception ex) when (DatabaseUnavailableException.IsUnreachable(ex) && ex is not DatabaseUnavailableException)
+        {
+            throw DatabaseUnavailableException.For(db.Database.GetDbConnection(), ex);
+        }
     }
 
     private static async Task<string> ScalarAsync(WorkbenchDbContext db, string sql, CancellationToken cancellationToken)
@@ -130,6 +153,11 @@ public sealed partial class DatabaseInitializer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready at {Path} (journal_mode={Journal}, synchronous={Synchronous})")]
     private static partial void LogReady(ILogger logger, string path, string journal, string synchronous);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Setting} is not set: document originals are kept in this node's data folder ({Folder}). " +
+        "With several nodes on this PostgreSQL database a document uploaded on one node cannot be opened, parsed or backed up on another: " +
+        "set {Setting} to a folder every node shares (NFS or equal), the same path on each node. A single node may ignore this.")]
+    private static partial void LogDocumentsPerNode(ILogger logger, string setting, string folder);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready on PostgreSQL at {Server}, database {Database}")]
     private static partial void LogReadyPostgres(ILogger logger, string server, string database);

@@ -41,9 +41,11 @@ public sealed partial class DocumentLibrary(
     IMarkingScheme scheme,
     IAuditLog audit,
     TimeProvider clock,
-    ILogger<DocumentLibrary> logger)
+    ILogger<DocumentLibrary> logger,
+    IDocumentRemoval? removal = null)
 {
-    private string DocumentsDirectory => Path.Combine(dataOptions.Value.ResolveDataDirectory(environment.ContentRootPath), "documents");
+    /// <summary>Data:DocumentsDirectory, or the data folder's documents/ when it is not set.</summary>
+    private string DocumentsDirectory => dataOptions.Value.ResolveDocumentsDirectory(environment.ContentRootPath);
 
     public string OriginalPath(string sha256) => Path.Combine(DocumentsDirectory, "originals", sha256[..2], sha256);
 
@@ -132,6 +134,11 @@ public sealed partial class DocumentLibrary(
                 await DeleteUnreferencedOriginalAsync(sha256);
             }
             throw StorageFullException.For("The upload", dataOptions.Value.ResolveDataDirectory(environment.ContentRootPath), ex);
+        }
+        catch (Exception ex) when (DatabaseUnavailableException.IsUnreachable(ex) && ex is not DatabaseUnavailableException)
+        {
+            // No document row was written; the original (content-addressed) is kept for the next try.
+            throw DatabaseUnavailableException.For(dataOptions.Value.ResolveConnectionString(environment.ContentRootPath), ex);
         }
     }
 
@@ -238,7 +245,8 @@ public sealed partial class DocumentLibrary(
     }
 
     /// <summary>
-    /// Soft-deletes a document: hidden everywhere from now on, the record and the original kept for the audit trail.
+    /// Soft-deletes a document: hidden everywhere from now on (search on every node too: see <see cref="IDocumentRemoval"/>),
+    /// the record and the original kept for the audit trail.
     /// Only its uploader or an administrator may delete it (<see cref="DocumentRefusedException"/> otherwise); the
     /// deletion is audited before it is made. Returns false when the document does not exist or the user may not see it.
     /// </summary>
@@ -260,9 +268,21 @@ public sealed partial class DocumentLibrary(
         }
         await audit.RunAuditedAsync(auditEvent, async ct =>
         {
-            document.DeletedAt = clock.GetUtcNow();
-            document.DeletedBy = deletedBy;
-            await db.SaveChangesAsync(ct);
+            var deletedAt = clock.GetUtcNow();
+            if (removal is null)
+            {
+                document.DeletedAt = deletedAt;
+                document.DeletedBy = deletedBy;
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            // With retrieval: the soft delete, the chunks and library membership, and the change every node follows, in one transaction.
+            await removal.RemoveAsync(id, async (tx, c) =>
+            {
+                var row = await tx.Documents.FirstAsync(d => d.Id == id, c);
+                row.DeletedAt = deletedAt;
+                row.DeletedBy = deletedBy;
+            }, ct);
         }, cancellationToken);
         LogDeleted(logger, document.FileName, document.Id, deletedBy);
         return true;

@@ -37,6 +37,8 @@ public static class RetrievalServiceExtensions
         builder.Services.AddSingleton<RetrievalIndexHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetrievalIndexHost>());
         builder.Services.AddSingleton<RetrievalService>();
+        // A deleted document leaves libraries and every node's index in the deletion's transaction.
+        builder.Services.AddSingleton<Documents.IDocumentRemoval>(sp => sp.GetRequiredService<RetrievalService>());
         builder.Services.AddHostedService<EmbeddingWorker>();
         // Needs an IChatClient and an ITokenCounter (the Inference feature); resolved only when answering is used.
         builder.Services.AddSingleton(sp => new CitedAnswerService(

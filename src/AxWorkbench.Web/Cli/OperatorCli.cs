@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AxWorkbench.Core.Cluster;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Identity;
@@ -101,6 +102,8 @@ internal sealed record CliContext(TextWriter Output, TextWriter Error, IReadOnly
         builder.AddMarkings();
         builder.AddWorkbenchIdentityCore();
         builder.AddDocuments();
+        // Commands that change what running nodes hold (a user's roles, clearance, state) tell them (NOTIFY on PostgreSQL).
+        builder.AddClusterEvents();
         configure?.Invoke(builder);
         var host = builder.Build();
         if (!initialize)

@@ -1,6 +1,7 @@
 using AxWorkbench.Core.Actors;
 using System.CommandLine;
 using AxWorkbench.Core.Audit;
+using AxWorkbench.Core.Cluster;
 using AxWorkbench.Core.Identity;
 
 namespace AxWorkbench.Web.Cli;
@@ -25,7 +26,7 @@ internal static class UsersCommands
         {
             userName, roles, clearance, unit, displayName, passwordStdin,
         };
-        add.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        add.SetAction((parse, ct) => RunAsync(context, ct, null, async admin =>
         {
             var generated = !parse.GetValue(passwordStdin);
             var password = generated ? UserAdministration.GeneratePassword() : (await Console.In.ReadLineAsync(ct))?.Trim() ?? "";
@@ -38,7 +39,7 @@ internal static class UsersCommands
         }));
 
         var list = new Command("list", "List users with roles, clearance and state.");
-        list.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        list.SetAction((parse, ct) => RunAsync(context, ct, null, async admin =>
         {
             await output.WriteLineAsync($"{"USER",-16} {"ROLES",-20} {"CLEARANCE",-30} {"UNIT",-30} STATE");
             foreach (var u in await admin.ListAsync())
@@ -49,36 +50,36 @@ internal static class UsersCommands
         }));
 
         var disable = new Command("disable", "Disable a user; open sessions end at the next revalidation.") { userName };
-        disable.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        disable.SetAction((parse, ct) => RunAsync(context, ct, parse.GetValue(userName), async admin =>
         {
             await admin.SetDisabledAsync(parse.GetValue(userName)!, true);
             await output.WriteLineAsync($"Disabled {parse.GetValue(userName)}.");
         }));
 
         var enable = new Command("enable", "Enable a disabled user.") { userName };
-        enable.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        enable.SetAction((parse, ct) => RunAsync(context, ct, parse.GetValue(userName), async admin =>
         {
             await admin.SetDisabledAsync(parse.GetValue(userName)!, false);
             await output.WriteLineAsync($"Enabled {parse.GetValue(userName)}.");
         }));
 
         var setRoles = new Command("set-roles", "Replace a user's roles.") { userName, roles };
-        setRoles.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        setRoles.SetAction((parse, ct) => RunAsync(context, ct, parse.GetValue(userName), async admin =>
         {
             await admin.SetRolesAsync(parse.GetValue(userName)!, parse.GetValue(roles)!);
             await output.WriteLineAsync($"Roles of {parse.GetValue(userName)}: {string.Join(", ", parse.GetValue(roles)!)}.");
         }));
 
         var clearanceArg = new Argument<string>("clearance") { Description = "Banner line, e.g. \"TOP SECRET//SI//NOFORN\"." };
-        var setClearance = new Command("set-clearance", "Set a user's clearance; open sessions see it within the revalidation interval.") { userName, clearanceArg };
-        setClearance.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        var setClearance = new Command("set-clearance", "Set a user's clearance; the running nodes are told, so open sessions apply it at once (at the latest within the revalidation interval).") { userName, clearanceArg };
+        setClearance.SetAction((parse, ct) => RunAsync(context, ct, parse.GetValue(userName), async admin =>
         {
             await admin.SetClearanceAsync(parse.GetValue(userName)!, parse.GetValue(clearanceArg)!);
             await output.WriteLineAsync($"Clearance of {parse.GetValue(userName)} set.");
         }));
 
         var resetPassword = new Command("reset-password", "Set a new generated password (printed once) and clear any lockout.") { userName };
-        resetPassword.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        resetPassword.SetAction((parse, ct) => RunAsync(context, ct, parse.GetValue(userName), async admin =>
         {
             var password = await admin.ResetPasswordAsync(parse.GetValue(userName)!);
             await output.WriteLineAsync($"New password for {parse.GetValue(userName)} (shown once): {password}");
@@ -90,7 +91,7 @@ internal static class UsersCommands
         {
             userName, certificateFile, by,
         };
-        addCert.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        addCert.SetAction((parse, ct) => RunAsync(context, ct, parse.GetValue(userName), async admin =>
         {
             var file = parse.GetValue(certificateFile)!;
             if (!file.Exists)
@@ -111,7 +112,7 @@ internal static class UsersCommands
         }));
 
         var certs = new Command("certs", "List the client certificates registered to a user.") { userName };
-        certs.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        certs.SetAction((parse, ct) => RunAsync(context, ct, null, async admin =>
         {
             var registered = await admin.ListCertificatesAsync(parse.GetValue(userName)!);
             if (registered.Count == 0)
@@ -130,7 +131,7 @@ internal static class UsersCommands
         {
             userName, registration, removeBy,
         };
-        removeCert.SetAction((parse, ct) => RunAsync(context, ct, async admin =>
+        removeCert.SetAction((parse, ct) => RunAsync(context, ct, parse.GetValue(userName), async admin =>
         {
             var removed = await admin.RemoveCertificateAsync(parse.GetValue(userName)!, parse.GetValue(registration)!, parse.GetValue(removeBy));
             await output.WriteLineAsync($"Removed from {parse.GetValue(userName)}: {removed.Match}: {removed.Value}.");
@@ -149,13 +150,22 @@ internal static class UsersCommands
         return users;
     }
 
-    private static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken, Func<UserAdministration, Task> action)
+    /// <param name="changedUser">The user the command changes: once it succeeded, every running node is told
+    /// (<see cref="ClusterTopics.UserChanged"/>, as the users page does) and that user's open circuits revalidate now
+    /// instead of at their next revalidation; null for commands that change no open session.</param>
+    private static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken, string? changedUser, Func<UserAdministration, Task> action)
     {
         using var host = await context.StartDataHostAsync(cancellationToken);
         await using var scope = host.Services.CreateAsyncScope();
         try
         {
             await action(scope.ServiceProvider.GetRequiredService<UserAdministration>());
+            if (changedUser is not null
+                && !await host.Services.GetRequiredService<IClusterEvents>().TryPublishAsync(ClusterTopics.UserChanged, new UserChangedEvent(changedUser), cancellationToken))
+            {
+                await context.Error.WriteLineAsync(
+                    $"warning: the change is saved, but the running nodes could not be told; {changedUser}'s open sessions apply it at their next revalidation (Security:RevalidationIntervalSeconds).");
+            }
             return 0;
         }
         catch (Exception ex) when (ex is UserAdministrationException or AuditUnavailableException)

@@ -217,9 +217,15 @@ public sealed partial class ChatPage
         }
         catch (Exception ex) when (ex is ConversationLimitException or MarkingNotPermittedException or ConversationNotFoundException or ConversationOperationException
                                        or AxWorkbench.Core.Inference.ModelUnavailableException or AxWorkbench.Core.Inference.EngineBusyException
-                                       or AuditUnavailableException or AxWorkbench.Core.Data.StorageFullException)
+                                       or AuditUnavailableException or AxWorkbench.Core.Data.StorageFullException or AxWorkbench.Core.Data.DatabaseUnavailableException)
         {
             _error = ex.Message;
+            return false;
+        }
+        catch (Exception ex) when (Database.Unreachable(ex) is { } unreachable)
+        {
+            // Any action (sessions, libraries, settings) while the database is away: which database, why, nothing saved.
+            _error = unreachable.Message;
             return false;
         }
         finally

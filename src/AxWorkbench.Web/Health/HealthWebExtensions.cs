@@ -50,7 +50,10 @@ public static class HealthWebExtensions
                     data = e.Value.Data,
                 }),
             }
-            : new { status = report.Status.ToString() };
+            : report.Status == HealthStatus.Healthy
+                ? (object)new { status = report.Status.ToString() }
+                // Without login: which checks fail ("database"), never their details (servers, paths).
+                : new { status = report.Status.ToString(), failing = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => e.Key).ToArray() };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonOptions));
     }
 
@@ -72,6 +75,12 @@ public sealed class DatabaseHealthCheck(DatabaseInitializer database) : IHealthC
             return journal == "wal" && synchronous == "2"
                 ? HealthCheckResult.Healthy("SQLite reachable (WAL, synchronous=FULL)", data)
                 : HealthCheckResult.Degraded($"SQLite reachable but journal_mode={journal}, synchronous={synchronous}", data: data);
+        }
+        catch (DatabaseUnavailableException ex)
+        {
+            // Each probe opens a fresh pooled connection: Healthy again by itself once the database is back (no restart).
+            return HealthCheckResult.Unhealthy(DatabaseUnavailableException.Describe(ex.Database, ex.Cause),
+                data: new Dictionary<string, object> { ["database"] = ex.Database, ["dataDirectory"] = database.DataDirectory });
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or IOException)
         {

@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Cluster;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Core.Tests.Data;
@@ -28,6 +29,8 @@ public sealed class ClusterNode(IHost host, string directory, DbProvider provide
 
     public RetrievalService Retrieval => Host.Services.GetRequiredService<RetrievalService>();
 
+    public DocumentLibrary Documents => Host.Services.GetRequiredService<DocumentLibrary>();
+
     public RetrievalChangeFollower Follower => Host.Services.GetRequiredService<RetrievalChangeFollower>();
 
     public IClusterEvents Events => Host.Services.GetRequiredService<IClusterEvents>();
@@ -53,6 +56,7 @@ public sealed class ClusterNode(IHost host, string directory, DbProvider provide
         builder.AddWorkbenchData();
         builder.AddMarkings();
         builder.AddRetrieval();
+        builder.AddDocuments(); // deletion (its retrieval removal goes through the change log)
         builder.AddCluster();
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();

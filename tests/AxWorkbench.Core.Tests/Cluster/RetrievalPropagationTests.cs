@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AxWorkbench.Core.Cluster;
+using AxWorkbench.Core.Documents;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
 using AxWorkbench.Core.Tests.Data;
@@ -71,6 +72,74 @@ public abstract class RetrievalPropagationTests(DbProvider provider) : IAsyncLif
 
         Assert.Empty((await _a.Retrieval.SearchAsync(User(ClassificationLevel.Secret, "1-BDE"), new SearchRequest("radar"), default)).Hits);
         Assert.True(clock.Elapsed <= Bound, $"node-a applied the removal after {clock.Elapsed.TotalMilliseconds:F0} ms; the bound is {Bound.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task DocumentDeletedOnA_StopsShowingOnB_WithinTheBound_AndTheChangeIsLoggedWithTheDeletion()
+    {
+        var library = await _a.Retrieval.CreateLibraryAsync("owner", "Border", new Marking(ClassificationLevel.TopSecret), ["1-BDE"], default);
+        var brief = Brief("Depot", _secret, "The fuel depot near the airfield was emptied.");
+        await StoreDocumentRowAsync(brief.DocumentId, "depot.txt", "owner");
+        await _a.Retrieval.AddDocumentAsync(library.Id, brief, Owner("owner"), default); // found by words at once; vectors may still come
+        await WaitAppliedOnBAsync();
+        Assert.Single((await _b.Retrieval.SearchAsync(User(ClassificationLevel.Secret, "1-BDE"), new SearchRequest("depot"), default)).Hits);
+        var before = await _a.Retrieval.LastChangeIdAsync(default);
+
+        var owner = Owner("owner");
+        Assert.True(await _a.Documents.DeleteAsync(brief.DocumentId, owner.Authorization, "owner", isAdministrator: false, owner));
+        var clock = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _b.Follower.WhenAppliedAsync(await _a.Retrieval.LastChangeIdAsync(default), timeout.Token);
+        clock.Stop();
+
+        Assert.Empty((await _a.Retrieval.SearchAsync(User(ClassificationLevel.Secret, "1-BDE"), new SearchRequest("depot"), default)).Hits);
+        Assert.Empty((await _b.Retrieval.SearchAsync(User(ClassificationLevel.Secret, "1-BDE"), new SearchRequest("depot"), default)).Hits);
+        Assert.True(clock.Elapsed <= Bound, $"node-b applied the deletion after {clock.Elapsed.TotalMilliseconds:F0} ms; the bound is {Bound.TotalMilliseconds:F0} ms");
+        Assert.Equal(0, (await _b.Retrieval.ListLibrariesAsync(Owner("owner", admin: true), default)).Single().DocumentCount);
+
+        var factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Data.WorkbenchDbContext>>(_b.Host.Services);
+        await using var db = await factory.CreateDbContextAsync();
+        var log = db.RetrievalChanges.Where(c => c.Id > before && c.DocumentId == brief.DocumentId).Select(c => new { c.Kind, c.Node }).ToList()
+            .Where(c => c.Kind != RetrievalChangeKind.Vectors).ToList(); // an embedding worker may still have stored vectors in between
+        Assert.Equal([(RetrievalChangeKind.Removed, "node-a")], log.Select(c => (c.Kind, c.Node)));
+        var row = db.Documents.Single(d => d.Id == brief.DocumentId);
+        Assert.NotNull(row.DeletedAt);
+        Assert.Equal("owner", row.DeletedBy);
+    }
+
+    [Fact]
+    public async Task DocumentDeletionRefused_LeavesItInSearch_AndWritesNoChange()
+    {
+        var library = await _a.Retrieval.CreateLibraryAsync("owner", "Border", new Marking(ClassificationLevel.TopSecret), ["1-BDE"], default);
+        var brief = Brief("Kept", _confidential, "The bridge guard rota stays as it is.");
+        await StoreDocumentRowAsync(brief.DocumentId, "kept.txt", "owner");
+        await _a.Retrieval.AddDocumentAsync(library.Id, brief, Owner("owner"), default);
+        var before = await _a.Retrieval.LastChangeIdAsync(default);
+
+        var stranger = Owner("stranger");
+        await Assert.ThrowsAsync<DocumentRefusedException>(
+            () => _a.Documents.DeleteAsync(brief.DocumentId, stranger.Authorization, "stranger", isAdministrator: false, stranger));
+
+        var factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Data.WorkbenchDbContext>>(_a.Host.Services);
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            Assert.False(db.RetrievalChanges.Any(c => c.Id > before && c.Kind == RetrievalChangeKind.Removed), "a refused deletion logs no removal");
+            Assert.Null(db.Documents.Single(d => d.Id == brief.DocumentId).DeletedAt);
+        }
+        Assert.Single((await _a.Retrieval.SearchAsync(User(ClassificationLevel.Secret, "1-BDE"), new SearchRequest("rota"), default)).Hits);
+    }
+
+    /// <summary>The stored document's row (what an upload writes) for a brief indexed under the same id.</summary>
+    private async Task StoreDocumentRowAsync(Guid id, string fileName, string uploader)
+    {
+        var factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Data.WorkbenchDbContext>>(_a.Host.Services);
+        await using var db = await factory.CreateDbContextAsync();
+        db.Documents.Add(new DocumentRecord
+        {
+            Id = id, FileName = fileName, Sha256 = new string('0', 64), SizeBytes = 10, Marking = MarkingStorage.ToStorage(_secret),
+            Status = DocumentStatus.Ready, Uploader = uploader, CreatedAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync();
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
         builder.AddReview();
         _host = builder.Build();
         await _host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
-        foreach (var type in new[] { typeof(ConversationService), typeof(ConversationTurns), typeof(ChatSettings), typeof(GroundedAnswers), typeof(RetrievalService), typeof(ReviewService), typeof(ModelOutputRenderer) })
+        foreach (var type in new[] { typeof(ConversationService), typeof(ConversationTurns), typeof(ChatSettings), typeof(GroundedAnswers), typeof(RetrievalService), typeof(ReviewService), typeof(ModelOutputRenderer), typeof(DatabaseInitializer) })
         {
             Services.AddSingleton(type, _host.Services.GetRequiredService(type));
         }

@@ -46,6 +46,9 @@ public sealed class AppSettingsTemplatesTests
 
         Assert.True(data.IsPostgres);
         Assert.False(string.IsNullOrWhiteSpace(data.NodeId));
+        // Originals on a folder every node shares, not in the node's own data folder.
+        Assert.False(data.DocumentsInDataDirectory);
+        Assert.False(Path.GetFullPath(data.ResolveDocumentsDirectory("/")).StartsWith(data.ResolveDataDirectory("/") + "/", StringComparison.Ordinal));
         AssertValid(configuration.GetSection(AxWorkbench.Core.Cluster.ClusterOptions.SectionName).Get<AxWorkbench.Core.Cluster.ClusterOptions>()!);
         Assert.True(File.Exists(Path.Combine(TemplatesDirectory, "haproxy-multi-node.cfg")));
     }
