@@ -45,6 +45,9 @@ public static class ClusterTopics
     /// <summary>A document parse or summary job moved. Payload: the update.</summary>
     public const string JobProgress = "documents.job-progress";
 
+    /// <summary>A lightweighting lab job (quantize, evaluate) moved. Payload: the update.</summary>
+    public const string LabJobProgress = "lightweighting.job-progress";
+
     /// <summary>New retrieval change-log entries were committed. Payload: {}.</summary>
     public const string RetrievalChanged = "retrieval.changed";
 

@@ -35,10 +35,7 @@ public static class DocumentsServiceExtensions
     /// </summary>
     public static IHostApplicationBuilder AddDocumentJobs(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptionsWithValidateOnStart<JobOptions>()
-            .Bind(builder.Configuration.GetSection(JobOptions.SectionName))
-            .ValidateDataAnnotations();
-        builder.Services.AddSingleton<JobQueue>();
+        builder.AddJobQueue();
         builder.Services.AddSingleton<DocumentJobs>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DocumentJobs>());
         return builder;

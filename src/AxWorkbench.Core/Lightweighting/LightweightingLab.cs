@@ -1,44 +1,24 @@
-using System.Globalization;
+using System.Collections.Concurrent;
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Inference;
 using AxWorkbench.Core.Inference.Offline;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Lightweighting;
 
-public enum LabJobKind { Quantize, Evaluate }
-
-public enum LabJobStatus { Running, Completed, Failed, Cancelled }
-
-/// <summary>A background quantization or evaluation; it outlives the page that started it.</summary>
-public sealed class LabJob
+/// <summary>A lab job as a page shows it (read from its row, with the live progress of the node working on it).</summary>
+public sealed record LabJob(Guid Id, LabJobKind Kind, string Description, LabJobStatus Status, double Progress, string? Message, string? Node, string RequestedBy, DateTime StartedUtc)
 {
-    private readonly CancellationTokenSource _cancel = new();
-
-    internal LabJob(LabJobKind kind, string description)
-    {
-        Kind = kind;
-        Description = description;
-    }
-
-    public Guid Id { get; } = Guid.NewGuid();
-    public LabJobKind Kind { get; }
-    public string Description { get; }
-    public double Progress { get; internal set; }
-    public LabJobStatus Status { get; internal set; } = LabJobStatus.Running;
-    /// <summary>The result (output path, figures) or the reason it failed.</summary>
-    public string? Message { get; internal set; }
-    public EvaluationReport? Report { get; internal set; }
-    public QuantizationResult? Quantization { get; internal set; }
-    public DateTime StartedUtc { get; } = DateTime.UtcNow;
-    public bool CancelRequested => _cancel.IsCancellationRequested;
-    internal CancellationToken Token => _cancel.Token;
-    internal Task Completion { get; set; } = Task.CompletedTask;
-
-    public void Cancel() => _cancel.Cancel();
+    /// <summary>Queued or running: it can still be cancelled.</summary>
+    public bool IsActive => Status is LabJobStatus.Queued or LabJobStatus.Running;
 }
+
+/// <summary>A lab job moved (progress, status); published to the other nodes by the cluster relay.</summary>
+public sealed record LabJobUpdate(Guid Id, LabJobStatus Status, double Progress, string? Message, string? Node);
 
 /// <summary>One row of a model's comparison table: the source itself, or a variant with its latest evaluation.</summary>
 public sealed record VariantRow(
@@ -56,6 +36,8 @@ public sealed record VariantRow(
 /// <summary>
 /// The lab: quantize and evaluate as background jobs (progress, cancel), keep the records, build the comparison of a
 /// model's variants, and promote one to serve analysts without a restart (through <see cref="InferenceEngine.ReloadAsync"/>).
+/// A job is a row (<see cref="LabJobRecord"/>) plus a job in the shared jobs table (<see cref="JobQueue"/>), so it is
+/// claimed by exactly one node, seen and cancelled from every node, and taken over by another node when its node dies.
 /// </summary>
 public sealed partial class LightweightingLab(
     IDbContextFactory<WorkbenchDbContext> dbFactory,
@@ -63,25 +45,53 @@ public sealed partial class LightweightingLab(
     IOptions<InferenceOptions> inference,
     IOptions<LightweightingOptions> options,
     ILabAuditTrail audit,
-    ILogger<LightweightingLab> logger)
+    JobQueue queue,
+    IOptions<JobOptions> jobOptions,
+    ILogger<LightweightingLab> logger) : BackgroundService
 {
-    private readonly Lock _lock = new();
-    private readonly List<LabJob> _jobs = [];
+    private readonly SemaphoreSlim _work = new(0);
+    private readonly ConcurrentDictionary<Guid, LabJobUpdate> _live = new();
+    private readonly ConcurrentDictionary<Guid, RunningLabJob> _running = new();
 
-    /// <summary>Raised (on a background thread) whenever a job progresses or ends.</summary>
-    public event Action? Changed;
+    /// <summary>Raised (on a background thread) whenever a job on any node progresses, is queued or ends.</summary>
+    public event Action<LabJobUpdate>? Changed;
+
+    /// <summary>Raised (on a background thread) when a job of this node moves: what the cluster relay publishes.</summary>
+    public event Action<LabJobUpdate>? Progressed;
 
     public LightweightingOptions Options => options.Value;
 
-    public IReadOnlyList<LabJob> Jobs
+    /// <summary>The newest jobs of every node, newest first, with the live progress of those running.</summary>
+    public async Task<IReadOnlyList<LabJob>> ListJobsAsync(CancellationToken cancellationToken, int count = 20)
     {
-        get
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await db.Set<LabJobRecord>().AsNoTracking().OrderByDescending(j => j.CreatedUtc).Take(count)
+            .Select(j => new LabJob(j.Id, j.Kind, j.Description, j.Status, j.Progress, j.Message, j.Node, j.RequestedBy, j.CreatedUtc))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(j => j.IsActive && _live.TryGetValue(j.Id, out var live) && live.Status == LabJobStatus.Running
+            ? j with { Status = LabJobStatus.Running, Progress = Math.Max(j.Progress, live.Progress), Node = live.Node ?? j.Node }
+            : j)];
+    }
+
+    /// <summary>Raises <see cref="Changed"/> for a job another node runs (relayed by the cluster).</summary>
+    public void RaiseRemote(LabJobUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (update.Status is LabJobStatus.Queued or LabJobStatus.Running)
         {
-            lock (_lock)
-            {
-                return [.. _jobs.OrderByDescending(j => j.StartedUtc)];
-            }
+            _live[update.Id] = update;
         }
+        else
+        {
+            _live.TryRemove(update.Id, out _);
+        }
+
+        if (update.Status == LabJobStatus.Queued)
+        {
+            _work.Release(); // queued on another node: this one may claim it too
+        }
+
+        Changed?.Invoke(update);
     }
 
     /// <summary>GGUF files the lab can work on: the served model's folder, the fixture folder and configured folders.</summary>
@@ -103,68 +113,87 @@ public sealed partial class LightweightingLab(
             .Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>Starts quantizing <paramref name="sourcePath"/>; refuses at once (before any job) when the plan is impossible.</summary>
+    /// <summary>Queues quantizing <paramref name="sourcePath"/> for whichever node claims it; refuses at once (before any job) when the plan is impossible.</summary>
     /// <exception cref="QuantizationRefusedException">With the reason.</exception>
-    public LabJob StartQuantize(string sourcePath, string targetType, string userName, string? outputPath = null)
+    public Task<LabJob> StartQuantizeAsync(string sourcePath, string targetType, string userName, string? outputPath = null, CancellationToken cancellationToken = default)
     {
         var target = QuantizationTarget.Parse(targetType);
         QuantizationPlanner.Check(sourcePath, target);
-        var job = new LabJob(LabJobKind.Quantize, $"{Path.GetFileName(sourcePath)} → {target.Name}");
-        Track(job, async () =>
+        return QueueAsync(new LabJobRecord
         {
-            var progress = new Progress<double>(p => Report(job, p));
-            var result = await ModelQuantizer.QuantizeAsync(sourcePath, outputPath, target, progress, inference.Value.Threads, inference.Value.NativeLibraryPath, job.Token).ConfigureAwait(false);
-            await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                db.Quantizations.Add(new QuantizationRecord
-                {
-                    SourcePath = result.SourcePath,
-                    SourceSha256 = result.SourceSha256,
-                    SourceBytes = result.SourceBytes,
-                    TargetType = result.TargetType,
-                    OutputPath = result.OutputPath,
-                    OutputBytes = result.OutputBytes,
-                    DurationMs = result.Duration.TotalMilliseconds,
-                    RequestedBy = userName,
-                    CreatedUtc = DateTime.UtcNow,
-                });
-                await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            await audit.RecordAsync("quantize", userName, $"{result.SourcePath} ({result.SourceSha256}) -> {result.OutputPath} {result.TargetType}", CancellationToken.None).ConfigureAwait(false);
-            job.Quantization = result;
-            job.Message = string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(result.OutputPath)}: {result.SourceBytes:N0} → {result.OutputBytes:N0} bytes ({result.SizeRatio:P0}) in {result.Duration.TotalMilliseconds:N0} ms");
-        });
-        return job;
+            Id = Guid.CreateVersion7(),
+            Kind = LabJobKind.Quantize,
+            Description = $"{Path.GetFileName(sourcePath)} → {target.Name}",
+            RequestedBy = userName,
+            SourcePath = Path.GetFullPath(sourcePath),
+            TargetPath = outputPath is null ? null : Path.GetFullPath(outputPath),
+            TargetType = target.Name,
+            CreatedUtc = DateTime.UtcNow,
+        }, cancellationToken);
     }
 
-    /// <summary>Starts evaluating <paramref name="variantPath"/> against <paramref name="basePath"/> on <paramref name="text"/>.</summary>
-    public LabJob StartEvaluate(string basePath, string variantPath, string text, string textName, string userName, int? windows = null, int? windowTokens = null)
+    /// <summary>Queues evaluating <paramref name="variantPath"/> against <paramref name="basePath"/> on <paramref name="text"/>.</summary>
+    public Task<LabJob> StartEvaluateAsync(string basePath, string variantPath, string text, string textName, string userName, int? windows = null, int? windowTokens = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
-        var settings = new EvaluationSettings
+        return QueueAsync(new LabJobRecord
         {
+            Id = Guid.CreateVersion7(),
+            Kind = LabJobKind.Evaluate,
+            Description = $"{Path.GetFileName(variantPath)} vs {Path.GetFileName(basePath)} on {textName}",
+            RequestedBy = userName,
+            SourcePath = Path.GetFullPath(basePath),
+            TargetPath = Path.GetFullPath(variantPath),
+            Text = text,
+            TextName = textName,
             Windows = windows ?? options.Value.Windows,
             WindowTokens = windowTokens ?? options.Value.WindowTokens,
-            Threads = inference.Value.Threads,
-            NativeLibraryPath = inference.Value.NativeLibraryPath,
-        };
-        var job = new LabJob(LabJobKind.Evaluate, $"{Path.GetFileName(variantPath)} vs {Path.GetFileName(basePath)} on {textName}");
-        Track(job, async () =>
-        {
-            var progress = new Progress<double>(p => Report(job, p));
-            var report = await ModelEvaluator.EvaluateAsync(basePath, variantPath, text, settings, engine, progress, job.Token).ConfigureAwait(false);
-            await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                db.Evaluations.Add(ToRecord(report, textName, userName));
-                await db.SaveChangesAsync(CancellationToken.None).ConfigureAwait(false);
-            }
+            CreatedUtc = DateTime.UtcNow,
+        }, cancellationToken);
+    }
 
-            await audit.RecordAsync("evaluate", userName, $"{report.Variant.Path} vs {report.Base.Path} on {textName} ({report.TextSha256}): KL {report.MeanKl:G4}", CancellationToken.None).ConfigureAwait(false);
-            job.Report = report;
-            job.Message = string.Create(CultureInfo.InvariantCulture, $"PPL {report.Base.Perplexity:F3} → {report.Variant.Perplexity:F3}, KL {report.MeanKl:G4} (p99 {report.P99Kl:G4}), top-1 {report.Top1Agreement:P1}, {report.Windows}×{report.WindowTokens} tokens");
-        });
-        return job;
+    /// <summary>
+    /// Cancels a job from any node: one still queued ends at once; a running one is stopped by its node at its next
+    /// heartbeat (at once when it runs here). False when the job has ended already.
+    /// </summary>
+    public async Task<bool> CancelAsync(Guid jobId, string userName, CancellationToken cancellationToken)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var now = DateTime.UtcNow;
+            // Only a job no node has claimed: the same row a claim updates, so exactly one of the two wins.
+            var unclaimed = await db.Set<BackgroundJobRecord>()
+                .Where(j => j.Kind == LabJobRecord.JobKind && j.SubjectId == jobId && j.FinishedAt == null && j.Status == BackgroundJobStatus.Queued)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, BackgroundJobStatus.Finished)
+                    .SetProperty(j => j.FinishedAt, now)
+                    .SetProperty(j => j.CancelRequested, true)
+                    .SetProperty(j => j.CancelledBy, userName), cancellationToken).ConfigureAwait(false);
+            if (unclaimed == 1)
+            {
+                var message = CancelledMessage(userName);
+                await db.Set<LabJobRecord>().Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, LabJobStatus.Cancelled)
+                    .SetProperty(j => j.Message, message)
+                    .SetProperty(j => j.FinishedUtc, now), cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                Raise(new LabJobUpdate(jobId, LabJobStatus.Cancelled, 0, message, null));
+                return true;
+            }
+        }
+
+        if (!await queue.RequestCancelAsync(LabJobRecord.JobKind, jobId, userName, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (_running.TryGetValue(jobId, out var running))
+        {
+            running.CancelBy(userName);
+        }
+
+        return true;
     }
 
     public static EvaluationRecord ToRecord(EvaluationReport report, string textName, string userName)
@@ -262,53 +291,6 @@ public sealed partial class LightweightingLab(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         return await db.Promotions.AsNoTracking().OrderByDescending(p => p.Id).Take(20).ToListAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private void Track(LabJob job, Func<Task> work)
-    {
-        lock (_lock)
-        {
-            _jobs.Add(job);
-            if (_jobs.Count > 50)
-            {
-                _jobs.RemoveAll(j => j.Status != LabJobStatus.Running && j != job && _jobs.Count > 50);
-            }
-        }
-
-        job.Completion = Task.Run(async () =>
-        {
-            try
-            {
-                await work().ConfigureAwait(false);
-                job.Progress = 1;
-                job.Status = LabJobStatus.Completed;
-            }
-            catch (OperationCanceledException) when (job.CancelRequested)
-            {
-                job.Status = LabJobStatus.Cancelled;
-                job.Message = "Cancelled; nothing was kept.";
-            }
-            catch (Exception ex) when (ex is QuantizationRefusedException or EvaluationRefusedException or IOException or UnauthorizedAccessException
-                or NativeLibraryUnavailableException or ModelUnavailableException or DbUpdateException or OfflineModelException)
-            {
-                job.Status = LabJobStatus.Failed;
-                job.Message = ex.Message;
-                LogJobFailed(logger, job.Description, ex.Message);
-            }
-            finally
-            {
-                Changed?.Invoke();
-            }
-        });
-    }
-
-    private void Report(LabJob job, double progress)
-    {
-        job.Progress = progress;
-        Changed?.Invoke();
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lab job {Description} failed: {Reason}")]
-    private static partial void LogJobFailed(ILogger logger, string description, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{UserName} promoted the served model from {From} to {To}")]
     private static partial void LogPromoted(ILogger logger, string userName, string from, string to);

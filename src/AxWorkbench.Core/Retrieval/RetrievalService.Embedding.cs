@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using AxWorkbench.Core.Documents.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -62,13 +63,115 @@ public sealed partial class RetrievalService
     /// <summary>Completes at the next change of any document's indexing status (the worker waits on this for work).</summary>
     internal Task NextChange => Volatile.Read(ref _changed).Task;
 
+    /// <summary>The jobs-table kind of embedding work: one job per document waiting for its vectors.</summary>
+    public const string EmbedJobKind = "embed";
+
+    /// <summary>How often an idle embedding worker looks for work other nodes queued or abandoned; infinite without the jobs table.</summary>
+    internal TimeSpan EmbeddingPoll => jobs?.PollInterval ?? Timeout.InfiniteTimeSpan;
+
     /// <summary>
-    /// Embeds one document waiting for its vectors and marks it ready; false when none waits. The vectors are computed
-    /// outside the write lock (the slow part) and stored under it only if the same version is still waiting (a document
-    /// replaced or removed meanwhile is left to its newer state). A document whose embedding fails is logged and left
-    /// waiting, BM25-searchable, until the next start.
+    /// Embeds one document waiting for its vectors and marks it ready; false when none waits (or every waiting one is
+    /// held by another node). The vectors live in the shared database, so across nodes a document is embedded once: each
+    /// waiting document gets a job in the shared jobs table, a node claims it (a lease extended by heartbeats while it
+    /// embeds), and a document whose node died is claimed by another node once the lease has expired. The vectors are
+    /// computed outside the write lock (the slow part) and stored under it only if the same version is still waiting (a
+    /// document replaced or removed meanwhile is left to its newer state). A document whose embedding fails is logged
+    /// and left waiting, BM25-searchable, until the next start (each node tries it once).
     /// </summary>
     public async Task<bool> EmbedNextAsync(CancellationToken cancellationToken)
+    {
+        if (jobs is null)
+        {
+            return await EmbedPendingDocumentAsync(null, cancellationToken);
+        }
+
+        await QueueWaitingDocumentsAsync(jobs, cancellationToken);
+        if (await jobs.ClaimAsync(EmbedJobKind, cancellationToken) is not { } claimed)
+        {
+            return false;
+        }
+
+        using var lease = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopBeat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var lost = false;
+        var beat = KeepEmbedLeaseAsync(jobs, claimed.Id, () =>
+        {
+            lost = true;
+            lease.Cancel();
+        }, stopBeat.Token);
+        try
+        {
+            await EmbedPendingDocumentAsync(claimed.SubjectId, lease.Token);
+        }
+        catch (OperationCanceledException) when (lost && !cancellationToken.IsCancellationRequested)
+        {
+            LogEmbedLeaseLost(logger, claimed.SubjectId); // another node took the document over
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await stopBeat.CancelAsync();
+            await beat;
+            await jobs.ReleaseAsync(claimed.Id, CancellationToken.None); // stopping: any node takes it up at once
+            throw;
+        }
+        finally
+        {
+            await stopBeat.CancelAsync();
+            await beat;
+        }
+
+        await jobs.FinishAsync(claimed.Id, CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>Gives each waiting document (not failed here) a queued embed job if it has no unfinished one.</summary>
+    private async Task QueueWaitingDocumentsAsync(JobQueue queue, CancellationToken cancellationToken)
+    {
+        List<Guid> waiting;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var failed = _failed.Keys.ToList();
+            waiting = await db.RetrievalDocuments.AsNoTracking()
+                .Where(d => d.Status == RetrievalDocumentStatus.Indexing && !failed.Contains(d.DocumentId))
+                .Where(d => !db.Set<BackgroundJobRecord>().Any(j => j.Kind == EmbedJobKind && j.SubjectId == d.DocumentId && j.FinishedAt == null))
+                .Select(d => d.DocumentId).ToListAsync(cancellationToken);
+        }
+
+        foreach (var documentId in waiting)
+        {
+            await queue.EnqueueAsync(EmbedJobKind, documentId, _node, _node, cancellationToken); // false: another node queued it first
+        }
+    }
+
+    private async Task KeepEmbedLeaseAsync(JobQueue queue, Guid jobId, Action lost, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(queue.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    if (!(await queue.HeartbeatAsync(jobId, stop)).Held)
+                    {
+                        lost();
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException && !stop.IsCancellationRequested)
+                {
+                    LogEmbedHeartbeatFailed(logger, ex.Message); // the next beat tries again; past the lease another node may take over
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Embeds <paramref name="claimedDocument"/> (or, without the jobs table, the first waiting document); false when there is none to embed.</summary>
+    private async Task<bool> EmbedPendingDocumentAsync(Guid? claimedDocument, CancellationToken cancellationToken)
     {
         Guid documentId;
         int version;
@@ -78,10 +181,11 @@ public sealed partial class RetrievalService
             var failed = _failed.Keys.ToList();
             var pending = await db.RetrievalDocuments.AsNoTracking()
                 .Where(d => d.Status == RetrievalDocumentStatus.Indexing && !failed.Contains(d.DocumentId))
+                .Where(d => claimedDocument == null || d.DocumentId == claimedDocument)
                 .Select(d => new { d.DocumentId, d.Version }).FirstOrDefaultAsync(cancellationToken);
             if (pending is null)
             {
-                return false;
+                return false; // ready already (a node that died after storing the vectors), removed, or failed here
             }
 
             (documentId, version) = (pending.DocumentId, pending.Version);
@@ -154,6 +258,12 @@ public sealed partial class RetrievalService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Document {DocumentId} v{Version} embedded: {Chunks} chunks in {Milliseconds} ms; ready")]
     private static partial void LogDocumentEmbedded(ILogger logger, Guid documentId, int version, int chunks, long milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Embedding document {DocumentId}: another node took it over (this node's lease lapsed)")]
+    private static partial void LogEmbedLeaseLost(ILogger logger, Guid documentId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The jobs table cannot be reached ({Reason}); embedding continues, the lease is renewed at the next beat")]
+    private static partial void LogEmbedHeartbeatFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Embedding document {DocumentId} v{Version} failed ({Reason}); it stays searchable by words only and is retried at the next start")]
     private static partial void LogEmbeddingFailed(ILogger logger, Guid documentId, int version, string reason);

@@ -1,5 +1,6 @@
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Actors;
+using AxWorkbench.Core.Documents.Jobs;
 using AxWorkbench.Core.Markings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
@@ -23,7 +24,8 @@ public sealed partial class RetrievalService(
     IOptions<RetrievalOptions> options,
     ILogger<RetrievalService> logger,
     TimeProvider? time = null,
-    NodeIdentity? node = null)
+    NodeIdentity? node = null,
+    JobQueue? jobs = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly string _node = node?.Id ?? "local";

@@ -1,4 +1,5 @@
 using AxWorkbench.Core.Data;
+using AxWorkbench.Core.Documents.Jobs;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,6 +24,7 @@ public static class RetrievalServiceExtensions
         builder.Services.AddSingleton<IValidateOptions<RetrievalOptions>, RemoteEmbeddingsValidation>();
         builder.Services.AddHttpClient(RemoteEmbeddingsClient);
         builder.AddWorkbenchData();
+        builder.AddJobQueue(); // embedding is claimed once across nodes (jobs of kind "embed")
         builder.Services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value;

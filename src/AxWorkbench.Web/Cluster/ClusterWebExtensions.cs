@@ -15,6 +15,7 @@ public static class ClusterWebExtensions
         builder.AddCluster();
         builder.Services.AddHostedService<DocumentJobsRelay>();
         builder.Services.AddHostedService<ModelPromotionFollower>();
+        builder.Services.AddHostedService<LabJobsRelay>();
         return builder;
     }
 }

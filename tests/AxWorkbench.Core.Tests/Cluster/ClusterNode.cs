@@ -35,7 +35,7 @@ public sealed class ClusterNode(IHost host, string directory, DbProvider provide
 
     public IClusterEvents Events => Host.Services.GetRequiredService<IClusterEvents>();
 
-    public static async Task<ClusterNode> StartAsync(string directory, DbProvider provider, string node, Dictionary<string, string?>? settings = null)
+    public static async Task<ClusterNode> StartAsync(string directory, DbProvider provider, string node, Dictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Path.GetTempPath() });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -58,6 +58,7 @@ public sealed class ClusterNode(IHost host, string directory, DbProvider provide
         builder.AddRetrieval();
         builder.AddDocuments(); // deletion (its retrieval removal goes through the change log)
         builder.AddCluster();
+        configure?.Invoke(builder);
         var host = builder.Build();
         await host.Services.GetRequiredService<DatabaseInitializer>().InitializeAsync();
         await host.StartAsync();
@@ -75,6 +76,24 @@ public sealed class ClusterNode(IHost host, string directory, DbProvider provide
     {
         await Host.StopAsync();
         Host.Dispose();
+    }
+
+    /// <summary>
+    /// Kills this node as far as a test can: the host is disposed without a graceful stop, so its background services'
+    /// tokens are cancelled but nothing is released or finished (work frozen in a dependency stays frozen).
+    /// </summary>
+    public async ValueTask KillAsync()
+    {
+        if (Host is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
+        else
+        {
+            Host.Dispose();
+        }
+
+        TestDatabase.ClearPools();
     }
 
     /// <summary>Drops the shared database and folder once every node on it is stopped.</summary>

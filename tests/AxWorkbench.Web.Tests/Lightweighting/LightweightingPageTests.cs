@@ -90,6 +90,24 @@ public sealed class LightweightingPageTests : WorkbenchTestContext, IAsyncLifeti
     }
 
     [Fact]
+    public async Task QueuedJob_IsListed_AndItsCancelButtonEndsIt()
+    {
+        // The host's job runner is not started here: the job stays queued until it is cancelled.
+        var lab = _host.Services.GetRequiredService<LightweightingLab>();
+        var job = await lab.StartEvaluateAsync(Path.Combine(Models, "base.gguf"), Path.Combine(Models, "base.gguf"), "some text", "note.txt", "admin");
+        var cut = Render<LightweightingPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("Queued", cut.Find("[data-testid=lab-job-status]").TextContent.Trim()), Wait);
+        Assert.Contains("base.gguf vs base.gguf on note.txt", cut.Find("[data-testid=lab-job]").TextContent, StringComparison.Ordinal);
+        cut.Find("[data-testid=lab-job-cancel]").Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("Cancelled", cut.Find("[data-testid=lab-job-status]").TextContent.Trim()), Wait);
+        Assert.Contains("Cancelled by admin", cut.Find("[data-testid=lab-job]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=lab-job-cancel]"));
+        Assert.Equal(LabJobStatus.Cancelled, (await lab.ListJobsAsync(default)).Single(j => j.Id == job.Id).Status);
+    }
+
+    [Fact]
     public void QuantizeForm_RaisesTheChosenType_AndIsDisabledWithoutASource()
     {
         string? raised = null;

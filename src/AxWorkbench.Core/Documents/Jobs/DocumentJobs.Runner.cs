@@ -31,7 +31,7 @@ public sealed partial class DocumentJobs
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        var released = await queue.ReleaseLeftRunningAsync(cancellationToken);
+        var released = await queue.ReleaseLeftRunningAsync([JobKinds.Parse, JobKinds.Summary], cancellationToken);
         if (released > 0)
         {
             LogReleased(logger, released);

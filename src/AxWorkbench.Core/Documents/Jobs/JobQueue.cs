@@ -20,6 +20,12 @@ public sealed class JobQueue(IDbContextFactory<WorkbenchDbContext> contextFactor
 {
     public string NodeId => node.Id;
 
+    /// <summary>How often a holder extends its lease (Jobs:HeartbeatSeconds).</summary>
+    public TimeSpan HeartbeatInterval => options.Value.Heartbeat;
+
+    /// <summary>How often an idle runner looks for work other nodes queued or abandoned (Jobs:PollSeconds).</summary>
+    public TimeSpan PollInterval => options.Value.Poll;
+
     /// <summary>Queues a job; false when an unfinished job of this kind for this subject exists already.</summary>
     public async Task<bool> EnqueueAsync(string kind, Guid subjectId, string requestedById, string requestedByName, CancellationToken cancellationToken)
     {
@@ -164,13 +170,15 @@ public sealed class JobQueue(IDbContextFactory<WorkbenchDbContext> contextFactor
     }
 
     /// <summary>
-    /// Start-up: jobs a previous run of this node (same <c>Data:NodeId</c>) left running are queued again at once; other
-    /// nodes' jobs, and this node's under an unset (per-process) node id, are taken over when their lease expires.
+    /// Start-up: jobs of these kinds a previous run of this node (same <c>Data:NodeId</c>) left running are queued again
+    /// at once; other nodes' jobs, and this node's under an unset (per-process) node id, are taken over when their lease
+    /// expires. Each runner releases only its own kinds, so it never takes a job another runner of this node just claimed.
     /// </summary>
-    public async Task<int> ReleaseLeftRunningAsync(CancellationToken cancellationToken)
+    public async Task<int> ReleaseLeftRunningAsync(IReadOnlyCollection<string> kinds, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(kinds);
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Set<BackgroundJobRecord>().Where(j => j.FinishedAt == null && j.Status == BackgroundJobStatus.Running && j.OwnerNode == node.Id)
+        return await db.Set<BackgroundJobRecord>().Where(j => j.FinishedAt == null && j.Status == BackgroundJobStatus.Running && j.OwnerNode == node.Id && kinds.Contains(j.Kind))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, BackgroundJobStatus.Queued)
                 .SetProperty(j => j.OwnerNode, (string?)null)
