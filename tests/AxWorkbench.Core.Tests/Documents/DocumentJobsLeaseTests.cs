@@ -18,16 +18,16 @@ namespace AxWorkbench.Core.Tests.Documents;
 /// </summary>
 public abstract partial class DocumentJobsTests
 {
-    private static Dictionary<string, string?> NodeSettings(string node) => new(SmallContext)
+    private static Dictionary<string, string?> NodeSettings(string node, string leaseSeconds) => new(SmallContext)
     {
         ["Data:NodeId"] = node,
-        ["Jobs:LeaseSeconds"] = "1.5",
+        ["Jobs:LeaseSeconds"] = leaseSeconds,
         ["Jobs:HeartbeatSeconds"] = "0.25",
         ["Jobs:PollSeconds"] = "0.2",
     };
 
-    private Task<DocumentsTestHost> StartNodeAsync(string node, ScriptedChatClient chat, string? directory, bool start) =>
-        DocumentsTestHost.StartAsync(NodeSettings(node), builder =>
+    private Task<DocumentsTestHost> StartNodeAsync(string node, ScriptedChatClient chat, string? directory, bool start, string leaseSeconds = "1.5") =>
+        DocumentsTestHost.StartAsync(NodeSettings(node, leaseSeconds), builder =>
         {
             builder.Services.AddSingleton<IChatClient>(chat);
             builder.Services.AddSingleton<IModelStatus>(new NoModel());
@@ -38,8 +38,10 @@ public abstract partial class DocumentJobsTests
     [Fact]
     public async Task TwoNodes_ClaimEveryQueuedJobExactlyOnce()
     {
-        await using var nodeA = await StartNodeAsync("node-a", new ScriptedChatClient(), null, start: false);
-        await using var nodeB = await StartNodeAsync("node-b", new ScriptedChatClient(), nodeA.Directory, start: false);
+        // Claimed here without a runner, so nothing heartbeats: the lease must outlast the 40 claims even on a loaded
+        // machine (at 1.5 s, a load average of 35 let early leases expire and their jobs be claimed again, rightly).
+        await using var nodeA = await StartNodeAsync("node-a", new ScriptedChatClient(), null, start: false, leaseSeconds: "120");
+        await using var nodeB = await StartNodeAsync("node-b", new ScriptedChatClient(), nodeA.Directory, start: false, leaseSeconds: "120");
         var queueA = nodeA.Services.GetRequiredService<JobQueue>();
         var queueB = nodeB.Services.GetRequiredService<JobQueue>();
         var subjects = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid()).ToList();
