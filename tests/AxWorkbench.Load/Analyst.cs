@@ -171,10 +171,21 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
         var status = await page.Locator("[data-testid=message][data-role=assistant]").Last.GetAttributeAsync("data-status");
         var ok = status == "complete";
         double? firstMs = first > 0 && sent > 0 ? Math.Round(first - sent, 1) : null;
-        events.Answers.Enqueue(new AnswerEvent(index, at, grounded, ok ? AnswerOutcome.Completed : AnswerOutcome.Error, queued, firstMs, watch.Elapsed.TotalMilliseconds, ok ? null : $"ended {status}"));
-        if (!ok)
+        if (ok)
         {
-            events.Errors.Enqueue($"analyst {index} turn {turn}: the answer ended '{status}'");
+            events.Answers.Enqueue(new AnswerEvent(index, at, grounded, AnswerOutcome.Completed, queued, firstMs, watch.Elapsed.TotalMilliseconds, null));
+            return;
+        }
+
+        // An answer that ended failed says why in its bubble: "The model is busy: N requests are already waiting" is the
+        // engine's full queue telling the user (a busy answer, not an error); anything else is an error, kept verbatim.
+        var said = ((await page.Locator("[data-testid=message][data-role=assistant]").Last.TextContentAsync()) ?? "").Trim();
+        var told = said.Contains("busy", StringComparison.OrdinalIgnoreCase) || said.Contains("waiting", StringComparison.OrdinalIgnoreCase);
+        var detail = $"ended {status}: {(said.Length > 300 ? said[..300] : said)}";
+        events.Answers.Enqueue(new AnswerEvent(index, at, grounded, told ? AnswerOutcome.Busy : AnswerOutcome.Error, told || queued, firstMs, watch.Elapsed.TotalMilliseconds, detail));
+        if (!told)
+        {
+            events.Errors.Enqueue($"analyst {index} turn {turn}: the answer {detail}");
         }
     }
 }

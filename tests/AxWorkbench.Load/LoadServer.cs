@@ -52,15 +52,34 @@ public sealed class LoadServer : IAsyncDisposable
         start.Environment["Demo__Enabled"] = "true";
         start.Environment["Demo__Password"] = demoPassword;
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        _process.OutputDataReceived += (_, e) => Interlocked.Add(ref _logBytes, e.Data is { } line ? line.Length + 1 : 0);
-        _process.ErrorDataReceived += (_, e) =>
+        // The console logger writes its "fail:"/"crit:" headers on stdout and the message on the next lines: both streams
+        // are read, and a failure's header and the 3 lines after it are echoed and kept for the report.
+        var echo = 0;
+        void Read(string? line)
         {
-            Interlocked.Add(ref _logBytes, e.Data is { } written ? written.Length + 1 : 0);
-            if (e.Data is { } line && (line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal)))
+            if (line is null)
             {
-                Console.Error.WriteLine("server: " + line);
+                return;
             }
-        };
+
+            Interlocked.Add(ref _logBytes, line.Length + 1);
+            if (line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal))
+            {
+                echo = 4;
+            }
+
+            if (echo > 0)
+            {
+                echo--;
+                Console.Error.WriteLine("server: " + line);
+                FailureLines.Enqueue(line);
+                while (FailureLines.Count > 400 && FailureLines.TryDequeue(out _))
+                {
+                }
+            }
+        }
+        _process.OutputDataReceived += (_, e) => Read(e.Data);
+        _process.ErrorDataReceived += (_, e) => Read(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -89,6 +108,9 @@ public sealed class LoadServer : IAsyncDisposable
         }
         throw new TimeoutException("the server did not become healthy within 3 minutes");
     }
+
+    /// <summary>The server's logged failures (a header and the lines after it), the last 400 lines.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> FailureLines { get; } = new();
 
     /// <summary>Characters the server has written to its console (its log) so far.</summary>
     public long LogBytes => Interlocked.Read(ref _logBytes);

@@ -130,6 +130,7 @@ await cancel.CancelAsync();
 await sampler;
 
 var report = LoadReport.Build(events, options, total, Math.Max(1, options.Ramp ? total : activeAnalysts), runStarted, clock.Elapsed.TotalSeconds, idleCircuitMb, baseline.WorkingSetMb, steps, breaksAt, args);
+report["serverFailureLines"] = new JsonArray([.. server.FailureLines.Select(l => (JsonNode?)JsonValue.Create(l))]);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Out))!);
 await File.WriteAllTextAsync(options.Out, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Split("\"answers\"")[0]);

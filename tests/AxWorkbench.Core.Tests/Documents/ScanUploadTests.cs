@@ -18,12 +18,17 @@ public sealed class ScanUploadTests(ITestOutputHelper output)
         "Troops moved along the river at dawn and returned before noon.",
     ];
 
+    // These tests are about stamps and OCR pages, not the worker's time limits (ParserWorkerTests and OcrTests own those):
+    // the 8 s a file gets before its first page begins was overrun at a load average of ~30 (Core and Web suites side by
+    // side), in the PDF's text probe before OCR started.
+    private static readonly Dictionary<string, string?> Settings = new() { ["Documents:Worker:TimeoutSeconds"] = "60" };
+
     [Fact]
     public async Task StampedSecretScan_AboveTheDeclaredMarking_IsRefusedNamingPageAndStamp()
     {
         ScanFiles.RequireTesseract();
         var pdf = ScanFiles.ImageOnlyPdf(ScanFiles.Page(StampedBrief, pointSize: 60));
-        await using var host = await DocumentsTestHost.StartAsync();
+        await using var host = await DocumentsTestHost.StartAsync(Settings);
 
         var result = await host.Library.ImportAsync(File.OpenRead(pdf), "scan.pdf", new Marking(ClassificationLevel.Confidential), SecretAnalyst, "kim");
 
@@ -39,7 +44,7 @@ public sealed class ScanUploadTests(ITestOutputHelper output)
     {
         ScanFiles.RequireTesseract();
         var tiff = ScanFiles.Tiff(ScanFiles.Page(StampedBrief, pointSize: 60), ScanFiles.Page(StampedBrief, rotate: 180, pointSize: 60));
-        await using var host = await DocumentsTestHost.StartAsync();
+        await using var host = await DocumentsTestHost.StartAsync(Settings);
 
         var result = await host.Library.ImportAsync(File.OpenRead(tiff), "scan.tif", MarkingStorage.FromStorage("Secret|NOFORN|"), SecretAnalyst, "kim");
 
