@@ -27,6 +27,19 @@ public sealed partial class RetrievalService
     /// </summary>
     public async Task<(long Last, int Documents)> ApplyChangesAsync(long after, int batch, CancellationToken cancellationToken)
     {
+        var applied = await ApplyChangesUnderLockAsync(after, batch, cancellationToken);
+        if (applied.Documents > 0)
+        {
+            // Another node's change may have ended a document's indexing here too (its worker stored the vectors, or it
+            // removed the document): wake this node's waiters and the pages showing a library's indexing count.
+            IndexingChanged();
+        }
+
+        return applied;
+    }
+
+    private async Task<(long Last, int Documents)> ApplyChangesUnderLockAsync(long after, int batch, CancellationToken cancellationToken)
+    {
         var index = await host.GetAsync(cancellationToken);
         await _writes.WaitAsync(cancellationToken);
         try

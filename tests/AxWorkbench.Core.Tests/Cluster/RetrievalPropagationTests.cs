@@ -190,6 +190,35 @@ public abstract class RetrievalPropagationTests(DbProvider provider) : IAsyncLif
         Assert.Equal([(RetrievalChangeKind.Indexed, "node-a"), (RetrievalChangeKind.Removed, "node-b")], log.Select(c => (c.Kind, c.Node)));
     }
 
+    [Fact]
+    public async Task DocumentEmbeddedByAnotherNode_EndsIndexingOnTheNodeThatAddedIt()
+    {
+        // node-c embeds nothing (no embedding worker), so the vectors of the document it adds come from node-a or
+        // node-b; its own waiters and pages learn that from the change log, not from a local signal.
+        await using var c = await ClusterNode.StartAsync(_directory, provider, "node-c", configure: builder =>
+        {
+            var worker = builder.Services.Single(d => d.ImplementationType == typeof(EmbeddingWorker));
+            builder.Services.Remove(worker);
+        });
+        var library = await c.Retrieval.CreateLibraryAsync("owner", "Border", new Marking(ClassificationLevel.TopSecret), ["1-BDE"], default);
+        var brief = Brief("Bridge", _confidential, "The bridge was closed to heavy vehicles.");
+        var statusChanges = 0;
+        c.Retrieval.IndexingStatusChanged += () => Interlocked.Increment(ref statusChanges);
+
+        await c.Retrieval.AddDocumentAsync(library.Id, brief, Owner("owner"), default);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await c.Retrieval.WhenIndexedAsync(brief.DocumentId, timeout.Token);
+        await c.Retrieval.WhenIdleAsync(timeout.Token);
+
+        Assert.Equal(RetrievalDocumentStatus.Ready, await c.Retrieval.GetIndexingStatusAsync(brief.DocumentId, default));
+        Assert.True(Volatile.Read(ref statusChanges) >= 2, $"node-c raised IndexingStatusChanged {statusChanges} times; expected its own addition and the other node's vectors");
+        var factory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Data.WorkbenchDbContext>>(c.Host.Services);
+        await using var db = await factory.CreateDbContextAsync();
+        var embeddedBy = db.RetrievalChanges.Where(ch => ch.DocumentId == brief.DocumentId && ch.Kind == RetrievalChangeKind.Vectors).Select(ch => ch.Node).ToList();
+        Assert.Single(embeddedBy);
+        Assert.Contains(embeddedBy[0], new[] { "node-a", "node-b" });
+    }
+
     /// <summary>Waits until node-b has applied every change so far; returns how long that took from now.</summary>
     private async Task<TimeSpan> WaitAppliedOnBAsync()
     {
