@@ -55,6 +55,7 @@ internal static class EngineBenchmark
         var bareBest = new SortedDictionary<int, BareDecodeLoop.Result>();
         var engineBest = new SortedDictionary<int, (double Aggregate, EngineProfile Profile, double CpuPerToken)>();
         var ttfts = Levels.ToDictionary(n => n, _ => new List<double>());
+        var perRound = new RoundFigures();
         for (var round = 1; round <= rounds; round++)
         {
             if (native is not null)
@@ -62,11 +63,13 @@ internal static class EngineBenchmark
                 foreach (var (n, tps) in native.Run(model, options.Threads, tokens, options.ContextSize, options.FlashAttention, Levels, map.GetValueOrDefault("native-args")))
                 {
                     nativeBest[n] = Math.Max(nativeBest.GetValueOrDefault(n), tps);
+                    perRound.Native.Add((round, n, tps));
                 }
             }
 
             foreach (var r in RunBareProcess(map, tokens, temperature))
             {
+                perRound.Bare.Add((round, r.Sequences, r.TokensPerSecond));
                 if (!bareBest.TryGetValue(r.Sequences, out var best) || r.TokensPerSecond > best.TokensPerSecond)
                 {
                     bareBest[r.Sequences] = r;
@@ -83,6 +86,7 @@ internal static class EngineBenchmark
                 process.Refresh();
                 var cpuPerToken = (process.TotalProcessorTime - cpu0).TotalMicroseconds / Math.Max(1, produced);
                 ttfts[n].AddRange(firsts);
+                perRound.Engine.Add((round, n, agg));
                 if (!engineBest.TryGetValue(n, out var best) || agg > best.Aggregate)
                 {
                     engineBest[n] = (agg, profile, cpuPerToken);
@@ -99,6 +103,7 @@ internal static class EngineBenchmark
         var sequential = await SequentialRequests(client, messages, int.Parse(map.GetValueOrDefault("sequential", "1000"), CultureInfo.InvariantCulture));
         var report = BuildReport(options, engine, native, tokens, rounds, temperature, nativeBest, bareBest, engineBest, ttfts, loadAtStart);
         report["sequentialRequests"] = sequential;
+        report["perRound"] = perRound.ToJson();
         if (contended is not null)
         {
             report["contention"] = contended;
@@ -217,6 +222,49 @@ internal static class EngineBenchmark
             ["ttftP95OverIdle"] = Map(ttft.ToDictionary(kv => kv.Key, kv => kv.Value.P95 / ttft[1].P95)),
             ["peakWorkingSetMb"] = Math.Round(process.PeakWorkingSet64 / 1048576.0, 1),
         };
+    }
+
+    /// <summary>
+    /// Each contender's aggregate tokens/s in every round, and the median over rounds of the per-round ratios. A round
+    /// runs native, bare and engine back to back, so its ratios share the machine's state at that moment; the best-of
+    /// figures above pick each contender's luckiest round separately, which on a shared machine whose speed drifts by
+    /// ±30 % between minutes can favour either side. The medians are the figures of record.
+    /// </summary>
+    private sealed class RoundFigures
+    {
+        public List<(int Round, int N, double Tps)> Native { get; } = [];
+
+        public List<(int Round, int N, double Tps)> Bare { get; } = [];
+
+        public List<(int Round, int N, double Tps)> Engine { get; } = [];
+
+        public JsonObject ToJson()
+        {
+            static JsonObject Table(List<(int Round, int N, double Tps)> rows) => new(rows.GroupBy(r => r.N).OrderBy(g => g.Key)
+                .Select(g => KeyValuePair.Create(Key(g.Key), (JsonNode?)new JsonArray([.. g.OrderBy(r => r.Round).Select(r => (JsonNode?)JsonValue.Create(Math.Round(r.Tps, 1)))]))));
+            JsonObject? Median(List<(int Round, int N, double Tps)> top, List<(int Round, int N, double Tps)> bottom)
+            {
+                if (bottom.Count == 0)
+                {
+                    return null;
+                }
+
+                var ratios = top.Join(bottom, t => (t.Round, t.N), b => (b.Round, b.N), (t, b) => (t.N, Ratio: t.Tps / b.Tps))
+                    .GroupBy(r => r.N).OrderBy(g => g.Key)
+                    .ToDictionary(g => g.Key, g => Stats.Percentile([.. g.Select(r => r.Ratio).Order()], 0.5));
+                return Map(ratios);
+            }
+
+            return new JsonObject
+            {
+                ["native"] = Native.Count == 0 ? null : Table(Native),
+                ["bare"] = Table(Bare),
+                ["engine"] = Table(Engine),
+                ["engineOverNativeMedian"] = Median(Engine, Native),
+                ["engineOverBareMedian"] = Median(Engine, Bare),
+                ["bareOverNativeMedian"] = Median(Bare, Native),
+            };
+        }
     }
 
     /// <summary>
@@ -353,6 +401,8 @@ internal static class EngineBenchmark
             NativeSampling = map.ContainsKey("native-sampling"),
             NativeLibraryPath = map.GetValueOrDefault("lib"),
             ThreadWaitPolicy = Enum.Parse<ThreadWaitPolicy>(map.GetValueOrDefault("wait-policy", "passive"), ignoreCase: true),
+            PrefixCacheMinTokens = int.Parse(map.GetValueOrDefault("prefix-cache-min-tokens", "16"), CultureInfo.InvariantCulture),
+            StreamFlushIntervalMs = int.Parse(map.GetValueOrDefault("flush-ms", "25"), CultureInfo.InvariantCulture),
         };
     }
 
