@@ -89,7 +89,7 @@ public sealed partial class WorkbenchBackup(
             var copy = Path.Combine(target, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
             File.Copy(live, copy);
-            var described = await DescribeAsync(folder, copy, "original", cancellationToken);
+            var described = await DescribeAsync(folder, copy, OriginalKind, cancellationToken);
             if (!string.Equals(described.Sha256, sha, StringComparison.Ordinal))
             {
                 throw new BackupException($"The original '{live}' no longer matches its SHA-256 {sha} (it hashes to {described.Sha256}): the data folder is damaged.");
@@ -238,18 +238,59 @@ public sealed partial class WorkbenchBackup(
         {
             throw new BackupException($"The backup '{folder}' fails verification; nothing was restored:\n  " + string.Join("\n  ", verdict.Problems));
         }
+        // Originals go where this install keeps them: Data:DocumentsDirectory when set (a folder several nodes share,
+        // which may already hold some of them: content-addressed, so an equal file is kept and a different one refused
+        // before anything is written), else the restored data folder's documents/.
+        var documents = DocumentsDirectoryFor(dataDirectory);
+        var originals = verdict.Manifest.Files.Where(f => f.Kind == OriginalKind).Select(f => (File: f, Target: OriginalTarget(documents, f))).ToList();
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (file, target) in originals.Where(o => File.Exists(o.Target)))
+        {
+            var sha = await BackupManifest.Sha256Async(target, cancellationToken);
+            if (!string.Equals(sha, file.Sha256, StringComparison.Ordinal))
+            {
+                throw new BackupException(
+                    $"The documents folder '{documents}' already holds '{target}' with SHA-256 {sha}, but the backup's original there is {file.Sha256}: " +
+                    "that folder is damaged or belongs to another install; nothing was restored.");
+            }
+            present.Add(target);
+        }
+
         Directory.CreateDirectory(dataDirectory);
         var source = Path.Combine(folder, DataFolder);
         var databaseFiles = verdict.Manifest.DatabaseFiles.ToHashSet(StringComparer.Ordinal);
         await Database.RestoreAsync(source, dataDirectory, cancellationToken);
-        foreach (var file in verdict.Manifest.Files.Where(f => f.Path.StartsWith(DataFolder + "/", StringComparison.Ordinal) && !databaseFiles.Contains(f.Path)))
+        foreach (var file in verdict.Manifest.Files.Where(f => f.Path.StartsWith(DataFolder + "/", StringComparison.Ordinal) && !databaseFiles.Contains(f.Path) && f.Kind != OriginalKind))
         {
             var copy = Path.Combine(dataDirectory, file.Path[(DataFolder.Length + 1)..]);
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
             File.Copy(Path.Combine(folder, file.Path), copy);
         }
+        foreach (var (file, target) in originals.Where(o => !present.Contains(o.Target)))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(Path.Combine(folder, file.Path), target);
+        }
         LogRestored(logger, folder, dataDirectory, verdict.Manifest.Files.Count);
         return verdict;
+    }
+
+    private const string OriginalKind = "original";
+
+    /// <summary>The documents folder a restore into <paramref name="dataDirectory"/> fills: Data:DocumentsDirectory when set, else its documents/.</summary>
+    public string DocumentsDirectoryFor(string dataDirectory) =>
+        data.Value.DocumentsInDataDirectory ? Path.Combine(Path.GetFullPath(dataDirectory), "documents") : data.Value.ResolveDocumentsDirectory(environment.ContentRootPath);
+
+    private static string OriginalTarget(string documents, BackupFile file)
+    {
+        // "data/documents/originals/ab/abcd…" in the backup → "{documents}/originals/ab/abcd…".
+        var prefix = DataFolder + "/documents/";
+        if (!file.Path.StartsWith(prefix, StringComparison.Ordinal) || file.Path.Contains("..", StringComparison.Ordinal))
+        {
+            throw new BackupException($"The backup's manifest names an original at '{file.Path}', outside {prefix}: the manifest is damaged; nothing was restored.");
+        }
+
+        return Path.Combine(documents, file.Path[prefix.Length..].Replace('/', Path.DirectorySeparatorChar));
     }
 
     /// <summary>Records a restore in the restored database's audit log (this service must be bound to the restored data folder).</summary>

@@ -106,17 +106,21 @@ internal static class BackupCommands
         try
         {
             BackupVerdict verdict;
+            string documents;
             // The restored database does not exist yet: no migration until the files are in place.
             using (var host = await restoreContext.StartDataHostAsync(cancellationToken, builder => builder.AddWorkbenchBackup(), initialize: false))
             {
-                verdict = await host.Services.GetRequiredService<WorkbenchBackup>().RestoreFilesAsync(folder.FullName, data.FullName, cancellationToken);
+                var backup = host.Services.GetRequiredService<WorkbenchBackup>();
+                documents = backup.DocumentsDirectoryFor(data.FullName);
+                verdict = await backup.RestoreFilesAsync(folder.FullName, data.FullName, cancellationToken);
             }
             using (var host = await restoreContext.StartDataHostAsync(cancellationToken, builder => builder.AddWorkbenchBackup()))
             {
                 await host.Services.GetRequiredService<WorkbenchBackup>().AuditRestoreAsync(folder.FullName, verdict.Manifest, Operator, cancellationToken);
             }
             await context.Output.WriteLineAsync(
-                $"restored {folder.FullName} (made {verdict.Manifest.CreatedUtc:u} from {verdict.Manifest.SourceDataDirectory}) into {data.FullName}. " +
+                $"restored {folder.FullName} (made {verdict.Manifest.CreatedUtc:u} from {verdict.Manifest.SourceDataDirectory}) into {data.FullName} " +
+                $"(document originals into {documents}). " +
                 $"Start the workbench with Data:DataDirectory={data.FullName}; the retrieval index is rebuilt at start. " +
                 $"The install's settings at backup time are in {Path.Combine(folder.FullName, WorkbenchBackup.SettingsFolder)} (not copied over this install's).");
             return 0;

@@ -16,11 +16,13 @@ public sealed class BackupCommandsTests : IDisposable
 
     private Dictionary<string, string?> Settings(string data) => new() { ["Data:DataDirectory"] = data, ["Markings:Scheme"] = "Us", ["Retrieval:Embedder"] = "None" };
 
-    private async Task<(int Exit, string Output, string Error)> RunAsync(string data, params string[] args)
+    private Task<(int Exit, string Output, string Error)> RunAsync(string data, params string[] args) => RunWithAsync(Settings(data), args);
+
+    private static async Task<(int Exit, string Output, string Error)> RunWithAsync(Dictionary<string, string?> settings, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await OperatorCli.RunAsync(args, output, error, Settings(data));
+        var exit = await OperatorCli.RunAsync(args, output, error, settings);
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -125,6 +127,49 @@ public sealed class BackupCommandsTests : IDisposable
         Assert.Equal("data.restore", actions[^1]);
         Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(target, "documents", "originals"), "*", SearchOption.AllDirectories).Count());
         Assert.True(File.Exists(Path.Combine(target, "audit-checkpoints.log")));
+    }
+
+    [Fact]
+    public async Task Restore_WithASharedDocumentsFolder_PutsTheOriginalsThere_KeepsEqualOnes_AndRefusesADifferentOne()
+    {
+        await MakeDataAsync();
+        await BackUpAsync();
+        var backedUp = Directory.EnumerateFiles(Path.Combine(BackupFolder, "data", "documents", "originals"), "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Path.Combine(BackupFolder, "data", "documents"), f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, backedUp.Count);
+
+        // The shared folder already holds one original (another node restored it, or it survived): equal, so kept.
+        var shared = Path.Combine(_directory, "shared-documents");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(shared, backedUp[0]))!);
+        File.Copy(Path.Combine(BackupFolder, "data", "documents", backedUp[0]), Path.Combine(shared, backedUp[0]));
+        var target = Path.Combine(_directory, "restored");
+        var settings = Settings(target);
+        settings["Data:DocumentsDirectory"] = shared;
+
+        var restored = await RunWithAsync(settings, "restore", BackupFolder, "--data", target);
+
+        Assert.True(restored.Exit == 0, restored.Output + restored.Error);
+        Assert.Contains($"document originals into {shared}", restored.Output, StringComparison.Ordinal);
+        Assert.Equal(backedUp, Directory.EnumerateFiles(Path.Combine(shared, "originals"), "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(shared, f)).Order(StringComparer.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(target, "documents", "originals")), "with Data:DocumentsDirectory set, the data folder holds no originals");
+        Assert.True((await RunWithAsync(settings, "audit", "verify")).Exit == 0);
+
+        // A different file under an original's name: refused before anything is written.
+        var other = Path.Combine(_directory, "restored-2");
+        var damaged = Path.Combine(_directory, "damaged-documents");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(damaged, backedUp[1]))!);
+        await File.WriteAllTextAsync(Path.Combine(damaged, backedUp[1]), "not the original");
+        var refusedSettings = Settings(other);
+        refusedSettings["Data:DocumentsDirectory"] = damaged;
+
+        var refused = await RunWithAsync(refusedSettings, "restore", BackupFolder, "--data", other);
+
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("already holds", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("nothing was restored", refused.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(other));
+        Assert.Single(Directory.EnumerateFiles(damaged, "*", SearchOption.AllDirectories));
     }
 
     [Fact]
