@@ -64,6 +64,51 @@ public sealed class EmbeddingWorkerTests
         Assert.Equal(document.DocumentId, Assert.Single((await second.Service.SearchAsync(Reader, new SearchRequest("fuel airfield", Mode: RetrievalMode.Vector), default)).Hits).DocumentId);
     }
 
+    [Fact]
+    public async Task LongDocument_IsEmbeddedInSlices_SoAQueryWaitsForOneSliceNotTheDocument()
+    {
+        var embedder = new CallRecordingEmbedder();
+        await using var host = await StartAsync(embedder: embedder);
+        var library = await host.Service.CreateLibraryAsync("owner", "Long", new Marking(ClassificationLevel.Secret), ["1-BDE"], default);
+        // 150 pages of 50 distinct words: one chunk a page at 60 words a chunk, more than two slices.
+        var pages = Enumerable.Range(1, 150).Select(p => string.Join(' ', Enumerable.Range(1, 50).Select(w => $"report{p}word{w}"))).ToArray();
+        var document = Brief("Long", Confidential, pages);
+
+        await host.Service.AddDocumentAsync(library.Id, document, Owner("owner"), default);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await host.Service.WhenIndexedAsync(document.DocumentId, timeout.Token);
+
+        var documentCalls = embedder.CallSizes.Where(n => n > 1).ToList();
+        Assert.True(documentCalls.Sum() >= 150, $"{documentCalls.Sum()} chunks embedded");
+        Assert.True(documentCalls.Count >= 3, $"the document's chunks went to the embedder in {documentCalls.Count} call(s): [{string.Join(", ", documentCalls)}]");
+        Assert.All(documentCalls, n => Assert.InRange(n, 1, RetrievalIndexHost.EmbedSlice));
+        Assert.Equal(RetrievalDocumentStatus.Ready, await host.Service.GetIndexingStatusAsync(document.DocumentId, default));
+        var contexts = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AxWorkbench.Core.Data.WorkbenchDbContext>>(host.Host.Services);
+        await using var db = await contexts.CreateDbContextAsync();
+        var chunks = db.Chunks.Where(c => c.DocumentId == document.DocumentId).Select(c => c.Vector != null).ToList();
+        Assert.True(chunks.Count >= 150 && chunks.All(v => v), $"{chunks.Count(v => v)} of {chunks.Count} chunks have vectors");
+    }
+
+    /// <summary>The test embedder, recording how many texts each call embedded.</summary>
+    private sealed class CallRecordingEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        private readonly HashingEmbedder _inner = new();
+
+        public System.Collections.Concurrent.ConcurrentQueue<int> CallSizes { get; } = new();
+
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var list = values.ToList();
+            CallSizes.Enqueue(list.Count);
+            return _inner.GenerateAsync(list, options, cancellationToken);
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => _inner.GetService(serviceType, serviceKey);
+
+        public void Dispose() => _inner.Dispose();
+    }
+
     /// <summary>The test embedder, except that a call embedding a text with the given word waits until <see cref="Release"/> (or cancellation).</summary>
     private sealed class HeldEmbedder(string holdWhenAnyContains) : IEmbeddingGenerator<string, Embedding<float>>
     {
