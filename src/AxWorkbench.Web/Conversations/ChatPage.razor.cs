@@ -74,25 +74,36 @@ public sealed partial class ChatPage
     }
 
     /// <summary>Reads the open session; a refresh or reconnect attaches to the answer still generating, wherever it is.</summary>
+    /// <remarks>
+    /// Reading the same session again (an answer finished, a branch switched) keeps the conversation and the composer on
+    /// screen until the new view is read, then swaps it in whole: blanking it first unmounted the composer mid-read, so
+    /// a question typed meanwhile was lost (under load the read takes seconds). Another session is blanked first, so
+    /// nothing typed can be sent into the one being left.
+    /// </remarks>
     private async Task LoadViewAsync()
     {
-        (_view, _active) = (null, null);
         if (SessionId is not { } id)
         {
+            (_view, _active) = (null, null);
             return;
+        }
+
+        if (_view?.Session.Id != id)
+        {
+            (_view, _active) = (null, null);
         }
 
         try
         {
-            _view = await Conversations.GetConversationAsync(_actor!, id, _cts.Token);
-            _active = _view.Active;
-            _sessionLibraries = await Grounded.GetLibrariesAsync(_actor!, id, _cts.Token);
-            _grounded = await Grounded.GetAnswersAsync(_view.Path.Select(p => p.Message), _cts.Token);
+            var view = await Conversations.GetConversationAsync(_actor!, id, _cts.Token);
+            var libraries = await Grounded.GetLibrariesAsync(_actor!, id, _cts.Token);
+            var grounded = await Grounded.GetAnswersAsync(view.Path.Select(p => p.Message), _cts.Token);
+            (_view, _active, _sessionLibraries, _grounded) = (view, view.Active, libraries, grounded);
             WatchAnswerGeneratingElsewhere();
         }
         catch (Exception ex) when (ex is ConversationNotFoundException or MarkingNotPermittedException)
         {
-            (_view, _error) = (null, ex.Message);
+            (_view, _active, _error) = (null, null, ex.Message);
         }
     }
 
