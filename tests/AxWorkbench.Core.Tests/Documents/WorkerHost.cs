@@ -8,12 +8,14 @@ namespace AxWorkbench.Core.Tests.Documents;
 public static class WorkerHost
 {
     public static ParserWorkerClient Start(int timeoutSeconds = 8, int heapLimitMegabytes = 1024) =>
-        new(Options.Create(new ParserWorkerOptions
-        {
-            TimeoutSeconds = timeoutSeconds,
-            HeapLimitMegabytes = heapLimitMegabytes,
-            EnableTestCommands = true,
-        }), NullLogger<ParserWorkerClient>.Instance);
+        Start(new ParserWorkerOptions { TimeoutSeconds = timeoutSeconds, HeapLimitMegabytes = heapLimitMegabytes });
+
+    /// <summary>A client over <paramref name="options"/> (test commands on); the client reads them at each file, so a test may change the limits between files.</summary>
+    public static ParserWorkerClient Start(ParserWorkerOptions options)
+    {
+        options.EnableTestCommands = true;
+        return new(Options.Create(options), NullLogger<ParserWorkerClient>.Instance);
+    }
 
     /// <summary>Writes bytes to a temporary file the worker can read; deleted by the caller's folder cleanup.</summary>
     public static string WriteTemp(byte[] content, string name)
