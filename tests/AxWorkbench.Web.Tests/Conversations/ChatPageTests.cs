@@ -70,16 +70,21 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
 
     private ConversationService Conversations => _host.Services.GetRequiredService<ConversationService>();
 
-    [Fact]
-    public async Task Send_ShowsTheTurnAndAttachesToTheStream_ThenShowsTheFinishedAnswer()
+    /// <summary>Opens a new session's page, sends <paramref name="question"/> and returns the page and the model's stream for it.</summary>
+    private async Task<(IRenderedComponent<ChatPage> Page, ChannelWriter<string> Writer)> OpenAndSendAsync(string question)
     {
         var session = await Conversations.CreateSessionAsync(Analyst, null, null, default);
         var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
         cut.WaitForElement("[data-testid=composer]", Patience);
-
-        cut.Find("[data-testid=chat-input]").Input("Where is the convoy?");
+        cut.Find("[data-testid=chat-input]").Input(question);
         cut.Find("[data-testid=send]").Click();
-        var writer = await _model.NextCallAsync();
+        return (cut, await _model.NextCallAsync());
+    }
+
+    [Fact]
+    public async Task Send_ShowsTheTurnAndAttachesToTheStream_ThenShowsTheFinishedAnswer()
+    {
+        var (cut, writer) = await OpenAndSendAsync("Where is the convoy?");
         cut.WaitForAssertion(() => Assert.Equal("Where is the convoy?", cut.Find("[data-testid=user-text]").TextContent), Patience);
         cut.WaitForElement("[data-testid=stop]", Patience);
         cut.WaitForAssertion(() => Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled")), Patience);
@@ -97,12 +102,7 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
     [Fact]
     public async Task AQuestionTypedWhileTheAnswerStreams_StaysInTheBoxWhenTheAnswerFinishes_AndIsSent()
     {
-        var session = await Conversations.CreateSessionAsync(Analyst, null, null, default);
-        var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
-        cut.WaitForElement("[data-testid=composer]", Patience);
-        cut.Find("[data-testid=chat-input]").Input("Where is the convoy?");
-        cut.Find("[data-testid=send]").Click();
-        var writer = await _model.NextCallAsync();
+        var (cut, writer) = await OpenAndSendAsync("Where is the convoy?");
         cut.WaitForElement("[data-testid=stop]", Patience);
 
         // The analyst types the next question while the answer still streams, then it ends (the page reads the
