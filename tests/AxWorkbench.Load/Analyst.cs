@@ -60,8 +60,10 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
                 }
                 catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
                 {
-                    // One prompt that never showed as sent (nor refused) within 120 s: an error; the analyst goes on from a fresh chat page.
-                    events.Errors.Enqueue($"analyst {index} turn {turn - 1}: {ex.Message.Split('\n')[0]}");
+                    // One prompt that never showed as sent (nor refused) within 120 s: an error, with what the page showed then
+                    // (and its screenshot and HTML beside the report); the analyst goes on from a fresh chat page.
+                    var seen = await DescribeAsync(page, $"analyst-{index}-turn-{turn - 1}");
+                    events.Errors.Enqueue($"analyst {index} turn {turn - 1}: {ex.Message.Split('\n')[0]} [page: {seen}]");
                     events.Answers.Enqueue(new AnswerEvent(index, clock.Elapsed.TotalSeconds, grounded, AnswerOutcome.Error, false, null, null, ex.Message.Split('\n')[0]));
                     await page.ReloadAsync();
                     await page.Locator("[data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
@@ -84,6 +86,52 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
         finally
         {
             await context.CloseAsync();
+        }
+    }
+
+    /// <summary>Where a give-up's screenshot and HTML go (null: not kept).</summary>
+    public string? FailureFolder { get; init; }
+
+    // What a user would see when a prompt did not show: the box's text, the send button, the messages, the answer in
+    // flight, an error or the reconnection dialog.
+    private const string PageState = """
+        () => {
+          const box = document.querySelector('[data-testid=chat-input]');
+          const send = document.querySelector('[data-testid=send]');
+          const modal = document.querySelector('#components-reconnect-modal');
+          const last = [...document.querySelectorAll('[data-testid=message][data-role=assistant]')].pop();
+          return JSON.stringify({
+            url: location.pathname,
+            box: box ? box.value.slice(0, 60) : null,
+            sendDisabled: send ? send.disabled : null,
+            users: document.querySelectorAll('[data-testid=message][data-role=user]').length,
+            assistants: document.querySelectorAll('[data-testid=message][data-role=assistant]').length,
+            lastStatus: last ? last.getAttribute('data-status') : null,
+            streaming: !!document.querySelector('.ax-streaming'),
+            error: document.querySelector('[data-testid=chat-error]')?.textContent?.trim() ?? null,
+            reconnect: modal ? (modal.className + ' ' + (modal.open ?? '')).trim() : null,
+            blazorError: document.querySelector('#blazor-error-ui')?.offsetParent !== null && !!document.querySelector('#blazor-error-ui'),
+          });
+        }
+        """;
+
+    private async Task<string> DescribeAsync(IPage page, string name)
+    {
+        try
+        {
+            var state = await page.EvaluateAsync<string>(PageState);
+            if (FailureFolder is { } folder)
+            {
+                Directory.CreateDirectory(folder);
+                await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true, Timeout = 30_000 });
+                await File.WriteAllTextAsync(Path.Combine(folder, name + ".html"), await page.ContentAsync());
+            }
+
+            return state;
+        }
+        catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+        {
+            return $"not read: {ex.Message.Split('\n')[0]}";
         }
     }
 
@@ -115,9 +163,34 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
         await page.GetByTestId("chat-input").WaitForAsync();
         if (grounded)
         {
-            await page.GetByTestId("chat-libraries").ClickAsync();
-            await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = DemoLibrary }).First.ClickAsync();
-            await page.Keyboard.PressAsync("Escape");
+            // Pick the demo library, then make sure the pick registered and the list closed: on a loaded machine a click
+            // on an item still sliding into place, or an Escape sent before the list took focus, is lost, and the list
+            // left open covers the message box (sessions 5 and 6 counted those analysts' next prompts as not shown).
+            var option = page.Locator(".mud-popover-open [data-testid=chat-library-option]", new() { HasText = DemoLibrary }).First;
+            for (var attempt = 0; ; attempt++)
+            {
+                if (await page.Locator(".mud-popover-open [data-testid=chat-library-option]").CountAsync() == 0)
+                {
+                    await page.GetByTestId("chat-libraries").ClickAsync();
+                }
+
+                if (await option.GetAttributeAsync("aria-selected") != "true")
+                {
+                    await option.ClickAsync();
+                }
+
+                try
+                {
+                    await page.Locator(".mud-popover-open [data-testid=chat-library-option][aria-selected=true]").WaitForAsync(new() { Timeout = 30_000 });
+                    await page.Keyboard.PressAsync("Escape");
+                    await page.Locator(".mud-popover-open [data-testid=chat-library-option]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 30_000 });
+                    break;
+                }
+                catch (TimeoutException) when (attempt < 3)
+                {
+                    await page.GetByTestId("page-title").ClickAsync(); // a click outside closes the list; the next attempt opens it again
+                }
+            }
         }
         var tokens = page.Locator("[data-testid=sampling-max-tokens] input, input[data-testid=sampling-max-tokens]");
         await tokens.FillAsync(maxTokens.ToString(CultureInfo.InvariantCulture));
@@ -134,9 +207,16 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
             : $"Summarize the situation on the northern route in three lines. (turn {turn} of analyst {index})";
         var users = page.Locator("[data-testid=message][data-role=user]");
         var before = await users.CountAsync();
+        var answersBefore = await page.Locator("[data-testid=message][data-role=assistant]").CountAsync();
+        var error = page.GetByTestId("chat-error");
+        if (await error.IsVisibleAsync())
+        {
+            // The last prompt's refusal is still shown: dismiss it, so it is not taken for this prompt's.
+            await error.Locator("button").First.ClickAsync();
+            await error.WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        }
         await page.GetByTestId("chat-input").FillAsync(question);
         await page.GetByTestId("chat-input").PressAsync("Enter");
-        var error = page.GetByTestId("chat-error");
         await users.Nth(before).Or(error).First.WaitForAsync(new() { Timeout = 120_000 });
         if (await error.IsVisibleAsync())
         {
@@ -153,10 +233,13 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
         try
         {
             // Ends when the streaming element is gone and the last answer has a final status (180 s: longer is a hang).
+            // This prompt's answer must be on the page first: the user's turn can show a moment before its answer does.
             await page.WaitForFunctionAsync("""
-                () => !document.querySelector('.ax-streaming') &&
-                      [...document.querySelectorAll('[data-testid=message][data-role=assistant]')].pop()?.getAttribute('data-status') !== 'generating'
-                """, null, new() { Timeout = 180_000 });
+                before => {
+                  const answers = [...document.querySelectorAll('[data-testid=message][data-role=assistant]')];
+                  return answers.length > before && !document.querySelector('.ax-streaming') && answers.pop().getAttribute('data-status') !== 'generating';
+                }
+                """, answersBefore, new() { Timeout = 180_000 });
         }
         catch (TimeoutException)
         {

@@ -5,7 +5,7 @@ namespace AxWorkbench.Load;
 /// <summary>The command line: see Program.cs for usage.</summary>
 public sealed record LoadOptions(
     int Analysts, double Minutes, string Out, bool Ramp, int Step, double StepMinutes, int MaxAnalysts, int MaxTokens, string Web,
-    double SampleSeconds, IReadOnlyList<string> ServerSettings)
+    double SampleSeconds, IReadOnlyList<string> ServerSettings, int ClientsNice = 0)
 {
     public static LoadOptions? Parse(string[] args)
     {
@@ -26,7 +26,7 @@ public sealed record LoadOptions(
                     values[name[2..]] = args[++i];
                     break;
                 default:
-                    Console.Error.WriteLine($"error: '{args[i]}' is not an option (--analysts N --minutes M --out PATH [--ramp --step S --step-minutes M --max-analysts N] [--max-tokens T] [--web DLL] [--server-setting --Key=Value]).");
+                    Console.Error.WriteLine($"error: '{args[i]}' is not an option (--analysts N --minutes M --out PATH [--ramp --step S --step-minutes M --max-analysts N] [--max-tokens T] [--web DLL] [--clients-nice N] [--server-setting --Key=Value]).");
                     return null;
             }
         }
@@ -44,7 +44,8 @@ public sealed record LoadOptions(
                 int.Parse(Get("max-tokens", "64"), CultureInfo.InvariantCulture),
                 Path.GetFullPath(Get("web", "src/AxWorkbench.Web/bin/Release/net10.0/AxWorkbench.Web.dll")),
                 double.Parse(Get("sample-seconds", "5"), CultureInfo.InvariantCulture),
-                settings);
+                settings,
+                int.Parse(Get("clients-nice", "0"), CultureInfo.InvariantCulture));
         }
         catch (FormatException ex)
         {

@@ -36,7 +36,8 @@ public static class LoadReport
         var report = new JsonObject
         {
             ["command"] = "dotnet build src/AxWorkbench.Web -c Release && dotnet run -c Release --project tests/AxWorkbench.Load -- " + string.Join(' ', args),
-            ["client"] = "Playwright pages (one browser context per user) in Debian's chromium; every analyst is a real Blazor Server circuit",
+            ["client"] = "Playwright pages (one browser context per user) in Debian's chromium; every analyst is a real Blazor Server circuit; the navigator in a browser of its own"
+                + (options.ClientsNice != 0 ? $"; the analysts' browser at nice {options.ClientsNice} (on a site each browser has a machine of its own)" : ""),
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
             ["analysts"] = analysts,
             ["analystsLoggedIn"] = loggedIn,

@@ -67,6 +67,11 @@ public sealed class LoadServer : IAsyncDisposable
             {
                 echo = 4;
             }
+            else if (echo == 0 && line.StartsWith("warn:", StringComparison.Ordinal))
+            {
+                // Warnings (slow turns and actions, refusals) are kept for the report: header and message line.
+                echo = 2;
+            }
 
             if (echo > 0)
             {
@@ -109,7 +114,7 @@ public sealed class LoadServer : IAsyncDisposable
         throw new TimeoutException("the server did not become healthy within 3 minutes");
     }
 
-    /// <summary>The server's logged failures (a header and the lines after it), the last 400 lines.</summary>
+    /// <summary>The server's logged failures and warnings (a header and the lines after it), the last 400 lines.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> FailureLines { get; } = new();
 
     /// <summary>Characters the server has written to its console (its log) so far.</summary>

@@ -11,6 +11,7 @@ using AxWorkbench.Load;
 //     --analysts 16 --minutes 2 --out tests/AxWorkbench.Load/results/16-analysts.json
 //   [--ramp --step 8 --step-minutes 1 --max-analysts 64]  adds --step analysts each step until something breaks
 //   [--max-tokens 64] [--web PATH/AxWorkbench.Web.dll] [--sample-seconds 5] [--server-setting --Key=Value ...]
+//   [--clients-nice 19]  the analysts' browser at that niceness (the navigator's has a browser of its own at normal priority)
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
@@ -42,12 +43,26 @@ await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { Ma
     await server.AddUserAsync($"load-analyst-{i}", Password, ["Analyst"], "SECRET//NOFORN"));
 
 using var playwright = await Playwright.CreateAsync();
+// The navigator has a browser of its own. With --clients-nice N the analysts' browser runs at that niceness: on a site
+// each analyst's browser is on a machine of its own, so here their rendering should not take the cores from the server
+// (nor from the navigator's page, whose click-to-content time is measured in the page).
+var analystChromium = ChromiumPath;
+if (options.ClientsNice != 0 && !OperatingSystem.IsWindows())
+{
+    analystChromium = Path.Combine(Path.GetTempPath(), $"axwb-load-chromium-nice{options.ClientsNice}.sh");
+    await File.WriteAllTextAsync(analystChromium, $"#!/bin/sh\nexec nice -n {options.ClientsNice} {ChromiumPath} \"$@\"\n");
+    File.SetUnixFileMode(analystChromium, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+}
 await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+{
+    ExecutablePath = analystChromium, Headless = true, Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+await using var navigatorBrowser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
 {
     ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox", "--disable-dev-shm-usage"],
 });
 var navigator = new Navigator("load-navigator", Password, events, clock);
-var navigatorPage = await navigator.OpenAsync(browser, server.Origin);
+var navigatorPage = await navigator.OpenAsync(navigatorBrowser, server.Origin);
 await Navigator.WaitForDemoLibraryAsync(navigatorPage);
 var baseline = server.Sample();
 Console.WriteLine($"demo library ready; server at {baseline.WorkingSetMb} MB with the navigator's circuit");
@@ -81,7 +96,7 @@ if (!options.Ramp)
     var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     for (var i = 0; i < options.Analysts; i++)
     {
-        var analyst = new Analyst(i, grounded: i % 2 == 1, $"load-analyst-{i}", Password, events, clock, options.MaxTokens) { StartSignal = start };
+        var analyst = new Analyst(i, grounded: i % 2 == 1, $"load-analyst-{i}", Password, events, clock, options.MaxTokens) { StartSignal = start, FailureFolder = options.Out + ".failures" };
         analysts.Add((analyst, Task.Run(() => analyst.RunAsync(browser, server.Origin, deadline, cancel.Token))));
     }
     await Task.WhenAll(analysts.Select(a => a.Analyst.Ready.Task));
@@ -106,7 +121,7 @@ else
     {
         for (var i = analysts.Count; i < count; i++)
         {
-            var analyst = new Analyst(i, grounded: i % 2 == 1, $"load-analyst-{i}", Password, events, clock, options.MaxTokens) { StartSignal = start };
+            var analyst = new Analyst(i, grounded: i % 2 == 1, $"load-analyst-{i}", Password, events, clock, options.MaxTokens) { StartSignal = start, FailureFolder = options.Out + ".failures" };
             analysts.Add((analyst, Task.Run(() => analyst.RunAsync(browser, server.Origin, DateTime.MaxValue, cancel.Token))));
         }
         activeAnalysts = count;

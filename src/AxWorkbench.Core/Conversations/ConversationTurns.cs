@@ -3,7 +3,9 @@ using System.Text;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Markings;
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AxWorkbench.Core.Conversations;
@@ -15,7 +17,7 @@ namespace AxWorkbench.Core.Conversations;
 /// Marking rules: a prompt's marking defaults to the session's and never exceeds the user's clearance; the answer's
 /// marking joins the prompt's, every message placed in the prompt and every source chunk.
 /// </summary>
-public sealed class ConversationTurns(
+public sealed partial class ConversationTurns(
     IDbContextFactory<WorkbenchDbContext> contextFactory,
     GenerationCoordinator coordinator,
     IConversationAudit audit,
@@ -23,8 +25,12 @@ public sealed class ConversationTurns(
     PromptBuilder prompts,
     GroundedAnswers grounding,
     PromptRateLimiter rate,
-    IOptions<ConversationOptions> options)
+    IOptions<ConversationOptions> options,
+    ILogger<ConversationTurns> logger)
 {
+    /// <summary>A turn that takes longer than this to be saved and started is logged with where its time went.</summary>
+    internal static readonly TimeSpan SlowTurn = TimeSpan.FromSeconds(5);
+
     /// <summary>Appends a user turn to the selected branch and starts its answer.</summary>
     public async Task<TurnStarted> SendAsync(WorkbenchActor actor, Guid sessionId, string text, Marking? marking, SamplingRequest? sampling, CancellationToken cancellationToken)
     {
@@ -140,9 +146,12 @@ public sealed class ConversationTurns(
                 $"You cannot mark a prompt {promptMarking}: it is above your clearance or caveats. Choose a marking you hold.");
         }
 
+        var watch = Stopwatch.StartNew();
         var sample = await settings.SamplingForAsync(db, actor, sampling, cancellationToken);
         RequireGenerationSlot(actor);
+        var settingsMs = watch.Elapsed.TotalMilliseconds;
         var grounded = await grounding.PrepareAsync(actor, session.Id, text, sample, cancellationToken);
+        var groundingMs = watch.Elapsed.TotalMilliseconds - settingsMs;
         var now = DateTime.UtcNow;
         var user = new ChatMessageRecord
         {
@@ -168,9 +177,16 @@ public sealed class ConversationTurns(
         {
             throw StorageFullException.For("The prompt", null, ex);
         }
+        var auditMs = watch.Elapsed.TotalMilliseconds - settingsMs - groundingMs;
         db.Messages.Add(user);
         messages.Add(user);
         var started = await AddAnswerAsync(db, actor, session, messages, [.. parentPath, user], promptMarking, sample, grounded, cancellationToken);
+        if (watch.Elapsed > SlowTurn)
+        {
+            LogSlowTurn(logger, session.Id, watch.Elapsed.TotalSeconds, settingsMs, groundingMs, auditMs,
+                watch.Elapsed.TotalMilliseconds - settingsMs - groundingMs - auditMs);
+        }
+
         return started with { UserMessageId = user.Id };
     }
 
@@ -255,4 +271,7 @@ public sealed class ConversationTurns(
         var view = SessionAccess.View(session, messages, persona, generation);
         return new TurnStarted(null, answer.Id, sample, dropped, view, generation, sources);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A turn in session {SessionId} took {Seconds:F1} s to be saved and started: settings and limits {SettingsMs:F0} ms, retrieval {GroundingMs:F0} ms, prompt audit {AuditMs:F0} ms, saving and starting the answer {SaveMs:F0} ms")]
+    private static partial void LogSlowTurn(ILogger logger, Guid sessionId, double seconds, double settingsMs, double groundingMs, double auditMs, double saveMs);
 }

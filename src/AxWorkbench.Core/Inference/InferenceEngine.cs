@@ -177,8 +177,13 @@ public sealed class InferenceEngine : IModelStatus, IDisposable
         _wake.Set();
     }
 
+    /// <summary>The decode loop's nice value once it runs (Linux, <see cref="InferenceOptions.DecodeNice"/> above 0); null otherwise.</summary>
+    internal int? DecodeNiceValue { get; private set; }
+
     private void RunLoop()
     {
+        // Before the first decode: llama.cpp's worker threads are made from this one and inherit its priority.
+        DecodeNiceValue = ThreadNice.Lower(_options.DecodeNice);
         var profile = _step.Profile;
         profile.BindToCurrentThread();
         while (!_stopping)

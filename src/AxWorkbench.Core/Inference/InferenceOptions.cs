@@ -62,6 +62,15 @@ public sealed class InferenceOptions : IValidatableObject
     /// <summary>One KV cache shared by all sequences (true) or one per sequence (false, default: cheaper per decode step here).</summary>
     public bool KvUnified { get; set; }
 
+    /// <summary>
+    /// Added to the decode threads' nice value on Linux (0 = none; default 5). On a CPU node the model's threads would
+    /// otherwise share the cores equally with the web's (pages, retrieval, saving turns): with every slot busy, an
+    /// analyst then waits for the model to see a page. At 5 the web's work comes first and decoding takes what is left;
+    /// background ingestion (the parser worker, nice 10) still comes after decoding.
+    /// </summary>
+    [Range(0, 19, ErrorMessage = "Inference:DecodeNice must be between 0 (the process's priority) and 19.")]
+    public int DecodeNice { get; set; } = 5;
+
     /// <summary>Generations decoded together in one batch (continuous batching).</summary>
     [Range(1, 256, ErrorMessage = "Inference:MaxParallelSequences must be between 1 and 256.")]
     public int MaxParallelSequences { get; set; } = 4;

@@ -63,6 +63,9 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
 
     private readonly int _maxTokens = TrainedTokens;
 
+    /// <summary>Longest inputs first (default); false: shortest first, as before (kept for the embedding benchmark's comparison).</summary>
+    internal bool LongestFirst { get; init; } = true;
+
     /// <summary>Weights quantized to int8 at load (default); false runs the float model as shipped.</summary>
     public bool Quantized { get; init; } = true;
 
@@ -113,8 +116,12 @@ public sealed partial class MiniLmEmbeddingGenerator : IEmbeddingGenerator<strin
             ids[i] = Truncate(Tokenize(tokenizer, inputs[i]), MaxTokens);
         }
 
-        // Batches of similar length: a batch is padded to its longest input, so mixed lengths waste work.
-        var order = Enumerable.Range(0, inputs.Length).OrderBy(i => ids[i].Length).ToArray();
+        // Batches of similar length (a batch is padded to its longest input, so mixed lengths waste work), longest first:
+        // the threads take batches in turn, so the last ones to run are the shortest and no thread is left finishing a
+        // long input alone while the other cores idle (the longest-first rule).
+        var order = LongestFirst
+            ? Enumerable.Range(0, inputs.Length).OrderByDescending(i => ids[i].Length).ToArray()
+            : Enumerable.Range(0, inputs.Length).OrderBy(i => ids[i].Length).ToArray();
         var batches = Enumerable.Range(0, (order.Length + BatchSize - 1) / BatchSize)
             .Select(b => order[(b * BatchSize)..Math.Min(order.Length, (b + 1) * BatchSize)]).ToArray();
         using var runOptions = new RunOptions();

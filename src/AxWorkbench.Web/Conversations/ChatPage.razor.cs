@@ -4,6 +4,8 @@ using AxWorkbench.Core.Cluster;
 using AxWorkbench.Core.Conversations;
 using AxWorkbench.Core.Markings;
 using AxWorkbench.Core.Retrieval;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 
@@ -14,6 +16,11 @@ public sealed partial class ChatPage
 {
 
     [Parameter] public Guid? SessionId { get; set; }
+
+    [Inject] private ILogger<ChatPage> Logger { get; set; } = default!;
+
+    /// <summary>An action (a send, a branch switch...) still running after this long is logged, and again when it ends.</summary>
+    internal static readonly TimeSpan SlowAction = TimeSpan.FromSeconds(10);
 
     private readonly CancellationTokenSource _cts = new();
     private readonly List<IDisposable> _cluster = [];
@@ -30,6 +37,7 @@ public sealed partial class ChatPage
     private IReadOnlyCollection<Guid> _sessionLibraries = [];
     private IReadOnlyDictionary<Guid, GroundedAnswerView> _grounded = new Dictionary<Guid, GroundedAnswerView>();
     private Task? _watchingElsewhere;
+    private (string Text, Marking Marking)? _pending;
 
     protected override async Task OnInitializedAsync()
     {
@@ -184,8 +192,25 @@ public sealed partial class ChatPage
         await LoadViewAsync();
     });
 
+    /// <summary>
+    /// The turn shows at once as pending, then as saved; its save waits on retrieval (a grounded turn), the audit record
+    /// and the database, which under load take seconds: the analyst sees it was sent rather than nothing at all.
+    /// </summary>
     private Task<bool> SendAsync((string Text, Marking Marking, SamplingRequest Sampling) turn) => RunAsync(async () =>
-        await ShowAsync(await Turns.SendAsync(_actor!, _view!.Session.Id, turn.Text, turn.Marking, turn.Sampling, _cts.Token)));
+    {
+        _pending = (turn.Text, turn.Marking);
+        StateHasChanged();
+        // Let the key's event finish so the render goes out now, before the save (which may block its thread on SQLite).
+        await Task.Yield();
+        try
+        {
+            await ShowAsync(await Turns.SendAsync(_actor!, _view!.Session.Id, turn.Text, turn.Marking, turn.Sampling, _cts.Token));
+        }
+        finally
+        {
+            _pending = null;
+        }
+    });
 
     private Task RegenerateAsync(Guid answerId) => RunAsync(async () => await ShowAsync(await Turns.RegenerateAsync(_actor!, answerId, null, _cts.Token)));
 
@@ -216,8 +241,15 @@ public sealed partial class ChatPage
         StateHasChanged();
     });
 
-    private async Task<bool> RunAsync(Func<Task> action)
+    private async Task<bool> RunAsync(Func<Task> action, [CallerMemberName] string name = "")
     {
+        // Under load an action can wait long for the database, the embedder or the audit chain, with nothing on screen:
+        // the log says which action, for whom, and for how long.
+        var watch = Stopwatch.StartNew();
+        using var slow = new CancellationTokenSource();
+        _ = Task.Delay(SlowAction, slow.Token).ContinueWith(
+            _ => LogStillRunning(Logger, name, _actor?.Name, SlowAction.TotalSeconds),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         try
         {
             _error = null;
@@ -241,10 +273,22 @@ public sealed partial class ChatPage
         }
         finally
         {
+            await slow.CancelAsync();
+            if (watch.Elapsed > SlowAction)
+            {
+                LogSlow(Logger, name, _actor?.Name, watch.Elapsed.TotalSeconds);
+            }
+
             // Also reached through the composer's plain delegate, which does not re-render this page by itself.
             StateHasChanged();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat action {Action} for {User} still running after {Seconds} s")]
+    private static partial void LogStillRunning(ILogger logger, string action, string? user, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat action {Action} for {User} took {Seconds:F1} s")]
+    private static partial void LogSlow(ILogger logger, string action, string? user, double seconds);
 
     public async ValueTask DisposeAsync()
     {

@@ -223,6 +223,8 @@ S = {
  "ChatStop": ("Stop", "중지"),
  "ChatQueuePosition": ("Waiting for the model: position {0} in the queue", "모델 대기 중: 대기열 {0}번째"),
  "ChatWaiting": ("Waiting for the model…", "모델 대기 중…"),
+ "ChatSending": ("sending: not saved yet", "보내는 중: 아직 저장되지 않음"),
+ "ChatSendingGrounded": ("searching the libraries: not saved yet", "자료실 검색 중: 아직 저장되지 않음"),
  "ChatPlaceholder": ("Message (Enter sends, Shift+Enter for a new line)", "메시지 (Enter: 보내기, Shift+Enter: 줄바꿈)"),
  "ChatMarking": ("Marking", "비밀 등급"),
  "ChatSend": ("Send", "보내기"),

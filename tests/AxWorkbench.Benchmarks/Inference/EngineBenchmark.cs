@@ -199,6 +199,7 @@ internal static class EngineBenchmark
             ["loadAverage"] = new JsonObject { ["start"] = loadAtStart, ["end"] = LoadAverage() },
             ["library"] = info.Backend,
             ["threadWaitPolicy"] = options.ThreadWaitPolicy.ToString(),
+            ["decodeNice"] = options.DecodeNice, // the engine's decode threads; the bare loop runs at the process's priority
             ["ompWaitPolicyEnvironment"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: libgomp's default, spinning)",
             ["native"] = native is null ? null : new JsonObject
             {
@@ -403,6 +404,7 @@ internal static class EngineBenchmark
             ThreadWaitPolicy = Enum.Parse<ThreadWaitPolicy>(map.GetValueOrDefault("wait-policy", "passive"), ignoreCase: true),
             PrefixCacheMinTokens = int.Parse(map.GetValueOrDefault("prefix-cache-min-tokens", "16"), CultureInfo.InvariantCulture),
             StreamFlushIntervalMs = int.Parse(map.GetValueOrDefault("flush-ms", "25"), CultureInfo.InvariantCulture),
+            DecodeNice = int.Parse(map.GetValueOrDefault("decode-nice", new InferenceOptions().DecodeNice.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),
         };
     }
 

@@ -67,13 +67,16 @@ public static class EmbeddingBenchmark
         using var int8 = new MiniLmEmbeddingGenerator { Threads = 1 };
         using var int8Batch16 = new MiniLmEmbeddingGenerator { Threads = 1, BatchSize = 16 };
         using var int8All = new MiniLmEmbeddingGenerator { Threads = cores };
+        using var int8AllShortestFirst = new MiniLmEmbeddingGenerator { Threads = cores, LongestFirst = false };
         var variants = new List<(string Name, Func<Task<float[][]>> Run)>
         {
             ("package encoder, batch 8 (before)", () => Task.FromResult(PackageEncode(package, texts))),
             ("onnxruntime fp32, 1 thread, batch 1", () => Embed(fp32, texts)),
             ("onnxruntime int8 fused, 1 thread, batch 1", () => Embed(int8, texts)),
             ("onnxruntime int8 fused, 1 thread, batch 16", () => Embed(int8Batch16, texts)),
+            ($"onnxruntime int8 fused, {cores} threads (inputs at once), batch 1, shortest first (session 6)", () => Embed(int8AllShortestFirst, texts)),
             ($"onnxruntime int8 fused, {cores} threads (inputs at once), batch 1", () => Embed(int8All, texts)),
+            ($"onnxruntime int8 fused, {cores} threads, batch 1, calls of {SliceChunks} chunks (the embedding worker's slices)", () => EmbedInSlices(int8All, texts)),
         };
 
         // Warm-up: load every model and run one batch.
@@ -135,6 +138,20 @@ public static class EmbeddingBenchmark
         await File.WriteAllTextAsync(outPath, text);
         Console.WriteLine(text);
         return 0;
+    }
+
+    /// <summary>Chunks per call when the embedding worker embeds a document (RetrievalIndexHost's slices).</summary>
+    private const int SliceChunks = RetrievalIndexHost.EmbedSlice;
+
+    private static async Task<float[][]> EmbedInSlices(MiniLmEmbeddingGenerator generator, List<string> texts)
+    {
+        var vectors = new List<float[]>(texts.Count);
+        foreach (var slice in texts.Chunk(SliceChunks))
+        {
+            vectors.AddRange(await Embed(generator, [.. slice]));
+        }
+
+        return [.. vectors];
     }
 
     private static async Task<float[][]> Embed(MiniLmEmbeddingGenerator generator, List<string> texts) =>

@@ -29,6 +29,7 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
     private static readonly WorkbenchActor Analyst = new("analyst-id", "analyst", [Roles.Analyst], new UserAuthorization(ClassificationLevel.Secret, new HashSet<string>(), "USA"), "1-BDE");
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "axwb-web-tests", Guid.NewGuid().ToString("N"));
     private readonly PieceByPieceChatClient _model = new();
+    private readonly PromptGate _promptAudit = new();
     private IHost _host = null!;
 
     async Task IAsyncLifetime.InitializeAsync()
@@ -47,6 +48,8 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
         var inference = Microsoft.Extensions.Options.Options.Create(new InferenceOptions());
         builder.Services.AddSingleton<ITokenCounter>(new ModelTokenCounter(new InferenceEngine(inference), inference));
         builder.AddRetrieval();
+        // The real audit (hash-chained log), with a gate a test can close to hold a turn before it is saved.
+        builder.Services.AddSingleton<IConversationAudit>(sp => new HeldPromptAudit(new AuditLogConversationAudit(sp.GetRequiredService<AxWorkbench.Core.Audit.IAuditLog>()), _promptAudit));
         builder.AddConversations();
         builder.AddReview();
         _host = builder.Build();
@@ -122,6 +125,32 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASentTurn_ShowsAtOnceAsPending_UntilItIsSaved()
+    {
+        // Under load a turn's save waits (retrieval, the audit chain, the database) for seconds: the page must show at
+        // once that it was sent, not nothing. Here the prompt's audit record is held, so the turn cannot be saved yet.
+        var session = await Conversations.CreateSessionAsync(Analyst, null, null, default);
+        var cut = Render<ChatPage>(p => p.Add(c => c.SessionId, session.Id));
+        cut.WaitForElement("[data-testid=composer]", Patience);
+        var release = _promptAudit.Close();
+
+        cut.Find("[data-testid=chat-input]").Input("Where is the convoy?");
+        cut.Find("[data-testid=chat-input]").KeyDown(new Microsoft.AspNetCore.Components.Web.KeyboardEventArgs { Key = "Enter" });
+
+        cut.WaitForAssertion(() => Assert.Equal("Where is the convoy?", cut.Find("[data-testid=pending-turn] .ax-user-text").TextContent), Patience);
+        Assert.Equal("sending: not saved yet", cut.Find("[data-testid=pending-status]").TextContent.Trim());
+        Assert.Empty(cut.FindAll("[data-testid=message]"));
+        Assert.True(cut.Find("[data-testid=send]").HasAttribute("disabled"));
+        Assert.Empty(_model.Prompts);
+
+        release();
+        await _model.NextCallAsync();
+        cut.WaitForAssertion(() => Assert.Equal("Where is the convoy?", cut.Find("[data-testid=user-text]").TextContent), Patience);
+        Assert.Empty(cut.FindAll("[data-testid=pending-turn]"));
+        Assert.Equal("", cut.Find("[data-testid=chat-input]").GetAttribute("value") ?? "");
+    }
+
+    [Fact]
     public async Task SomeoneElsesSession_ShowsTheNotFoundMessage_AndNoConversation()
     {
         var other = Analyst with { UserId = "other-id", Name = "other" };
@@ -191,6 +220,41 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
 
         public double LoadProgress => 0;
     }
+}
+
+/// <summary>Open unless a test closes it; <see cref="Close"/> returns what opens it again.</summary>
+internal sealed class PromptGate
+{
+    private volatile TaskCompletionSource? _held;
+
+    public Action Close()
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held = held;
+        return () =>
+        {
+            _held = null;
+            held.TrySetResult();
+        };
+    }
+
+    public Task WaitAsync(CancellationToken cancellationToken) => _held?.Task.WaitAsync(cancellationToken) ?? Task.CompletedTask;
+}
+
+/// <summary>The real conversation audit, whose prompt record waits while the gate is closed.</summary>
+internal sealed class HeldPromptAudit(IConversationAudit inner, PromptGate gate) : IConversationAudit
+{
+    public async Task PromptSubmittedAsync(PromptAuditEvent e, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        await inner.PromptSubmittedAsync(e, cancellationToken);
+    }
+
+    public Task GenerationEndedAsync(GenerationAuditEvent e, CancellationToken cancellationToken) => inner.GenerationEndedAsync(e, cancellationToken);
+
+    public Task SessionChangedAsync(SessionAuditEvent e, CancellationToken cancellationToken) => inner.SessionChangedAsync(e, cancellationToken);
+
+    public Task AccessDeniedAsync(SessionAuditEvent e, CancellationToken cancellationToken) => inner.AccessDeniedAsync(e, cancellationToken);
 }
 
 /// <summary>A model whose pieces the test writes, one call at a time (the page is under test, not the model).</summary>
