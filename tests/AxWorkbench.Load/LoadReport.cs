@@ -60,6 +60,9 @@ public static class LoadReport
             ["navigations"] = events.Navigations.Count,
             ["peakHandles"] = all.Count == 0 ? null : all.Max(s => s.Handles),
             ["soak"] = Soak(all, runStarted),
+            // Every analyst sends a first prompt in the same second when the run starts (a worst case no site sees):
+            // the same figures without that first minute.
+            ["afterFirstMinute"] = options.Ramp ? null : Window(events, loggedIn, runStarted + 60, runEnded),
             ["breaksAt"] = breaksAt,
             ["steps"] = steps,
             ["errorLines"] = new JsonArray([.. events.Errors.Take(50).Select(e => (JsonNode?)JsonValue.Create(e))]),
