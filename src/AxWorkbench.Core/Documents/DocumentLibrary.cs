@@ -209,7 +209,24 @@ public sealed partial class DocumentLibrary(
                 record.FailureReason = failure;
                 LogRefused(logger, record.FileName, record.Id, record.Uploader, failure ?? "");
             }
-            await db.SaveChangesAsync(CancellationToken.None);
+            try
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            catch (DbUpdateException)
+            {
+                // Another parse of the same document finished first (the jobs' recovery queue picks up every document
+                // still parsing, on this node or another, and an import parses its own): its pages and status were
+                // saved together, so they stand and this one's are dropped. Anything else is rethrown.
+                await using var again = await contextFactory.CreateDbContextAsync(CancellationToken.None);
+                var stored = await again.Documents.AsNoTracking().FirstOrDefaultAsync(d => d.Id == documentId, CancellationToken.None);
+                if (stored is null || stored.Status == DocumentStatus.Parsing)
+                {
+                    throw;
+                }
+
+                return stored;
+            }
         }
         if (record.Status == DocumentStatus.Failed)
         {

@@ -147,7 +147,8 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
         await _model.NextCallAsync();
         cut.WaitForAssertion(() => Assert.Equal("Where is the convoy?", cut.Find("[data-testid=user-text]").TextContent), Patience);
         Assert.Empty(cut.FindAll("[data-testid=pending-turn]"));
-        Assert.Equal("", cut.Find("[data-testid=chat-input]").GetAttribute("value") ?? "");
+        // The box clears once the send returns to the composer, a moment after the turn shows.
+        cut.WaitForAssertion(() => Assert.Equal("", cut.Find("[data-testid=chat-input]").GetAttribute("value") ?? ""), Patience);
     }
 
     [Fact]
