@@ -99,6 +99,7 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
           const box = document.querySelector('[data-testid=chat-input]');
           const send = document.querySelector('[data-testid=send]');
           const modal = document.querySelector('#components-reconnect-modal');
+          const blazorError = document.querySelector('#blazor-error-ui');
           const last = [...document.querySelectorAll('[data-testid=message][data-role=assistant]')].pop();
           return JSON.stringify({
             url: location.pathname,
@@ -110,7 +111,7 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
             streaming: !!document.querySelector('.ax-streaming'),
             error: document.querySelector('[data-testid=chat-error]')?.textContent?.trim() ?? null,
             reconnect: modal ? (modal.className + ' ' + (modal.open ?? '')).trim() : null,
-            blazorError: document.querySelector('#blazor-error-ui')?.offsetParent !== null && !!document.querySelector('#blazor-error-ui'),
+            blazorError: !!blazorError && blazorError.offsetParent !== null,
           });
         }
         """;
@@ -166,10 +167,11 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
             // Pick the demo library, then make sure the pick registered and the list closed: on a loaded machine a click
             // on an item still sliding into place, or an Escape sent before the list took focus, is lost, and the list
             // left open covers the message box (sessions 5 and 6 counted those analysts' next prompts as not shown).
-            var option = page.Locator(".mud-popover-open [data-testid=chat-library-option]", new() { HasText = DemoLibrary }).First;
+            var openOptions = page.Locator(".mud-popover-open [data-testid=chat-library-option]");
+            var option = openOptions.Filter(new() { HasText = DemoLibrary }).First;
             for (var attempt = 0; ; attempt++)
             {
-                if (await page.Locator(".mud-popover-open [data-testid=chat-library-option]").CountAsync() == 0)
+                if (await openOptions.CountAsync() == 0)
                 {
                     await page.GetByTestId("chat-libraries").ClickAsync();
                 }
@@ -183,7 +185,7 @@ public sealed class Analyst(int index, bool grounded, string userName, string pa
                 {
                     await page.Locator(".mud-popover-open [data-testid=chat-library-option][aria-selected=true]").WaitForAsync(new() { Timeout = 30_000 });
                     await page.Keyboard.PressAsync("Escape");
-                    await page.Locator(".mud-popover-open [data-testid=chat-library-option]").WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 30_000 });
+                    await openOptions.First.WaitForAsync(new() { State = WaitForSelectorState.Detached, Timeout = 30_000 });
                     break;
                 }
                 catch (TimeoutException) when (attempt < 3)

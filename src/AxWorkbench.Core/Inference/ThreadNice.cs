@@ -33,19 +33,6 @@ internal static class ThreadNice
         return setpriority(PrioProcess, (uint)tid, target) == 0 ? target : null;
     }
 
-    /// <summary>The calling thread's nice value on Linux; null elsewhere.</summary>
-    public static int? Current()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        Marshal.SetLastSystemError(0);
-        var value = getpriority(PrioProcess, (uint)gettid());
-        return value == -1 && Marshal.GetLastSystemError() != 0 ? null : value;
-    }
-
     // DllImport, not LibraryImport: every argument is blittable, and LibraryImport would make the whole assembly allow unsafe code.
 #pragma warning disable SYSLIB1054, CA5392
     [DllImport("libc")]
