@@ -16,13 +16,16 @@ public sealed record AnswerEvent(int Analyst, double AtSeconds, bool Grounded, A
 /// <summary>One click of the navigating user: page, click to new content in ms (measured in the page).</summary>
 public sealed record NavigationEvent(double AtSeconds, string Page, double? Milliseconds, string? Error);
 
-/// <summary>The server process' memory and handles at one moment.</summary>
-public sealed record ServerSample(double AtSeconds, double WorkingSetMb, int Handles, int Analysts, long WalBytes = 0, long LogBytes = 0);
+/// <summary>The server process' memory, handles and threads at one moment.</summary>
+public sealed record ServerSample(double AtSeconds, double WorkingSetMb, int Handles, int Analysts, long WalBytes = 0, long LogBytes = 0, int Threads = 0);
 
 /// <summary>Everything a run collects, from every analyst's task.</summary>
 public sealed class LoadEvents
 {
     public ConcurrentQueue<AnswerEvent> Answers { get; } = new();
+
+    /// <summary>The analysts' browser processes by scheduling policy and niceness, once all are logged in (empty when not wrapped).</summary>
+    public SortedDictionary<string, int> ClientScheduling { get; set; } = [];
 
     public ConcurrentQueue<NavigationEvent> Navigations { get; } = new();
 

@@ -5,19 +5,23 @@ namespace AxWorkbench.Load;
 /// <summary>The command line: see Program.cs for usage.</summary>
 public sealed record LoadOptions(
     int Analysts, double Minutes, string Out, bool Ramp, int Step, double StepMinutes, int MaxAnalysts, int MaxTokens, string Web,
-    double SampleSeconds, IReadOnlyList<string> ServerSettings, int ClientsNice = 0)
+    double SampleSeconds, IReadOnlyList<string> ServerSettings, int ClientsNice = 0, bool ClientsIdle = false)
 {
     public static LoadOptions? Parse(string[] args)
     {
         var settings = new List<string>();
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var ramp = false;
+        var clientsIdle = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--ramp":
                     ramp = true;
+                    break;
+                case "--clients-idle":
+                    clientsIdle = true;
                     break;
                 case "--server-setting" when i + 1 < args.Length:
                     settings.Add(args[++i]);
@@ -26,7 +30,7 @@ public sealed record LoadOptions(
                     values[name[2..]] = args[++i];
                     break;
                 default:
-                    Console.Error.WriteLine($"error: '{args[i]}' is not an option (--analysts N --minutes M --out PATH [--ramp --step S --step-minutes M --max-analysts N] [--max-tokens T] [--web DLL] [--clients-nice N] [--server-setting --Key=Value]).");
+                    Console.Error.WriteLine($"error: '{args[i]}' is not an option (--analysts N --minutes M --out PATH [--ramp --step S --step-minutes M --max-analysts N] [--max-tokens T] [--web DLL] [--clients-nice N] [--clients-idle] [--server-setting --Key=Value]).");
                     return null;
             }
         }
@@ -45,7 +49,8 @@ public sealed record LoadOptions(
                 Path.GetFullPath(Get("web", "src/AxWorkbench.Web/bin/Release/net10.0/AxWorkbench.Web.dll")),
                 double.Parse(Get("sample-seconds", "5"), CultureInfo.InvariantCulture),
                 settings,
-                int.Parse(Get("clients-nice", "0"), CultureInfo.InvariantCulture));
+                int.Parse(Get("clients-nice", "0"), CultureInfo.InvariantCulture),
+                clientsIdle);
         }
         catch (FormatException ex)
         {

@@ -37,7 +37,9 @@ public static class LoadReport
         {
             ["command"] = "dotnet build src/AxWorkbench.Web -c Release && dotnet run -c Release --project tests/AxWorkbench.Load -- " + string.Join(' ', args),
             ["client"] = "Playwright pages (one browser context per user) in Debian's chromium; every analyst is a real Blazor Server circuit; the navigator in a browser of its own"
-                + (options.ClientsNice != 0 ? $"; the analysts' browser at nice {options.ClientsNice} (on a site each browser has a machine of its own)" : ""),
+                + (options.ClientsNice != 0 ? $"; the analysts' browser started at nice {options.ClientsNice}" : "")
+                + (options.ClientsIdle ? "; the analysts' browser under SCHED_IDLE (on a site each browser has a machine of its own)" : ""),
+            ["clientScheduling"] = new JsonObject([.. events.ClientScheduling.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))]),
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}",
             ["analysts"] = analysts,
             ["analystsLoggedIn"] = loggedIn,
@@ -59,6 +61,7 @@ public static class LoadReport
             ["groundedAnswersCompleted"] = events.Answers.Count(a => a.Grounded && a.Outcome == AnswerOutcome.Completed),
             ["navigations"] = events.Navigations.Count,
             ["peakHandles"] = all.Count == 0 ? null : all.Max(s => s.Handles),
+            ["peakThreads"] = all.Count == 0 ? null : all.Max(s => s.Threads),
             ["soak"] = Soak(all, runStarted),
             // Every analyst sends a first prompt in the same second when the run starts (a worst case no site sees):
             // the same figures without that first minute.
@@ -69,7 +72,7 @@ public static class LoadReport
             ["samples"] = new JsonArray([.. all.Select(s => (JsonNode?)new JsonObject
             {
                 ["t"] = s.AtSeconds, ["workingSetMb"] = s.WorkingSetMb, ["handles"] = s.Handles, ["analysts"] = s.Analysts,
-                ["walBytes"] = s.WalBytes, ["logBytes"] = s.LogBytes,
+                ["walBytes"] = s.WalBytes, ["logBytes"] = s.LogBytes, ["threads"] = s.Threads,
             })]),
             ["answers"] = new JsonArray([.. events.Answers.OrderBy(a => a.AtSeconds).Select(a => (JsonNode?)new JsonObject
             {

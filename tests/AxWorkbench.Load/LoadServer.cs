@@ -130,23 +130,28 @@ public sealed class LoadServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Resident set (MB) and open file descriptors of the server, from /proc.</summary>
-    public (double WorkingSetMb, int Handles) Sample()
+    /// <summary>Resident set (MB), open file descriptors and threads of the server, from /proc.</summary>
+    public (double WorkingSetMb, int Handles, int Threads) Sample()
     {
         if (_process is null || _process.HasExited)
         {
-            return (0, 0);
+            return (0, 0, 0);
         }
         double rssKb = 0;
+        var threads = 0;
         foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
                 rssKb = double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
             }
+            else if (line.StartsWith("Threads:", StringComparison.Ordinal))
+            {
+                threads = int.Parse(line[8..].Trim(), CultureInfo.InvariantCulture);
+            }
         }
         var handles = Directory.EnumerateFileSystemEntries($"/proc/{_process.Id}/fd").Count();
-        return (Math.Round(rssKb / 1024, 1), handles);
+        return (Math.Round(rssKb / 1024, 1), handles, threads);
     }
 
     private ProcessStartInfo Start(IEnumerable<string> args)

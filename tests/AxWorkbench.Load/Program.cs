@@ -11,7 +11,8 @@ using AxWorkbench.Load;
 //     --analysts 16 --minutes 2 --out tests/AxWorkbench.Load/results/16-analysts.json
 //   [--ramp --step 8 --step-minutes 1 --max-analysts 64]  adds --step analysts each step until something breaks
 //   [--max-tokens 64] [--web PATH/AxWorkbench.Web.dll] [--sample-seconds 5] [--server-setting --Key=Value ...]
-//   [--clients-nice 19]  the analysts' browser at that niceness (the navigator's has a browser of its own at normal priority)
+//   [--clients-nice 19]  the analysts' browser started at that niceness (chromium puts its renderers back to 0: see the report's clientScheduling)
+//   [--clients-idle]     the analysts' browser under SCHED_IDLE: it runs on what the server leaves (the navigator's browser runs at normal priority)
 var options = LoadOptions.Parse(args);
 if (options is null)
 {
@@ -46,11 +47,16 @@ using var playwright = await Playwright.CreateAsync();
 // The navigator has a browser of its own. With --clients-nice N the analysts' browser runs at that niceness: on a site
 // each analyst's browser is on a machine of its own, so here their rendering should not take the cores from the server
 // (nor from the navigator's page, whose click-to-content time is measured in the page).
+// Chromium sets its own processes' niceness (renderers back to 0, the browser's display threads to -8 when it may), so
+// nice alone does not hold: --clients-idle runs the analysts' browser under SCHED_IDLE (chrt --idle), which chromium's
+// setpriority calls do not change and every child inherits; the report's clientScheduling shows what they ran at.
 var analystChromium = ChromiumPath;
-if (options.ClientsNice != 0 && !OperatingSystem.IsWindows())
+var analystBrowserPidFile = Path.Combine(Path.GetTempPath(), $"axwb-load-chromium-{Environment.ProcessId}.pid");
+if ((options.ClientsNice != 0 || options.ClientsIdle) && !OperatingSystem.IsWindows())
 {
-    analystChromium = Path.Combine(Path.GetTempPath(), $"axwb-load-chromium-nice{options.ClientsNice}.sh");
-    await File.WriteAllTextAsync(analystChromium, $"#!/bin/sh\nexec nice -n {options.ClientsNice} {ChromiumPath} \"$@\"\n");
+    analystChromium = Path.Combine(Path.GetTempPath(), $"axwb-load-chromium-{Environment.ProcessId}.sh");
+    var wrap = (options.ClientsIdle ? "chrt --idle 0 " : "") + (options.ClientsNice != 0 ? $"nice -n {options.ClientsNice} " : "");
+    await File.WriteAllTextAsync(analystChromium, $"#!/bin/sh\necho $$ > {analystBrowserPidFile}\nexec {wrap}{ChromiumPath} \"$@\"\n");
     File.SetUnixFileMode(analystChromium, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 }
 await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -74,8 +80,8 @@ var sampler = Task.Run(async () =>
 {
     while (!cancel.IsCancellationRequested)
     {
-        var (mb, handles) = server.Sample();
-        events.Samples.Enqueue(new ServerSample(Math.Round(clock.Elapsed.TotalSeconds, 1), mb, handles, Volatile.Read(ref activeAnalysts), server.WalBytes, server.LogBytes));
+        var (mb, handles, threads) = server.Sample();
+        events.Samples.Enqueue(new ServerSample(Math.Round(clock.Elapsed.TotalSeconds, 1), mb, handles, Volatile.Read(ref activeAnalysts), server.WalBytes, server.LogBytes, threads));
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(options.SampleSeconds), cancel.Token);
@@ -105,6 +111,11 @@ if (!options.Ramp)
     var idle = server.Sample();
     idleCircuitMb = idle.WorkingSetMb - baseline.WorkingSetMb;
     Console.WriteLine($"{activeAnalysts} of {options.Analysts} analysts logged in with a chat open: server {idle.WorkingSetMb} MB ({idleCircuitMb * 1024 / Math.Max(1, activeAnalysts):F0} KB per idle circuit)");
+    events.ClientScheduling = ClientScheduling.Describe(analystBrowserPidFile);
+    if (events.ClientScheduling.Count > 0)
+    {
+        Console.WriteLine($"analysts' browser processes: {string.Join(", ", events.ClientScheduling.Select(p => $"{p.Value} at {p.Key}"))}");
+    }
     runStarted = clock.Elapsed.TotalSeconds;
     var navigation = navigator.RunAsync(navigatorPage, DateTime.UtcNow.AddMinutes(options.Minutes), cancel.Token);
     start.TrySetResult();
@@ -128,6 +139,7 @@ else
         var from = clock.Elapsed.TotalSeconds;
         await Task.Delay(TimeSpan.FromMinutes(options.StepMinutes));
         var step = LoadReport.Window(events, count, from, clock.Elapsed.TotalSeconds);
+        events.ClientScheduling = ClientScheduling.Describe(analystBrowserPidFile);
         steps.Add(step);
         Console.WriteLine(step.ToJsonString());
         var navP95 = step["navigationP95Ms"]?.GetValue<double?>();

@@ -83,6 +83,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
     private readonly AuditOptions _options;
     private readonly Task _consumer;
     private readonly int _lockTimeoutSeconds;
+    private readonly bool _writeQueue;
     private long _lastCheckpointSequence = -1;
     private long _committedSequence;
     private string _committedHash = "";
@@ -99,6 +100,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         CheckpointPath = _options.ResolveCheckpointPath(data.Value, environment.ContentRootPath);
         // Give up on a locked database before the caller gives up on us, so a refused action is never recorded as done.
         _lockTimeoutSeconds = Math.Max(1, Math.Min(data.Value.BusyTimeoutSeconds, _options.WriteTimeoutSeconds - 1));
+        _writeQueue = data.Value.SqliteWriteQueue;
         _consumer = Task.Run(ConsumeAsync);
     }
 
@@ -218,11 +220,12 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
     private async Task WriteBatchAsync(List<Pending> batch)
     {
         var records = new AuditRecord[batch.Count];
+        DbConnection? written = null;
         try
         {
             await using var db = await _contexts.CreateDbContextAsync();
             await db.Database.OpenConnectionAsync();
-            var connection = db.Database.GetDbConnection();
+            var connection = written = db.Database.GetDbConnection();
             await using var transaction = await BeginWriteAsync(connection);
             var (sequence, previous) = await ReadTailAsync(connection, transaction);
             await using var insert = connection.CreateCommand();
@@ -276,6 +279,10 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
             }
             return;
         }
+        finally
+        {
+            ExitWriteGate(written);
+        }
         for (var i = 0; i < batch.Count; i++)
         {
             batch[i].Completion.TrySetResult(records[i]);
@@ -303,6 +310,13 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
                 pragma.CommandText = $"PRAGMA busy_timeout={_lockTimeoutSeconds * 1000};";
                 await pragma.ExecuteNonQueryAsync();
             }
+            // In this process's queue of writers first (the connection's closing gives it back), then SQLite's lock.
+            if (_writeQueue)
+            {
+                var gate = SqliteWriteGate.For(sqlite)!;
+                await gate.EnterAsync(sqlite, TimeSpan.FromSeconds(_lockTimeoutSeconds));
+                gate.Running(sqlite, "audit log: records or checkpoint");
+            }
             return sqlite.BeginTransaction(deferred: false);
         }
         var transaction = await connection.BeginTransactionAsync();
@@ -312,6 +326,15 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
             $"SET LOCAL lock_timeout = '{_lockTimeoutSeconds}s'; SELECT pg_advisory_xact_lock({AuditData.ChainLockKey});");
         await command.ExecuteNonQueryAsync();
         return transaction;
+    }
+
+    /// <summary>Gives this process's SQLite write queue back (nothing when the connection's closing already did, or on PostgreSQL).</summary>
+    private static void ExitWriteGate(DbConnection? connection)
+    {
+        if (connection is not null)
+        {
+            SqliteWriteGate.For(connection)?.Exit(connection);
+        }
     }
 
     private static async Task<(long Sequence, byte[] Hash)> ReadTailAsync(DbConnection connection, DbTransaction transaction)
@@ -338,11 +361,12 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
             _lastCheckpointSequence = 0;
             return;
         }
+        DbConnection? written = null;
         try
         {
             await using var db = await _contexts.CreateDbContextAsync();
             await db.Database.OpenConnectionAsync();
-            var connection = db.Database.GetDbConnection();
+            var connection = written = db.Database.GetDbConnection();
             await using var transaction = await BeginWriteAsync(connection);
             var (sequence, hash) = await ReadTailAsync(connection, transaction);
             if (sequence > LastCheckpointedSequence(CheckpointPath))
@@ -360,6 +384,10 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DbException or InvalidOperationException)
         {
             LogCheckpointFailed(_logger, CheckpointPath, ex.Message, ex);
+        }
+        finally
+        {
+            ExitWriteGate(written);
         }
     }
 

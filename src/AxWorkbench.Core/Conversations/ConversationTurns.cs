@@ -205,6 +205,7 @@ public sealed partial class ConversationTurns(
         WorkbenchDbContext db, WorkbenchActor actor, ChatSession session, List<ChatMessageRecord> messages, IReadOnlyList<ChatMessageRecord> path,
         Marking promptMarking, EffectiveSampling sample, GroundedPrompt? grounded, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var persona = session.PersonaId is { } pid ? await db.Personas.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pid, cancellationToken) : null;
         // A grounded turn's prompt is the fenced sources and the question, built by retrieval within its budget.
         var (prompt, included, dropped) = grounded is null
@@ -254,6 +255,8 @@ public sealed partial class ConversationTurns(
             session.Title = SessionAccess.CleanTitle(first.Content.Length > 60 ? first.Content[..60] + "…" : first.Content) ?? session.Title;
         }
 
+        var builtMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
         // Durability: the user's turn and the answer's row are on disk before the model sees anything.
         try
         {
@@ -263,14 +266,27 @@ public sealed partial class ConversationTurns(
         {
             throw StorageFullException.For("The prompt", null, ex);
         }
+        var savedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds - builtMs;
         var generation = answer.Status == MessageStatus.Generating
             ? coordinator.Start(new GenerationJob(answer.Id, session.Id, actor, prompt, sample.Temperature, sample.TopP, sample.MaxTokens, sample.Seed, answerMarking))
             : null;
+        var startMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds - builtMs - savedMs;
         var sources = grounded is null ? null
             : await grounding.RecordAsync(session.Id, answer.Id, grounded, sample, coordinator.ModelName, coordinator.ModelSha256, generation, cancellationToken);
+        var total = Stopwatch.GetElapsedTime(started);
+        if (total > SlowSave)
+        {
+            LogSlowSave(logger, session.Id, total.TotalSeconds, builtMs, savedMs, startMs, total.TotalMilliseconds - builtMs - savedMs - startMs);
+        }
         var view = SessionAccess.View(session, messages, persona, generation);
         return new TurnStarted(null, answer.Id, sample, dropped, view, generation, sources);
     }
+
+    /// <summary>Saving and starting an answer slower than this logs where its time went.</summary>
+    private static readonly TimeSpan SlowSave = TimeSpan.FromSeconds(2);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Saving and starting an answer in session {SessionId} took {Seconds:F1} s: persona and prompt built {BuiltMs:F0} ms, turn and answer saved {SavedMs:F0} ms, generation started {StartMs:F0} ms, sources recorded {SourcesMs:F0} ms")]
+    private static partial void LogSlowSave(ILogger logger, Guid sessionId, double seconds, double builtMs, double savedMs, double startMs, double sourcesMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A turn in session {SessionId} took {Seconds:F1} s to be saved and started: settings and limits {SettingsMs:F0} ms, retrieval {GroundingMs:F0} ms, prompt audit {AuditMs:F0} ms, saving and starting the answer {SaveMs:F0} ms")]
     private static partial void LogSlowTurn(ILogger logger, Guid sessionId, double seconds, double settingsMs, double groundingMs, double auditMs, double saveMs);

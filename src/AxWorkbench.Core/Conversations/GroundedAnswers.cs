@@ -98,16 +98,24 @@ public sealed partial class GroundedAnswers(
     /// </summary>
     internal async Task<GroundedPrompt?> PrepareAsync(WorkbenchActor actor, Guid sessionId, string question, EffectiveSampling sample, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var libraries = await LibrariesAsync(sessionId, cancellationToken);
         if (libraries.Count == 0)
         {
             return null;
         }
 
+        var librariesMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var prepared = await answers.PrepareAsync(actor, new AnswerRequest(question, libraries, sample.MaxTokens), cancellationToken);
+        var prepareMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds - librariesMs;
         await audit.WriteAsync(AuditEvent.For(actor, AuditActions.Retrieval, sessionId.ToString(),
             details: new { libraries, sources = prepared.Sources.Count, leftOut = prepared.LeftOut, chunks = prepared.Sources.Select(s => s.Hit.ChunkId), prepared.PromptSha256 })
             with { Marking = prepared.Marking }, cancellationToken);
+        var total = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        if (total > RetrievalService.SlowSearch)
+        {
+            LogSlowGrounding(logger, sessionId, total.TotalSeconds, librariesMs, prepareMs, total.TotalMilliseconds - librariesMs - prepareMs);
+        }
         if (prepared.DoesNotFit)
         {
             throw new ConversationLimitException(prepared.DoesNotFitMessage(sample.MaxTokens));
@@ -208,6 +216,9 @@ public sealed partial class GroundedAnswers(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Answer {AnswerId} grounded on {Sources} sources ({LeftOut} left out to fit; prompt {PromptTokens} of {ContextSize} tokens), marking {Marking}")]
     private static partial void LogGrounded(ILogger logger, Guid answerId, int sources, int leftOut, int promptTokens, int contextSize, string marking);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retrieval for a turn in session {SessionId} took {Seconds:F1} s: session's libraries read {LibrariesMs:F0} ms, search and prompt {PrepareMs:F0} ms, retrieval audit {AuditMs:F0} ms")]
+    private static partial void LogSlowGrounding(ILogger logger, Guid sessionId, double seconds, double librariesMs, double prepareMs, double auditMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the citations of answer {AnswerId} failed; they are checked when it is next shown")]
     private static partial void LogCheckFailed(ILogger logger, Guid answerId, Exception exception);

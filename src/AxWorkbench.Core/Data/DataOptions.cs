@@ -54,6 +54,12 @@ public sealed class DataOptions
     [Range(0, 86_400, ErrorMessage = "Data:WalCheckpointSeconds must be between 0 and 86400.")]
     public int WalCheckpointSeconds { get; set; } = 300;
 
+    /// <summary>
+    /// SQLite only: this process's writers queue for the database's write lock, first come first served, instead of
+    /// each polling SQLite's busy handler (see <see cref="SqliteWriteGate"/>). On by default; off only to compare.
+    /// </summary>
+    public bool SqliteWriteQueue { get; set; } = true;
+
     /// <summary>SQLite only: the most bytes the write-ahead log keeps on disk after a checkpoint.</summary>
     [Range(0, long.MaxValue, ErrorMessage = "Data:WalSizeLimitBytes must not be negative.")]
     public long WalSizeLimitBytes { get; set; } = 64L * 1024 * 1024;

@@ -46,6 +46,7 @@ public static class DataServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SqliteWalCheckpointer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteWalCheckpointer>());
+        builder.Services.AddHostedService<SqliteWriteQueueMonitor>();
         return builder;
     }
 
@@ -83,5 +84,7 @@ public static class DataServiceExtensions
                         sqlite.MigrationsHistoryTable(historyTable);
                     }
                 })
-                .AddInterceptors(new SqlitePragmaInterceptor(data.BusyTimeoutSeconds, data.WalSizeLimitBytes));
+                .AddInterceptors(data.SqliteWriteQueue
+                    ? [new SqlitePragmaInterceptor(data.BusyTimeoutSeconds, data.WalSizeLimitBytes), new SqliteWriteGateInterceptor(data.BusyTimeoutSeconds)]
+                    : [new SqlitePragmaInterceptor(data.BusyTimeoutSeconds, data.WalSizeLimitBytes)]);
 }

@@ -47,22 +47,38 @@ public sealed partial class SqliteWalCheckpointer(IOptions<DataOptions> options,
         {
             await using var connection = new SqliteConnection(connectionString);
             await connection.OpenAsync(cancellationToken);
-            await using (var wait = connection.CreateCommand())
+            // A checkpoint that truncates blocks writers while it runs: it takes its turn in the writers' queue, and
+            // when the queue stays busy for 2 s it waits for the next interval instead of making them wait longer.
+            var gate = options.Value.SqliteWriteQueue ? SqliteWriteGate.For(connection) : null;
+            if (gate is not null && !await gate.EnterAsync(connection, TimeSpan.FromSeconds(2), cancellationToken))
             {
-                // A short wait for readers: a checkpoint that cannot finish now simply runs again at the next interval.
-                wait.CommandText = "PRAGMA busy_timeout=2000;";
-                await wait.ExecuteNonQueryAsync(cancellationToken);
+                LogQueueBusy(logger);
+                return;
             }
-            await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            gate?.Running(connection, "WAL checkpoint (TRUNCATE)");
+            try
             {
-                Last = (reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(0) != 0);
-                if (Last.Busy)
+                await using (var wait = connection.CreateCommand())
                 {
-                    LogBusy(logger, Last.LogPages, Last.CheckpointedPages);
+                    // A short wait for readers: a checkpoint that cannot finish now simply runs again at the next interval.
+                    wait.CommandText = "PRAGMA busy_timeout=2000;";
+                    await wait.ExecuteNonQueryAsync(cancellationToken);
                 }
+                await using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    Last = (reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(0) != 0);
+                    if (Last.Busy)
+                    {
+                        LogBusy(logger, Last.LogPages, Last.CheckpointedPages);
+                    }
+                }
+            }
+            finally
+            {
+                gate?.Exit(connection);
             }
         }
         catch (SqliteException ex)
@@ -70,6 +86,9 @@ public sealed partial class SqliteWalCheckpointer(IOptions<DataOptions> options,
             LogFailed(logger, ex.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SQLite checkpoint skipped: writers kept the write queue busy for 2 s; trying again at the next interval")]
+    private static partial void LogQueueBusy(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SQLite checkpoint could not truncate the write-ahead log while readers used it ({LogPages} pages, {Checkpointed} copied); trying again at the next interval")]
     private static partial void LogBusy(ILogger logger, int logPages, int checkpointed);

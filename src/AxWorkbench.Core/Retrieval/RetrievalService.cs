@@ -244,11 +244,14 @@ public sealed partial class RetrievalService(
     {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(request);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var index = await host.GetAsync(cancellationToken);
+        var indexMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var member = await db.Libraries.AsNoTracking()
             .Where(l => l.OwnerId == principal.UserId || l.Units.Any(u => u.Unit == principal.Unit))
             .Select(l => l.Id).ToListAsync(cancellationToken);
+        var librariesMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds - indexMs;
         var libraries = member.Where(id => request.Libraries is null || request.Libraries.Contains(id)).ToHashSet();
         var language = TextLanguage.Detect(request.Query);
         ReadOnlyMemory<float>? vector = null;
@@ -256,9 +259,22 @@ public sealed partial class RetrievalService(
         {
             vector = (await generator.GenerateAsync([request.Query], cancellationToken: cancellationToken))[0].Vector;
         }
+        var embedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds - indexMs - librariesMs;
 
-        return index.Search(new AccessScope(principal.Authorization, libraries), request.Query, vector, Math.Clamp(request.Top, 1, 100), request.Mode);
+        var results = index.Search(new AccessScope(principal.Authorization, libraries), request.Query, vector, Math.Clamp(request.Top, 1, 100), request.Mode);
+        var total = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        if (total > SlowSearch)
+        {
+            LogSlowSearch(logger, total.TotalSeconds, indexMs, librariesMs, embedMs, total.TotalMilliseconds - indexMs - librariesMs - embedMs);
+        }
+        return results;
     }
+
+    /// <summary>A search slower than this logs where its time went.</summary>
+    internal static readonly TimeSpan SlowSearch = TimeSpan.FromSeconds(2);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A search took {Seconds:F1} s: index ready {IndexMs:F0} ms, libraries read {LibrariesMs:F0} ms, query embedded {EmbedMs:F0} ms, ranked {RankMs:F0} ms")]
+    private static partial void LogSlowSearch(ILogger logger, double seconds, double indexMs, double librariesMs, double embedMs, double rankMs);
 
     private List<RetrievalChunk> Chunk(IndexedDocument document)
     {

@@ -68,6 +68,15 @@ public sealed class DatabaseHealthCheck(DatabaseInitializer database) : IHealthC
         {
             var (journal, synchronous) = await database.ProbeAsync(cancellationToken);
             var data = new Dictionary<string, object> { ["journalMode"] = journal, ["synchronous"] = synchronous, ["dataDirectory"] = database.DataDirectory };
+            if (database.WriteQueue() is { } queue)
+            {
+                // This process's writers waiting for SQLite's write lock: now, in all, the longest wait, and those that gave up on the queue.
+                data["writeQueue"] = new Dictionary<string, object>
+                {
+                    ["waiting"] = queue.Waiting, ["entered"] = queue.Entered, ["timedOut"] = queue.TimedOut,
+                    ["longestWaitMs"] = Math.Round(queue.LongestWait.TotalMilliseconds),
+                };
+            }
             if (journal == "postgres")
             {
                 return HealthCheckResult.Healthy("PostgreSQL reachable", data);

@@ -21,6 +21,10 @@ public sealed class HealthzTests(WorkbenchFixture fixture, ITestOutputHelper out
         Assert.Equal("Healthy", admin.RootElement.GetProperty("status").GetString());
         var database = admin.RootElement.GetProperty("checks").GetProperty("database");
         Assert.Equal("Healthy", database.GetProperty("status").GetString());
+        // The SQLite writers' queue: the admin's own login was audited through it, and no writer gave up on it.
+        var queue = database.GetProperty("data").GetProperty("writeQueue");
+        Assert.True(queue.GetProperty("entered").GetInt64() > 0, $"no write went through the queue: {queue}");
+        Assert.Equal(0, queue.GetProperty("timedOut").GetInt64());
     }
 
     [Fact]
