@@ -310,7 +310,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
                 pragma.CommandText = $"PRAGMA busy_timeout={_lockTimeoutSeconds * 1000};";
                 await pragma.ExecuteNonQueryAsync();
             }
-            // In this process's queue of writers first (the connection's closing gives it back), then SQLite's lock.
+            // In this process's queue of writers first (the caller's finally gives it back), then SQLite's lock.
             if (_writeQueue)
             {
                 var gate = SqliteWriteGate.For(sqlite)!;

@@ -3,7 +3,6 @@ using System.Text;
 using AxWorkbench.Core.Data;
 using AxWorkbench.Core.Actors;
 using AxWorkbench.Core.Markings;
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -146,12 +145,12 @@ public sealed partial class ConversationTurns(
                 $"You cannot mark a prompt {promptMarking}: it is above your clearance or caveats. Choose a marking you hold.");
         }
 
-        var watch = Stopwatch.StartNew();
+        var clock = PhaseClock.Start();
         var sample = await settings.SamplingForAsync(db, actor, sampling, cancellationToken);
         RequireGenerationSlot(actor);
-        var settingsMs = watch.Elapsed.TotalMilliseconds;
+        var settingsMs = clock.Lap();
         var grounded = await grounding.PrepareAsync(actor, session.Id, text, sample, cancellationToken);
-        var groundingMs = watch.Elapsed.TotalMilliseconds - settingsMs;
+        var groundingMs = clock.Lap();
         var now = DateTime.UtcNow;
         var user = new ChatMessageRecord
         {
@@ -177,14 +176,13 @@ public sealed partial class ConversationTurns(
         {
             throw StorageFullException.For("The prompt", null, ex);
         }
-        var auditMs = watch.Elapsed.TotalMilliseconds - settingsMs - groundingMs;
+        var auditMs = clock.Lap();
         db.Messages.Add(user);
         messages.Add(user);
         var started = await AddAnswerAsync(db, actor, session, messages, [.. parentPath, user], promptMarking, sample, grounded, cancellationToken);
-        if (watch.Elapsed > SlowTurn)
+        if (clock.Elapsed > SlowTurn)
         {
-            LogSlowTurn(logger, session.Id, watch.Elapsed.TotalSeconds, settingsMs, groundingMs, auditMs,
-                watch.Elapsed.TotalMilliseconds - settingsMs - groundingMs - auditMs);
+            LogSlowTurn(logger, session.Id, clock.Elapsed.TotalSeconds, settingsMs, groundingMs, auditMs, clock.Lap());
         }
 
         return started with { UserMessageId = user.Id };
@@ -205,7 +203,7 @@ public sealed partial class ConversationTurns(
         WorkbenchDbContext db, WorkbenchActor actor, ChatSession session, List<ChatMessageRecord> messages, IReadOnlyList<ChatMessageRecord> path,
         Marking promptMarking, EffectiveSampling sample, GroundedPrompt? grounded, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        var clock = PhaseClock.Start();
         var persona = session.PersonaId is { } pid ? await db.Personas.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pid, cancellationToken) : null;
         // A grounded turn's prompt is the fenced sources and the question, built by retrieval within its budget.
         var (prompt, included, dropped) = grounded is null
@@ -255,7 +253,7 @@ public sealed partial class ConversationTurns(
             session.Title = SessionAccess.CleanTitle(first.Content.Length > 60 ? first.Content[..60] + "…" : first.Content) ?? session.Title;
         }
 
-        var builtMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var builtMs = clock.Lap();
 
         // Durability: the user's turn and the answer's row are on disk before the model sees anything.
         try
@@ -266,17 +264,16 @@ public sealed partial class ConversationTurns(
         {
             throw StorageFullException.For("The prompt", null, ex);
         }
-        var savedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds - builtMs;
+        var savedMs = clock.Lap();
         var generation = answer.Status == MessageStatus.Generating
             ? coordinator.Start(new GenerationJob(answer.Id, session.Id, actor, prompt, sample.Temperature, sample.TopP, sample.MaxTokens, sample.Seed, answerMarking))
             : null;
-        var startMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds - builtMs - savedMs;
+        var startMs = clock.Lap();
         var sources = grounded is null ? null
             : await grounding.RecordAsync(session.Id, answer.Id, grounded, sample, coordinator.ModelName, coordinator.ModelSha256, generation, cancellationToken);
-        var total = Stopwatch.GetElapsedTime(started);
-        if (total > SlowSave)
+        if (clock.Elapsed > SlowSave)
         {
-            LogSlowSave(logger, session.Id, total.TotalSeconds, builtMs, savedMs, startMs, total.TotalMilliseconds - builtMs - savedMs - startMs);
+            LogSlowSave(logger, session.Id, clock.Elapsed.TotalSeconds, builtMs, savedMs, startMs, clock.Lap());
         }
         var view = SessionAccess.View(session, messages, persona, generation);
         return new TurnStarted(null, answer.Id, sample, dropped, view, generation, sources);

@@ -98,23 +98,22 @@ public sealed partial class GroundedAnswers(
     /// </summary>
     internal async Task<GroundedPrompt?> PrepareAsync(WorkbenchActor actor, Guid sessionId, string question, EffectiveSampling sample, CancellationToken cancellationToken)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var clock = PhaseClock.Start();
         var libraries = await LibrariesAsync(sessionId, cancellationToken);
         if (libraries.Count == 0)
         {
             return null;
         }
 
-        var librariesMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var librariesMs = clock.Lap();
         var prepared = await answers.PrepareAsync(actor, new AnswerRequest(question, libraries, sample.MaxTokens), cancellationToken);
-        var prepareMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds - librariesMs;
+        var prepareMs = clock.Lap();
         await audit.WriteAsync(AuditEvent.For(actor, AuditActions.Retrieval, sessionId.ToString(),
             details: new { libraries, sources = prepared.Sources.Count, leftOut = prepared.LeftOut, chunks = prepared.Sources.Select(s => s.Hit.ChunkId), prepared.PromptSha256 })
             with { Marking = prepared.Marking }, cancellationToken);
-        var total = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        if (total > RetrievalService.SlowSearch)
+        if (clock.Elapsed > RetrievalService.SlowSearch)
         {
-            LogSlowGrounding(logger, sessionId, total.TotalSeconds, librariesMs, prepareMs, total.TotalMilliseconds - librariesMs - prepareMs);
+            LogSlowGrounding(logger, sessionId, clock.Elapsed.TotalSeconds, librariesMs, prepareMs, clock.Lap());
         }
         if (prepared.DoesNotFit)
         {

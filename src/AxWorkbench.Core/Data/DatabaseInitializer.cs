@@ -137,15 +137,10 @@ public sealed partial class DatabaseInitializer(
     }
 
     /// <summary>This process's queue for the SQLite database's write lock (null on PostgreSQL, or with Data:SqliteWriteQueue off).</summary>
-    public SqliteWriteGate? WriteQueue()
-    {
-        if (options.Value.IsPostgres || !options.Value.SqliteWriteQueue)
-        {
-            return null;
-        }
-        using var db = contextFactory.CreateDbContext();
-        return SqliteWriteGate.For(db.Database.GetDbConnection());
-    }
+    public SqliteWriteGate? WriteQueue() =>
+        options.Value.IsPostgres || !options.Value.SqliteWriteQueue
+            ? null
+            : SqliteWriteGate.For(options.Value.ResolveConnectionString(environment.ContentRootPath));
 
     private static async Task<string> ScalarAsync(WorkbenchDbContext db, string sql, CancellationToken cancellationToken)
     {

@@ -91,16 +91,18 @@ public sealed class SqliteWriteGate
 
     /// <summary>The gate of the database <paramref name="connection"/> opens, or null for a connection that is not SQLite.</summary>
     public static SqliteWriteGate? For(DbConnection connection) =>
-        connection is SqliteConnection sqlite
-            ? ByConnectionString.GetOrAdd(sqlite.ConnectionString, _ => Gates.GetOrAdd(KeyOf(sqlite), key => new SqliteWriteGate(key)))
-            : null;
+        connection is SqliteConnection sqlite ? For(sqlite.ConnectionString) : null;
 
-    private static string KeyOf(SqliteConnection connection)
+    /// <summary>The gate of the SQLite database <paramref name="connectionString"/> opens.</summary>
+    public static SqliteWriteGate For(string connectionString) =>
+        ByConnectionString.GetOrAdd(connectionString, cs => Gates.GetOrAdd(KeyOf(cs), key => new SqliteWriteGate(key)));
+
+    private static string KeyOf(string connectionString)
     {
-        var builder = new SqliteConnectionStringBuilder(connection.ConnectionString);
+        var builder = new SqliteConnectionStringBuilder(connectionString);
         var source = builder.DataSource;
         return builder.Mode == SqliteOpenMode.Memory || source.Length == 0 || source == ":memory:" || source.StartsWith("file:", StringComparison.Ordinal)
-            ? "conn:" + connection.ConnectionString
+            ? "conn:" + connectionString
             : "file:" + Path.GetFullPath(source);
     }
 

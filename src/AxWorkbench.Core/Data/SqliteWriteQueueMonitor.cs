@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +10,7 @@ namespace AxWorkbench.Core.Data;
 /// that held it), the longest wait. Busy intervals are logged (a warning when the lock was held over half the time or a
 /// writer waited over 5 s: the node is past what one SQLite file serves, and PostgreSQL is the way on); quiet ones are not.
 /// </summary>
-public sealed partial class SqliteWriteQueueMonitor(IOptions<DataOptions> options, IDbContextFactory<WorkbenchDbContext> contexts, TimeProvider clock,
+public sealed partial class SqliteWriteQueueMonitor(IOptions<DataOptions> options, IHostEnvironment environment, TimeProvider clock,
     ILogger<SqliteWriteQueueMonitor> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
@@ -23,11 +22,7 @@ public sealed partial class SqliteWriteQueueMonitor(IOptions<DataOptions> option
         {
             return;
         }
-        SqliteWriteGate gate;
-        await using (var db = await contexts.CreateDbContextAsync(stoppingToken))
-        {
-            gate = SqliteWriteGate.For(db.Database.GetDbConnection())!;
-        }
+        var gate = SqliteWriteGate.For(data.ResolveConnectionString(environment.ContentRootPath));
         var (entered, held, timedOut) = (gate.Entered, gate.Held, gate.TimedOut);
         gate.TakeIntervalMaxima();
         using var timer = new PeriodicTimer(Interval, clock);

@@ -244,14 +244,14 @@ public sealed partial class RetrievalService(
     {
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(request);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var clock = PhaseClock.Start();
         var index = await host.GetAsync(cancellationToken);
-        var indexMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var indexMs = clock.Lap();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var member = await db.Libraries.AsNoTracking()
             .Where(l => l.OwnerId == principal.UserId || l.Units.Any(u => u.Unit == principal.Unit))
             .Select(l => l.Id).ToListAsync(cancellationToken);
-        var librariesMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds - indexMs;
+        var librariesMs = clock.Lap();
         var libraries = member.Where(id => request.Libraries is null || request.Libraries.Contains(id)).ToHashSet();
         var language = TextLanguage.Detect(request.Query);
         ReadOnlyMemory<float>? vector = null;
@@ -259,13 +259,12 @@ public sealed partial class RetrievalService(
         {
             vector = (await generator.GenerateAsync([request.Query], cancellationToken: cancellationToken))[0].Vector;
         }
-        var embedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds - indexMs - librariesMs;
+        var embedMs = clock.Lap();
 
         var results = index.Search(new AccessScope(principal.Authorization, libraries), request.Query, vector, Math.Clamp(request.Top, 1, 100), request.Mode);
-        var total = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        if (total > SlowSearch)
+        if (clock.Elapsed > SlowSearch)
         {
-            LogSlowSearch(logger, total.TotalSeconds, indexMs, librariesMs, embedMs, total.TotalMilliseconds - indexMs - librariesMs - embedMs);
+            LogSlowSearch(logger, clock.Elapsed.TotalSeconds, indexMs, librariesMs, embedMs, clock.Lap());
         }
         return results;
     }
