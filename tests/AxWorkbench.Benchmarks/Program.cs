@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 // the workbench engine through IChatClient against llama.cpp's llama-batched-bench and the bare decode loop (see
 // Inference/EngineBenchmark.cs and results/README.md).
 // Usage: dotnet run -c Release --project tests/AxWorkbench.Benchmarks -- [--model PATH] [--threads N] [--out report.json] [--tokens T] [--reps R]
-//   [--native-bin DIR | --no-native] [--lib libllama.so] [--temperature X] [--native-sampling] [--contend [--corpora DIR]] [--decode-nice N]
+//   [--native-bin DIR | --no-native] [--no-native-on-library] [--lib libllama.so] [--temperature X] [--native-sampling] [--contend [--corpora DIR]] [--decode-nice N]
 switch (args)
 {
     case ["audit", .. var rest]:

@@ -105,11 +105,14 @@ public sealed class InferenceOptions : IValidatableObject
     public bool NativeSampling { get; set; }
 
     /// <summary>
-    /// How llama.cpp's decode threads (OpenMP) wait between and inside decode steps. Passive (default): they sleep, which
-    /// keeps the engine's speed when other work shares the cores (ingestion, the embedder, other processes) — spinning
-    /// threads there lose whole time slices to each other (measured 20-35× slower at load average 25 on 2 cores).
-    /// Active: they spin (llama.cpp's own default), a little faster on a machine that runs nothing else. Default:
-    /// whatever OMP_WAIT_POLICY/GOMP_SPINCOUNT the process was started with. Takes effect at process start.
+    /// How llama.cpp's decode threads (OpenMP) wait between decode steps. Passive (default): they sleep at once, so every
+    /// step wakes its workers through the kernel; this keeps the engine's speed when other work shares the cores
+    /// (ingestion, the embedder, the web's own threads). Brief: they spin about 0.1 ms, then sleep — long enough to catch
+    /// the next step, so on cores nothing else uses the engine runs 2-3x the tokens/s of Passive on this project's 2-core
+    /// VM; but beside ingestion, with <see cref="DecodeNice"/> 5, it fell to 0.3-0.6 of the bare loop (benchmark --contend;
+    /// 1.1-1.6 at DecodeNice 0), so it is for machines that run nothing but the model, with DecodeNice 0. Active: spin without limit (measured 20-35x slower at load average 25 on 2 cores). Default: whatever
+    /// OMP_WAIT_POLICY/GOMP_SPINCOUNT the process was started with (libgomp's own default spins ~3 ms). Takes effect at
+    /// process start.
     /// </summary>
     public ThreadWaitPolicy ThreadWaitPolicy { get; set; } = ThreadWaitPolicy.Passive;
 

@@ -3,18 +3,48 @@ using System.Runtime.InteropServices;
 namespace AxWorkbench.Core.Inference;
 
 /// <summary>How llama.cpp's OpenMP decode threads wait for work (<see cref="InferenceOptions.ThreadWaitPolicy"/>).</summary>
-public enum ThreadWaitPolicy { Passive, Active, Default }
+public enum ThreadWaitPolicy
+{
+    /// <summary>Sleep at once (OMP_WAIT_POLICY=PASSIVE): every decode step wakes its workers through the kernel.</summary>
+    Passive,
+
+    /// <summary>Spin without limit (OMP_WAIT_POLICY=ACTIVE).</summary>
+    Active,
+
+    /// <summary>Whatever OMP_WAIT_POLICY/GOMP_SPINCOUNT the process was started with (libgomp's default: a ~3 ms spin).</summary>
+    Default,
+
+    /// <summary>
+    /// Spin briefly, then sleep (GOMP_SPINCOUNT=<see cref="NativeThreading.BriefSpinCount"/>, about 0.1 ms by libgomp's
+    /// estimate): long enough to catch the next decode step (the engine's gap between steps is tens of µs), short
+    /// enough that an idle or preempted engine gives its cores back almost at once.
+    /// </summary>
+    Brief,
+}
 
 /// <summary>
 /// Sets the OpenMP runtime's wait policy in the process environment before the native library loads (libgomp reads
-/// OMP_WAIT_POLICY once, at load). .NET's Environment.SetEnvironmentVariable does not reach the C environment on Unix,
+/// OMP_WAIT_POLICY and GOMP_SPINCOUNT once, at load). .NET's Environment.SetEnvironmentVariable does not reach the C environment on Unix,
 /// so libc's setenv is called. A variable the operator already set is left alone.
 /// </summary>
 internal static class NativeThreading
 {
     private delegate int SetEnv(string name, string value, int overwrite);
 
+    /// <summary>libgomp's spin iterations before a waiting thread sleeps under <see cref="ThreadWaitPolicy.Brief"/>.</summary>
+    public const int BriefSpinCount = 10_000;
+
+    /// <summary>What was set ("OMP_WAIT_POLICY=PASSIVE", "GOMP_SPINCOUNT=10000"), or null when nothing was.</summary>
     public static string? Applied { get; private set; }
+
+    /// <summary>The environment variable a policy sets for libgomp; null for <see cref="ThreadWaitPolicy.Default"/>.</summary>
+    public static (string Name, string Value)? VariableFor(ThreadWaitPolicy policy) => policy switch
+    {
+        ThreadWaitPolicy.Brief => ("GOMP_SPINCOUNT", BriefSpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ThreadWaitPolicy.Passive => ("OMP_WAIT_POLICY", "PASSIVE"),
+        ThreadWaitPolicy.Active => ("OMP_WAIT_POLICY", "ACTIVE"),
+        _ => null,
+    };
 
     public static void Apply(ThreadWaitPolicy policy)
     {
@@ -23,7 +53,7 @@ internal static class NativeThreading
             return;
         }
 
-        var value = policy == ThreadWaitPolicy.Passive ? "PASSIVE" : "ACTIVE";
+        var (name, value) = VariableFor(policy)!.Value;
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GOMP_SPINCOUNT")))
         {
             return; // the operator's choice wins
@@ -38,9 +68,9 @@ internal static class NativeThreading
         {
             if (NativeLibrary.TryGetExport(libc, "setenv", out var setenv))
             {
-                Marshal.GetDelegateForFunctionPointer<SetEnv>(setenv)("OMP_WAIT_POLICY", value, 0);
-                Environment.SetEnvironmentVariable("OMP_WAIT_POLICY", value); // child processes (the benchmark's anchors) see it too
-                Applied = value;
+                Marshal.GetDelegateForFunctionPointer<SetEnv>(setenv)(name, value, 0);
+                Environment.SetEnvironmentVariable(name, value); // child processes (the benchmark's anchors) see it too
+                Applied = name + "=" + value;
             }
         }
         finally

@@ -19,7 +19,17 @@ internal static class BareLoopCommand
         var temperature = float.Parse(map.GetValueOrDefault("temperature", "0"), CultureInfo.InvariantCulture);
         var levels = map.GetValueOrDefault("levels", "1,2,4,8").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         using var loop = new BareDecodeLoop(options.ModelPath!, options);
-        loop.Run(levels.Max(), 32, temperature); // warm-up: weights paged in, threadpool and KV buffers touched
+        // warm-up: weights paged in, threadpool and KV buffers touched, and this fresh process's loop code tiered up
+        var warmupSeconds = double.Parse(map.GetValueOrDefault("bare-warmup-seconds", "2"), CultureInfo.InvariantCulture);
+        var warmup = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            foreach (var n in levels.Distinct())
+            {
+                loop.Run(n, 64, temperature);
+            }
+        }
+        while (warmup.Elapsed.TotalSeconds < warmupSeconds);
         foreach (var n in levels)
         {
             var r = loop.Run(n, tokens, temperature);

@@ -47,11 +47,41 @@ internal static class EngineBenchmark
             return 2;
         }
 
+        // the same driver over the engine's own library: separates what the library build costs from what the engine costs
+        NativeAnchor? nativeOnLibrary = null;
+        if (native is not null && !map.ContainsKey("no-native-on-library"))
+        {
+            nativeOnLibrary = native.OnLibrary(engine.Info!.Backend);
+            Console.WriteLine(nativeOnLibrary is null
+                ? "native on the engine's library: not run (the engine loads the native build's own library, or its folder lacks libllama/ggml)"
+                : $"native on the engine's library: llama-batched-bench with LD_LIBRARY_PATH={nativeOnLibrary.LibraryDirectory} ({engine.Info!.Backend})");
+        }
+
         IChatClient client = new LocalChatClient(engine);
         ChatMessage[] messages = [new(ChatRole.User, "Summarize the border activity report.")];
-        await RunStreams(client, messages, Levels.Max(), 32, temperature); // warm-up (the shared prompt prefix is cached from here on)
+        // Warm-up until .NET's tiered compilation has settled: the engine serves for weeks, so its steady state is what
+        // counts, and a few short streams leave the loop's and the streams' code in tier-0 (instrumented) for the first
+        // rounds. The shared prompt prefix is cached from here on.
+        var warmupSeconds = double.Parse(map.GetValueOrDefault("warmup-seconds", "15"), CultureInfo.InvariantCulture);
+        var warmup = Stopwatch.StartNew();
+        do
+        {
+            foreach (var n in Levels)
+            {
+                await RunStreams(client, messages, n, 64, temperature);
+            }
+        }
+        while (warmup.Elapsed.TotalSeconds < warmupSeconds);
 
+        // The harness itself (starting the anchors, reading their output) runs in this process between the engine's
+        // phases; its methods cross tiered compilation's call-count threshold round after round and would be compiled on
+        // the JIT's background thread while the engine decodes (a third busy thread on two cores). Each engine phase
+        // starts once no method has been compiled for jit-quiet-ms (at most 5 s of waiting).
+        var jitQuietMs = int.Parse(map.GetValueOrDefault("jit-quiet-ms", "500"), CultureInfo.InvariantCulture);
+        var jitWaits = new List<double>();
         var nativeBest = new SortedDictionary<int, double>();
+        var nativeOnLibraryBest = new SortedDictionary<int, double>();
+        string? nativeOnLibraryError = null;
         var bareBest = new SortedDictionary<int, BareDecodeLoop.Result>();
         var engineBest = new SortedDictionary<int, (double Aggregate, EngineProfile Profile, double CpuPerToken)>();
         var ttfts = Levels.ToDictionary(n => n, _ => new List<double>());
@@ -67,6 +97,24 @@ internal static class EngineBenchmark
                 }
             }
 
+            if (nativeOnLibrary is not null && nativeOnLibraryError is null)
+            {
+                try
+                {
+                    foreach (var (n, tps) in nativeOnLibrary.Run(model, options.Threads, tokens, options.ContextSize, options.FlashAttention, Levels, map.GetValueOrDefault("native-args")))
+                    {
+                        nativeOnLibraryBest[n] = Math.Max(nativeOnLibraryBest.GetValueOrDefault(n), tps);
+                        perRound.NativeOnLibrary.Add((round, n, tps));
+                    }
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // a library whose ABI the driver does not match: say so in the report, keep the other anchors
+                    nativeOnLibraryError = ex.Message;
+                    Console.WriteLine("native on the engine's library failed; not run again: " + ex.Message);
+                }
+            }
+
             foreach (var r in RunBareProcess(map, tokens, temperature))
             {
                 perRound.Bare.Add((round, r.Sequences, r.TokensPerSecond));
@@ -78,6 +126,7 @@ internal static class EngineBenchmark
 
             foreach (var n in Levels)
             {
+                jitWaits.Add(await JitQuietAsync(jitQuietMs));
                 using var process = Process.GetCurrentProcess();
                 var cpu0 = process.TotalProcessorTime;
                 var before = engine.Profile;
@@ -95,14 +144,21 @@ internal static class EngineBenchmark
 
             {
                 Console.WriteLine($"round {round} (load {LoadAverage()}): " + string.Join("  ", Levels.Select(n =>
-                    $"N={n} native {nativeBest.GetValueOrDefault(n):F0} bare {bareBest.GetValueOrDefault(n)?.TokensPerSecond:F0} engine {engineBest.GetValueOrDefault(n).Aggregate:F0}")));
+                    $"N={n} native {nativeBest.GetValueOrDefault(n):F0} native-on-lib {nativeOnLibraryBest.GetValueOrDefault(n):F0} bare {bareBest.GetValueOrDefault(n)?.TokensPerSecond:F0} engine {engineBest.GetValueOrDefault(n).Aggregate:F0}")));
             }
         }
 
         var contended = contention is null ? null : await contention.FinishAsync();
         var sequential = await SequentialRequests(client, messages, int.Parse(map.GetValueOrDefault("sequential", "1000"), CultureInfo.InvariantCulture));
         var report = BuildReport(options, engine, native, tokens, rounds, temperature, nativeBest, bareBest, engineBest, ttfts, loadAtStart);
+        AddNativeOnLibrary(report, nativeOnLibrary, nativeOnLibraryError, nativeOnLibraryBest, nativeBest, engineBest.ToDictionary(kv => kv.Key, kv => kv.Value.Aggregate));
         report["sequentialRequests"] = sequential;
+        report["jitQuietBeforeEachPhase"] = new JsonObject
+        {
+            ["quietMs"] = jitQuietMs,
+            ["waitedMsMedian"] = Math.Round(Stats.Percentile([.. jitWaits.Order()], 0.5), 0),
+            ["waitedMsMax"] = Math.Round(jitWaits.DefaultIfEmpty(0).Max(), 0),
+        };
         report["perRound"] = perRound.ToJson();
         if (contended is not null)
         {
@@ -201,6 +257,7 @@ internal static class EngineBenchmark
             ["threadWaitPolicy"] = options.ThreadWaitPolicy.ToString(),
             ["decodeNice"] = options.DecodeNice, // the engine's decode threads; the bare loop runs at the process's priority
             ["ompWaitPolicyEnvironment"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: libgomp's default, spinning)",
+            ["gompSpinCountEnvironment"] = Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "(unset)",
             ["native"] = native is null ? null : new JsonObject
             {
                 ["bin"] = native.Bin,
@@ -225,6 +282,59 @@ internal static class EngineBenchmark
         };
     }
 
+    /// <summary>Waits until no method has been JIT-compiled for <paramref name="quietMs"/> (at most 5 s); returns the ms waited.</summary>
+    private static async Task<double> JitQuietAsync(int quietMs)
+    {
+        var sw = Stopwatch.StartNew();
+        if (quietMs <= 0)
+        {
+            return 0;
+        }
+
+        var count = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quietSince = sw.ElapsedMilliseconds;
+        while (sw.ElapsedMilliseconds - quietSince < quietMs && sw.ElapsedMilliseconds < 5000)
+        {
+            await Task.Delay(50);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != count)
+            {
+                count = now;
+                quietSince = sw.ElapsedMilliseconds;
+            }
+        }
+
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// llama-batched-bench over the engine's own library beside the native build: <c>nativeOnEngineLibraryOverNative</c>
+    /// is the library build's cost (no managed code in it), <c>engineOverNativeOnEngineLibrary</c> the engine's own cost
+    /// over the library it really runs on.
+    /// </summary>
+    private static void AddNativeOnLibrary(JsonObject report, NativeAnchor? anchor, string? error, SortedDictionary<int, double> best, SortedDictionary<int, double> nativeBest, Dictionary<int, double> engineAgg)
+    {
+        if (anchor is null)
+        {
+            return;
+        }
+
+        report["nativeOnEngineLibrary"] = new JsonObject
+        {
+            ["libraryLinks"] = anchor.LibraryDirectory,
+            ["command"] = anchor.LastCommand,
+            ["error"] = error,
+        };
+        if (best.Count == 0)
+        {
+            return;
+        }
+
+        report["nativeOnEngineLibraryAggregate"] = Map(best);
+        report["engineOverNativeOnEngineLibrary"] = Map(Levels.Where(n => best.ContainsKey(n) && engineAgg.ContainsKey(n)).ToDictionary(n => n, n => engineAgg[n] / best[n]));
+        report["nativeOnEngineLibraryOverNative"] = Map(Levels.Where(n => best.ContainsKey(n) && nativeBest.ContainsKey(n)).ToDictionary(n => n, n => best[n] / nativeBest[n]));
+    }
+
     /// <summary>
     /// Each contender's aggregate tokens/s in every round, and the median over rounds of the per-round ratios. A round
     /// runs native, bare and engine back to back, so its ratios share the machine's state at that moment; the best-of
@@ -234,6 +344,8 @@ internal static class EngineBenchmark
     private sealed class RoundFigures
     {
         public List<(int Round, int N, double Tps)> Native { get; } = [];
+
+        public List<(int Round, int N, double Tps)> NativeOnLibrary { get; } = [];
 
         public List<(int Round, int N, double Tps)> Bare { get; } = [];
 
@@ -245,7 +357,7 @@ internal static class EngineBenchmark
                 .Select(g => KeyValuePair.Create(Key(g.Key), (JsonNode?)new JsonArray([.. g.OrderBy(r => r.Round).Select(r => (JsonNode?)JsonValue.Create(Math.Round(r.Tps, 1)))]))));
             JsonObject? Median(List<(int Round, int N, double Tps)> top, List<(int Round, int N, double Tps)> bottom)
             {
-                if (bottom.Count == 0)
+                if (top.Count == 0 || bottom.Count == 0)
                 {
                     return null;
                 }
@@ -259,11 +371,14 @@ internal static class EngineBenchmark
             return new JsonObject
             {
                 ["native"] = Native.Count == 0 ? null : Table(Native),
+                ["nativeOnEngineLibrary"] = NativeOnLibrary.Count == 0 ? null : Table(NativeOnLibrary),
                 ["bare"] = Table(Bare),
                 ["engine"] = Table(Engine),
                 ["engineOverNativeMedian"] = Median(Engine, Native),
                 ["engineOverBareMedian"] = Median(Engine, Bare),
                 ["bareOverNativeMedian"] = Median(Bare, Native),
+                ["engineOverNativeOnEngineLibraryMedian"] = Median(Engine, NativeOnLibrary),
+                ["nativeOnEngineLibraryOverNativeMedian"] = Median(NativeOnLibrary, Native),
             };
         }
     }
@@ -319,7 +434,7 @@ internal static class EngineBenchmark
     private static List<BareDecodeLoop.Result> RunBareProcess(Dictionary<string, string> map, int tokens, float temperature)
     {
         var args = new List<string>(SelfCommand.Prefix) { "bare", "--tokens", tokens.ToString(CultureInfo.InvariantCulture), "--temperature", temperature.ToString(CultureInfo.InvariantCulture), "--levels", string.Join(',', Levels) };
-        foreach (var key in new[] { "model", "threads", "lib", "no-flash", "kv-unified", "wait-policy" })
+        foreach (var key in new[] { "model", "threads", "lib", "no-flash", "kv-unified", "wait-policy", "bare-warmup-seconds" })
         {
             if (map.TryGetValue(key, out var value))
             {
@@ -401,7 +516,7 @@ internal static class EngineBenchmark
             FlashAttention = !map.ContainsKey("no-flash"),
             NativeSampling = map.ContainsKey("native-sampling"),
             NativeLibraryPath = map.GetValueOrDefault("lib"),
-            ThreadWaitPolicy = Enum.Parse<ThreadWaitPolicy>(map.GetValueOrDefault("wait-policy", "passive"), ignoreCase: true),
+            ThreadWaitPolicy = map.TryGetValue("wait-policy", out var policy) ? Enum.Parse<ThreadWaitPolicy>(policy, ignoreCase: true) : new InferenceOptions().ThreadWaitPolicy,
             PrefixCacheMinTokens = int.Parse(map.GetValueOrDefault("prefix-cache-min-tokens", "16"), CultureInfo.InvariantCulture),
             StreamFlushIntervalMs = int.Parse(map.GetValueOrDefault("flush-ms", "25"), CultureInfo.InvariantCulture),
             DecodeNice = int.Parse(map.GetValueOrDefault("decode-nice", new InferenceOptions().DecodeNice.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture),

@@ -12,17 +12,62 @@ namespace AxWorkbench.Benchmarks.Inference;
 /// </summary>
 internal sealed partial class NativeAnchor
 {
-    private NativeAnchor(string bin, string? release, string? commit)
+    private static readonly string[] LibraryNames = ["libllama", "libggml", "libggml-base", "libggml-cpu"];
+
+    private NativeAnchor(string bin, string? release, string? commit, string? libraryDirectory = null)
     {
         Bin = bin;
         Release = release;
         Commit = commit;
+        LibraryDirectory = libraryDirectory;
     }
 
     public string Bin { get; }
     public string? Release { get; }
     public string? Commit { get; }
     public string? LastCommand { get; private set; }
+
+    /// <summary>
+    /// Where llama-batched-bench loads libllama and ggml from instead of its own build (LD_LIBRARY_PATH over its RUNPATH);
+    /// null: its own build.
+    /// </summary>
+    public string? LibraryDirectory { get; }
+
+    /// <summary>
+    /// The same llama-batched-bench on another library: the one the engine loaded (<paramref name="libllama"/>, e.g.
+    /// LLamaSharp's bundled build). Same driver, same arguments, only the library differs, so native ÷ this is what the
+    /// library build costs and engine ÷ this is what the engine costs over that library. The binaries want their
+    /// libraries under their SONAMEs (libllama.so.0, ...), so a folder of links names them so. Null when the folder has
+    /// no libllama and ggml, or when the library is the native build's own.
+    /// </summary>
+    public NativeAnchor? OnLibrary(string? libllama)
+    {
+        if (string.IsNullOrEmpty(libllama) || Path.GetDirectoryName(Path.GetFullPath(libllama)) is not { } source
+            || string.Equals(Path.GetFullPath(source), Path.GetFullPath(Bin), StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var links = Path.Combine(Path.GetTempPath(), "axwb-native-on-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)))[..12]);
+        Directory.CreateDirectory(links);
+        foreach (var name in LibraryNames)
+        {
+            var file = Directory.EnumerateFiles(source, name + ".so*").Order(StringComparer.Ordinal).FirstOrDefault();
+            if (file is null)
+            {
+                return null;
+            }
+
+            foreach (var link in new[] { name + ".so", name + ".so.0" })
+            {
+                var path = Path.Combine(links, link);
+                File.Delete(path);
+                File.CreateSymbolicLink(path, file);
+            }
+        }
+
+        return new NativeAnchor(Bin, Release, Commit, links);
+    }
 
     /// <summary>The default cache folder of the native build (its bin/ holds llama-batched-bench and libllama.so).</summary>
     public static string CacheDirectory => Path.Combine(
@@ -98,6 +143,11 @@ internal sealed partial class NativeAnchor
         var exe = Path.Combine(Bin, "llama-batched-bench");
         LastCommand = exe + " " + string.Join(' ', args);
         var psi = new ProcessStartInfo(exe, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (LibraryDirectory is not null)
+        {
+            psi.Environment["LD_LIBRARY_PATH"] = LibraryDirectory;
+            LastCommand = $"LD_LIBRARY_PATH={LibraryDirectory} {LastCommand}";
+        }
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEnd();

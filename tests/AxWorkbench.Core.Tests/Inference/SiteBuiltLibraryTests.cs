@@ -16,7 +16,33 @@ public sealed class SiteBuiltLibraryTests(ModelFixture fixture, ITestOutputHelpe
     /// <summary>The site-built libllama the tests load, from AXWB_NATIVE_LIBLLAMA; null for the bundled one.</summary>
     public static string? Path { get; } = Environment.GetEnvironmentVariable("AXWB_NATIVE_LIBLLAMA") is { Length: > 0 } p ? p : null;
 
-    private static string RealPath(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? System.IO.Path.GetFullPath(path);
+    /// <summary>The path with every link resolved, folders included (tools/build-libllama.sh's bin/ is a link to build/bin/).</summary>
+    private static string RealPath(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? System.IO.Path.GetFullPath(path);
+        }
+
+        var resolved = realpath(path, IntPtr.Zero);
+        Assert.True(resolved != IntPtr.Zero, $"realpath('{path}') failed");
+        try
+        {
+            return System.Runtime.InteropServices.Marshal.PtrToStringUTF8(resolved)!;
+        }
+        finally
+        {
+            free(resolved);
+        }
+    }
+
+#pragma warning disable SYSLIB1054, CA5392 // blittable arguments; see ThreadNice
+    [System.Runtime.InteropServices.DllImport("libc", CharSet = System.Runtime.InteropServices.CharSet.Ansi)]
+    private static extern IntPtr realpath(string path, IntPtr resolved);
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern void free(IntPtr pointer);
+#pragma warning restore SYSLIB1054, CA5392
 
     [Fact]
     public async Task SiteBuiltLibrary_LoadsTheFixture_AndGenerates()
