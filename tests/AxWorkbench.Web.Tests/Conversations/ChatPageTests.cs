@@ -112,14 +112,16 @@ public sealed class ChatPageTests : WorkbenchTestContext, IAsyncLifetime
         // session again): the conversation and the composer stay mounted through that read, so the text stays.
         // (On this SQLite file the read completes synchronously, so the blank render the page used to make during it
         // happened only on PostgreSQL, whose reads yield: this guards the behaviour, it did not catch that case.)
-        cut.Find("[data-testid=chat-input]").Input("And the escort?");
+        // Find and type in one turn of the renderer: the page re-renders while the answer starts (a render between the
+        // two leaves the found element's handler stale).
+        await cut.InvokeAsync(() => cut.Find("[data-testid=chat-input]").Input("And the escort?"));
         await writer.WriteAsync("At the bridge.");
         writer.Complete();
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll(".ax-streaming")), Patience);
         cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=send]").HasAttribute("disabled")), Patience);
 
         Assert.Equal("And the escort?", cut.Find("[data-testid=chat-input]").GetAttribute("value"));
-        cut.Find("[data-testid=send]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=send]").Click());
         await _model.NextCallAsync();
         cut.WaitForAssertion(() => Assert.Equal(["Where is the convoy?", "And the escort?"], cut.FindAll("[data-testid=user-text]").Select(e => e.TextContent)), Patience);
     }
