@@ -110,9 +110,9 @@ public sealed class InferenceOptions : IValidatableObject
     /// (ingestion, the embedder, the web's own threads). Brief: they spin about 0.1 ms, then sleep — long enough to catch
     /// the next step, so on cores nothing else uses the engine runs 2-3x the tokens/s of Passive on this project's 2-core
     /// VM; but beside ingestion, with <see cref="DecodeNice"/> 5, it fell to 0.3-0.6 of the bare loop (benchmark --contend;
-    /// 1.1-1.6 at DecodeNice 0), so it is for machines that run nothing but the model, with DecodeNice 0. Active: spin without limit (measured 20-35x slower at load average 25 on 2 cores). Default: whatever
-    /// OMP_WAIT_POLICY/GOMP_SPINCOUNT the process was started with (libgomp's own default spins ~3 ms). Takes effect at
-    /// process start.
+    /// 1.1-1.6 at DecodeNice 0), so it is for machines that run nothing but the model, with DecodeNice 0. Active: spin
+    /// without limit (measured 20-35x slower at load average 25 on 2 cores). Default: whatever OMP_WAIT_POLICY/
+    /// GOMP_SPINCOUNT the process was started with (libgomp's own default spins ~3 ms). Takes effect at process start.
     /// </summary>
     public ThreadWaitPolicy ThreadWaitPolicy { get; set; } = ThreadWaitPolicy.Passive;
 

@@ -24,8 +24,8 @@ public enum ThreadWaitPolicy
 
 /// <summary>
 /// Sets the OpenMP runtime's wait policy in the process environment before the native library loads (libgomp reads
-/// OMP_WAIT_POLICY and GOMP_SPINCOUNT once, at load). .NET's Environment.SetEnvironmentVariable does not reach the C environment on Unix,
-/// so libc's setenv is called. A variable the operator already set is left alone.
+/// OMP_WAIT_POLICY and GOMP_SPINCOUNT once, at load). .NET's Environment.SetEnvironmentVariable does not reach the C
+/// environment on Unix, so libc's setenv is called. A variable the operator already set is left alone.
 /// </summary>
 internal static class NativeThreading
 {
@@ -33,9 +33,6 @@ internal static class NativeThreading
 
     /// <summary>libgomp's spin iterations before a waiting thread sleeps under <see cref="ThreadWaitPolicy.Brief"/>.</summary>
     public const int BriefSpinCount = 10_000;
-
-    /// <summary>What was set ("OMP_WAIT_POLICY=PASSIVE", "GOMP_SPINCOUNT=10000"), or null when nothing was.</summary>
-    public static string? Applied { get; private set; }
 
     /// <summary>The environment variable a policy sets for libgomp; null for <see cref="ThreadWaitPolicy.Default"/>.</summary>
     public static (string Name, string Value)? VariableFor(ThreadWaitPolicy policy) => policy switch
@@ -48,12 +45,11 @@ internal static class NativeThreading
 
     public static void Apply(ThreadWaitPolicy policy)
     {
-        if (policy == ThreadWaitPolicy.Default || OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows() || VariableFor(policy) is not var (name, value))
         {
             return;
         }
 
-        var (name, value) = VariableFor(policy)!.Value;
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GOMP_SPINCOUNT")))
         {
             return; // the operator's choice wins
@@ -70,7 +66,6 @@ internal static class NativeThreading
             {
                 Marshal.GetDelegateForFunctionPointer<SetEnv>(setenv)(name, value, 0);
                 Environment.SetEnvironmentVariable(name, value); // child processes (the benchmark's anchors) see it too
-                Applied = name + "=" + value;
             }
         }
         finally

@@ -268,9 +268,9 @@ internal static class EngineBenchmark
             ["nativeAggregate"] = Map(nativeBest),
             ["bareAggregate"] = Map(bareAgg),
             ["engineAggregate"] = Map(engineAgg),
-            ["engineOverNative"] = nativeBest.Count == 0 ? null : Map(Levels.Where(nativeBest.ContainsKey).ToDictionary(n => n, n => engineAgg[n] / nativeBest[n])),
-            ["engineOverBare"] = Map(Levels.Where(bareAgg.ContainsKey).ToDictionary(n => n, n => engineAgg[n] / bareAgg[n])),
-            ["bareOverNative"] = nativeBest.Count == 0 ? null : Map(Levels.Where(n => nativeBest.ContainsKey(n) && bareAgg.ContainsKey(n)).ToDictionary(n => n, n => bareAgg[n] / nativeBest[n])),
+            ["engineOverNative"] = Ratios(engineAgg, nativeBest),
+            ["engineOverBare"] = Ratios(engineAgg, bareAgg),
+            ["bareOverNative"] = Ratios(bareAgg, nativeBest),
             ["engineCpuPerTokenOverBare"] = Map(Levels.Where(bareBest.ContainsKey).ToDictionary(n => n, n => engineBest[n].CpuPerToken / bareBest[n].ProcessCpuMicrosPerToken)),
             ["aggregateSpeedup"] = Map(Levels.ToDictionary(n => n, n => engineAgg[n] / engineAgg[1])),
             ["nativeAggregateSpeedup"] = !nativeBest.ContainsKey(1) ? null : Map(Levels.Where(nativeBest.ContainsKey).ToDictionary(n => n, n => nativeBest[n] / nativeBest[1])),
@@ -331,8 +331,8 @@ internal static class EngineBenchmark
         }
 
         report["nativeOnEngineLibraryAggregate"] = Map(best);
-        report["engineOverNativeOnEngineLibrary"] = Map(Levels.Where(n => best.ContainsKey(n) && engineAgg.ContainsKey(n)).ToDictionary(n => n, n => engineAgg[n] / best[n]));
-        report["nativeOnEngineLibraryOverNative"] = Map(Levels.Where(n => best.ContainsKey(n) && nativeBest.ContainsKey(n)).ToDictionary(n => n, n => best[n] / nativeBest[n]));
+        report["engineOverNativeOnEngineLibrary"] = Ratios(engineAgg, best);
+        report["nativeOnEngineLibraryOverNative"] = Ratios(best, nativeBest);
     }
 
     /// <summary>
@@ -553,6 +553,10 @@ internal static class EngineBenchmark
     private static string Key(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static double R(double v) => Math.Round(v, 1);
+
+    /// <summary>N → top[N] ÷ bottom[N] for the levels both have; null when the bottom contender did not run.</summary>
+    private static JsonObject? Ratios(IReadOnlyDictionary<int, double> top, IReadOnlyDictionary<int, double> bottom) =>
+        bottom.Count == 0 ? null : Map(Levels.Where(n => top.ContainsKey(n) && bottom.ContainsKey(n)).ToDictionary(n => n, n => top[n] / bottom[n]));
 
     private static JsonObject Map(IEnumerable<KeyValuePair<int, double>> values) =>
         new(values.Select(kv => KeyValuePair.Create(Key(kv.Key), (JsonNode?)JsonValue.Create(Math.Round(kv.Value, 3)))));
